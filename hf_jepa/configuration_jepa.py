@@ -1,0 +1,228 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""JEPA model configuration."""
+
+from transformers import PreTrainedConfig
+
+LOSS_TYPES = ("mse", "smooth_l1", "l1")
+MASK_STRATEGIES = ("multiblock", "block", "random", "tube", "multiblock3d", "temporal")
+VIDEO_ONLY_STRATEGIES = ("tube", "multiblock3d", "temporal")
+POSITION_EMBEDDING_TYPES = ("sincos",)
+REGULARIZATION_TARGETS = ("context", "predictor")
+POOLING_TYPES = ("mean", "attentive")
+
+
+class JEPAConfig(PreTrainedConfig):
+    r"""
+    Configuration of a JEPA (Joint-Embedding Predictive Architecture) model: the ViT encoder, the narrow ViT
+    predictor, the training objective and the default masking. `num_frames == 1` describes an image (I-JEPA style)
+    model, `num_frames > 1` a video (V-JEPA style) model whose tokens are tubelets of `tubelet_size` frames.
+
+    The defaults describe a ViT-B/16 at 224 px trained with the I-JEPA multi-block masking.
+    Use [`JEPAConfig.from_preset`] for the named sizes (`tiny`, `small`, `base`, `large`, `huge`, and the same
+    names with a `-video` suffix).
+
+    Args:
+        image_size (`int`): Height and width of the input images / frames in pixels.
+        patch_size (`int`): Height and width of one patch.
+        num_channels (`int`): Number of input channels.
+        num_frames (`int`): Frames per clip; 1 for images.
+        tubelet_size (`int`): Frames per token for video input (ignored for images).
+        hidden_size (`int`): Width of the encoder.
+        num_hidden_layers (`int`): Depth of the encoder.
+        num_attention_heads (`int`): Attention heads of the encoder.
+        mlp_ratio (`float`): Width of the MLP relative to the hidden size.
+        qkv_bias (`bool`): Whether the query/key/value projections have a bias.
+        hidden_act (`str`): Activation of the MLPs.
+        layer_norm_eps (`float`): Epsilon of the layer norms.
+        hidden_dropout_prob (`float`): Dropout after attention and MLP.
+        attention_probs_dropout_prob (`float`): Dropout on the attention weights.
+        drop_path_rate (`float`): Stochastic depth rate, increasing linearly to this value over the layers.
+        initializer_range (`float`): Standard deviation of the truncated normal weight initialisation.
+        position_embedding_type (`str`): `"sincos"`: fixed 2D (images) / 3D (video) sine-cosine embeddings.
+        pred_hidden_size (`int`): Width of the predictor.
+        pred_num_hidden_layers (`int`): Depth of the predictor.
+        pred_num_attention_heads (`int`): Attention heads of the predictor.
+        loss_type (`str`): `"mse"`, `"smooth_l1"` (official I-JEPA) or `"l1"` (official V-JEPA).
+        normalize_targets (`bool`): Layer-normalise the target encoder's features before the loss.
+        variance_weight (`float`): Weight of the VICReg variance term (0 disables it).
+        covariance_weight (`float`): Weight of the VICReg covariance term (0 disables it).
+        consistency_weight (`float`): Weight of the cross-frame consistency term for video (0 disables it).
+        sigreg_weight (`float`): Weight of the SIGReg (LeJEPA) isotropic-Gaussian term (0 disables it).
+        sigreg_num_projections (`int`): Random 1-D projections used by SIGReg.
+        regularization_target (`str`): Which embeddings the regularisers act on: the pooled `"context"` encoder
+            output or the pooled `"predictor"` output.
+        mask_strategy (`str`, *optional*): Default masking: `multiblock`, `block`, `random` (images and video),
+            `tube`, `multiblock3d`, `temporal` (video). Defaults to `multiblock` for images, `multiblock3d` for video.
+        mask_ratio (`float`): Fraction of tokens that are targets for `random` and `tube` masking.
+        num_target_blocks (`int`): Target blocks per sample for `multiblock` / `multiblock3d`.
+        target_block_scale (`tuple[float, float]`): Range of a target block's area, as a fraction of the grid.
+        target_aspect_ratio (`tuple[float, float]`): Range of a target block's aspect ratio (height / width).
+        context_block_scale (`tuple[float, float]`): Range of the context block's area for `multiblock`.
+        min_context_fraction (`float`): Fewest context tokens a `multiblock` mask may keep, as a fraction of the
+            grid; masks that keep fewer are sampled again.
+        frames_ahead (`int`): Future time steps (tubelets) predicted by `temporal` masking.
+        classifier_pooling (`str`): Pooling of the classification heads: `"mean"` or `"attentive"`.
+    """
+
+    model_type = "jepa"
+
+    image_size: int = 224
+    patch_size: int = 16
+    num_channels: int = 3
+    num_frames: int = 1
+    tubelet_size: int = 2
+    hidden_size: int = 768
+    num_hidden_layers: int = 12
+    num_attention_heads: int = 12
+    mlp_ratio: float = 4.0
+    qkv_bias: bool = True
+    hidden_act: str = "gelu"
+    layer_norm_eps: float = 1e-6
+    hidden_dropout_prob: float = 0.0
+    attention_probs_dropout_prob: float = 0.0
+    drop_path_rate: float = 0.0
+    initializer_range: float = 0.02
+    position_embedding_type: str = "sincos"
+    pred_hidden_size: int = 384
+    pred_num_hidden_layers: int = 6
+    pred_num_attention_heads: int = 12
+    loss_type: str = "mse"
+    normalize_targets: bool = True
+    variance_weight: float = 0.0
+    covariance_weight: float = 0.0
+    consistency_weight: float = 0.0
+    sigreg_weight: float = 0.0
+    sigreg_num_projections: int = 256
+    regularization_target: str = "context"
+    mask_strategy: str | None = None
+    mask_ratio: float = 0.75
+    num_target_blocks: int = 4
+    target_block_scale: tuple[float, float] | list[float] = (0.15, 0.2)
+    target_aspect_ratio: tuple[float, float] | list[float] = (0.75, 1.5)
+    context_block_scale: tuple[float, float] | list[float] = (0.85, 1.0)
+    min_context_fraction: float = 0.1
+    frames_ahead: int = 1
+    classifier_pooling: str = "mean"
+
+    def __post_init__(self, **kwargs):
+        if self.mask_strategy is None:
+            self.mask_strategy = "multiblock" if self.num_frames == 1 else "multiblock3d"
+        self.target_block_scale = tuple(self.target_block_scale)
+        self.target_aspect_ratio = tuple(self.target_aspect_ratio)
+        self.context_block_scale = tuple(self.context_block_scale)
+        super().__post_init__(**kwargs)
+        self._check_values()
+
+    @property
+    def is_video(self) -> bool:
+        return self.num_frames > 1
+
+    @property
+    def intermediate_size(self) -> int:
+        return int(self.hidden_size * self.mlp_ratio)
+
+    @property
+    def grid_size(self) -> tuple[int, int, int]:
+        """Token grid `(time, height, width)`; time is 1 for images."""
+        time = self.num_frames // self.tubelet_size if self.is_video else 1
+        side = self.image_size // self.patch_size
+        return (time, side, side)
+
+    @property
+    def num_patches(self) -> int:
+        time, height, width = self.grid_size
+        return time * height * width
+
+    def _check_values(self) -> None:
+        def fail(message: str) -> None:
+            raise ValueError(f"Invalid JEPAConfig: {message}")
+
+        for name in ("image_size", "patch_size", "num_channels", "num_frames", "tubelet_size", "hidden_size",
+                     "num_hidden_layers", "num_attention_heads", "pred_hidden_size", "pred_num_hidden_layers",
+                     "pred_num_attention_heads", "num_target_blocks", "sigreg_num_projections"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                fail(f"{name} must be a positive integer, got {value!r}.")
+        if self.image_size % self.patch_size:
+            fail(f"image_size ({self.image_size}) must be divisible by patch_size ({self.patch_size}).")
+        if self.is_video and self.num_frames % self.tubelet_size:
+            fail(f"num_frames ({self.num_frames}) must be divisible by tubelet_size ({self.tubelet_size}).")
+        for width, heads, prefix in ((self.hidden_size, self.num_attention_heads, ""),
+                                     (self.pred_hidden_size, self.pred_num_attention_heads, "pred_")):
+            if width % heads:
+                fail(f"{prefix}hidden_size ({width}) must be divisible by {prefix}num_attention_heads ({heads}).")
+            # sin-cos embeddings split the width into one sine and one cosine half per axis
+            divisor = 8 if self.is_video else 4
+            if width % divisor:
+                fail(f"{prefix}hidden_size ({width}) must be divisible by {divisor} for sin-cos position embeddings.")
+        if self.loss_type not in LOSS_TYPES:
+            fail(f"loss_type must be one of {LOSS_TYPES}, got {self.loss_type!r}.")
+        if self.position_embedding_type not in POSITION_EMBEDDING_TYPES:
+            fail(f"position_embedding_type must be one of {POSITION_EMBEDDING_TYPES}, "
+                 f"got {self.position_embedding_type!r}.")
+        if self.regularization_target not in REGULARIZATION_TARGETS:
+            fail(f"regularization_target must be one of {REGULARIZATION_TARGETS}, "
+                 f"got {self.regularization_target!r}.")
+        if self.classifier_pooling not in POOLING_TYPES:
+            fail(f"classifier_pooling must be one of {POOLING_TYPES}, got {self.classifier_pooling!r}.")
+        if self.mask_strategy not in MASK_STRATEGIES:
+            fail(f"mask_strategy must be one of {MASK_STRATEGIES}, got {self.mask_strategy!r}.")
+        if self.mask_strategy in VIDEO_ONLY_STRATEGIES and not self.is_video:
+            fail(f"mask_strategy {self.mask_strategy!r} needs video input (num_frames > 1), "
+                 f"got num_frames={self.num_frames}.")
+        if not 0.0 < self.mask_ratio < 1.0:
+            fail(f"mask_ratio must lie strictly between 0 and 1, got {self.mask_ratio}.")
+        if not 0.0 <= self.min_context_fraction < 1.0:
+            fail(f"min_context_fraction must lie in [0, 1), got {self.min_context_fraction}.")
+        for name in ("target_block_scale", "context_block_scale", "target_aspect_ratio"):
+            low_high = getattr(self, name)
+            upper = float("inf") if name == "target_aspect_ratio" else 1.0
+            if len(low_high) != 2 or not 0.0 < low_high[0] <= low_high[1] <= upper:
+                fail(f"{name} must be a (low, high) pair with 0 < low <= high <= {upper}, got {low_high}.")
+        for name in ("variance_weight", "covariance_weight", "consistency_weight", "sigreg_weight",
+                     "drop_path_rate", "hidden_dropout_prob", "attention_probs_dropout_prob"):
+            if getattr(self, name) < 0:
+                fail(f"{name} must be >= 0, got {getattr(self, name)}.")
+        time_steps = self.grid_size[0]
+        if self.is_video and not 1 <= self.frames_ahead < time_steps:
+            fail(f"frames_ahead ({self.frames_ahead}) must be at least 1 and smaller than the number of time steps "
+                 f"({time_steps} = num_frames {self.num_frames} / tubelet_size {self.tubelet_size}).")
+
+    @classmethod
+    def from_preset(cls, name: str, **overrides) -> "JEPAConfig":
+        """Builds a named configuration (`tiny`, `small`, `base`, `large`, `huge`, each also as `NAME-video`)."""
+        if name not in JEPA_PRESETS:
+            raise ValueError(f"Unknown JEPA preset {name!r}; choose one of {sorted(JEPA_PRESETS)}.")
+        return cls(**{**JEPA_PRESETS[name], **overrides})
+
+
+_IMAGE_PRESETS = {
+    # ~2.7M parameters: trains usefully in minutes on two CPU cores (32 px, an 8x8 grid of 4x4 patches).
+    "tiny": dict(image_size=32, patch_size=4, hidden_size=192, num_hidden_layers=6, num_attention_heads=3,
+                 pred_hidden_size=96, pred_num_hidden_layers=4, pred_num_attention_heads=3),
+    # ViT-S/16
+    "small": dict(hidden_size=384, num_hidden_layers=12, num_attention_heads=6,
+                  pred_hidden_size=192, pred_num_hidden_layers=6, pred_num_attention_heads=6),
+    # ViT-B/16
+    "base": dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+                 pred_hidden_size=384, pred_num_hidden_layers=6, pred_num_attention_heads=12),
+    # ViT-L/16
+    "large": dict(hidden_size=1024, num_hidden_layers=24, num_attention_heads=16,
+                  pred_hidden_size=384, pred_num_hidden_layers=12, pred_num_attention_heads=12),
+    # ViT-H/14 (the released I-JEPA model)
+    "huge": dict(patch_size=14, hidden_size=1280, num_hidden_layers=32, num_attention_heads=16,
+                 pred_hidden_size=384, pred_num_hidden_layers=12, pred_num_attention_heads=12),
+}
+_VIDEO_OVERRIDES = {
+    "tiny": dict(num_frames=8, tubelet_size=2),
+    "small": dict(num_frames=16, tubelet_size=2),
+    "base": dict(num_frames=16, tubelet_size=2),
+    "large": dict(num_frames=16, tubelet_size=2),
+    "huge": dict(num_frames=16, tubelet_size=2, patch_size=16),
+}
+JEPA_PRESETS: dict[str, dict] = {
+    **_IMAGE_PRESETS,
+    **{f"{name}-video": {**preset, **_VIDEO_OVERRIDES[name]} for name, preset in _IMAGE_PRESETS.items()},
+}
+
+__all__ = ["JEPAConfig", "JEPA_PRESETS"]

@@ -1,0 +1,240 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""Mask generators for JEPA pretraining.
+
+Every generator is a pure function of the token grid `(time, height, width)`, its parameters and a
+`torch.Generator`, and returns index tensors in the convention of the official I-JEPA / V-JEPA code and of
+transformers' `VJEPA2Model`: a list of context masks and a list of target masks, each a `[batch, num_kept]`
+tensor of sorted token indices (`t * height * width + h * width + w`). Within one list all tensors have the
+same length, so that the model can batch them.
+"""
+
+import math
+from collections.abc import Sequence
+
+import torch
+
+from .configuration_jepa import JEPAConfig
+
+Grid = tuple[int, int, int]
+Masks = tuple[list[torch.Tensor], list[torch.Tensor]]
+
+
+def _uniform(generator: torch.Generator, low: float, high: float) -> float:
+    return low + (high - low) * torch.rand(1, generator=generator).item()
+
+
+def sample_block_shape(
+    generator: torch.Generator, grid: Grid, scale: Sequence[float], aspect_ratio: Sequence[float]
+) -> tuple[int, int]:
+    """Samples the (height, width) of a block covering `scale` of the grid; aspect ratio drawn log-uniformly."""
+    _, height, width = grid
+    area = _uniform(generator, *scale) * height * width
+    aspect = math.exp(_uniform(generator, math.log(aspect_ratio[0]), math.log(aspect_ratio[1])))
+    block_height = min(height, max(1, round(math.sqrt(area * aspect))))
+    block_width = min(width, max(1, round(math.sqrt(area / aspect))))
+    return block_height, block_width
+
+
+def place_block(generator: torch.Generator, grid: Grid, shape: tuple[int, int]) -> torch.Tensor:
+    """A spatial `[height, width]` boolean mask with one block of `shape` at a uniformly random position."""
+    _, height, width = grid
+    block_height, block_width = shape
+    top = int(torch.randint(0, height - block_height + 1, (1,), generator=generator))
+    left = int(torch.randint(0, width - block_width + 1, (1,), generator=generator))
+    mask = torch.zeros(height, width, dtype=torch.bool)
+    mask[top : top + block_height, left : left + block_width] = True
+    return mask
+
+
+def _through_time(spatial_mask: torch.Tensor, grid: Grid) -> torch.Tensor:
+    """Token indices of a spatial mask repeated over every time step of the grid."""
+    return spatial_mask.expand(grid[0], -1, -1).flatten().nonzero().squeeze(1)
+
+
+def _equal_length(
+    per_sample: list[torch.Tensor], generator: torch.Generator, length: int | None = None
+) -> torch.Tensor:
+    """Stacks index sets into `[batch, length]` by keeping a random subset of each (default: the shortest size)."""
+    length = min(len(indices) for indices in per_sample) if length is None else length
+    kept = []
+    for indices in per_sample:
+        if len(indices) > length:
+            choice = torch.randperm(len(indices), generator=generator)[:length]
+            indices = indices[choice].sort().values
+        kept.append(indices)
+    return torch.stack(kept)
+
+
+def multiblock_masks(
+    grid: Grid,
+    batch_size: int,
+    generator: torch.Generator,
+    num_target_blocks: int = 4,
+    target_block_scale: Sequence[float] = (0.15, 0.2),
+    target_aspect_ratio: Sequence[float] = (0.75, 1.5),
+    context_block_scale: Sequence[float] = (0.85, 1.0),
+    min_context_fraction: float = 0.1,
+    max_tries: int = 20,
+) -> Masks:
+    """I-JEPA multi-block masking.
+
+    One target-block shape and one context-block shape are drawn per batch (so all target blocks of a batch have the
+    same number of tokens); their positions are drawn per sample. The context is a large square-ish block with every
+    target block removed. Spatial blocks extend through all time steps of a video grid.
+    """
+    spatial_size = grid[1] * grid[2]
+    target_shape = sample_block_shape(generator, grid, target_block_scale, target_aspect_ratio)
+    context_shape = sample_block_shape(generator, grid, context_block_scale, (1.0, 1.0))
+    min_context = max(1, math.ceil(min_context_fraction * spatial_size))
+
+    contexts, targets = [], [[] for _ in range(num_target_blocks)]
+    for _ in range(batch_size):
+        for _ in range(max_tries):
+            blocks = [place_block(generator, grid, target_shape) for _ in range(num_target_blocks)]
+            covered = torch.stack(blocks).any(0)
+            context = place_block(generator, grid, context_shape) & ~covered
+            if context.sum() >= min_context:
+                break
+        else:  # the context block keeps too little after removing targets: use everything the targets leave
+            context = ~covered
+            if not context.any():
+                raise ValueError(
+                    f"multiblock masking with {num_target_blocks} target blocks of shape {target_shape} covers the "
+                    f"whole {grid[1]}x{grid[2]} grid and leaves no context; lower num_target_blocks or "
+                    f"target_block_scale."
+                )
+        contexts.append(_through_time(context, grid))
+        for block_index, block in enumerate(blocks):
+            targets[block_index].append(_through_time(block, grid))
+    return [_equal_length(contexts, generator)], [torch.stack(block) for block in targets]
+
+
+def block_masks(
+    grid: Grid,
+    batch_size: int,
+    generator: torch.Generator,
+    target_block_scale: Sequence[float] = (0.15, 0.2),
+    target_aspect_ratio: Sequence[float] = (0.75, 1.5),
+) -> Masks:
+    """One rectangular target block per sample (through all time steps); the context is everything else."""
+    shape = sample_block_shape(generator, grid, target_block_scale, target_aspect_ratio)
+    if shape[0] * shape[1] == grid[1] * grid[2]:
+        raise ValueError(f"block masking with target_block_scale {tuple(target_block_scale)} covers the whole "
+                         f"{grid[1]}x{grid[2]} grid and leaves no context; lower target_block_scale.")
+    contexts, targets = [], []
+    for _ in range(batch_size):
+        block = place_block(generator, grid, shape)
+        targets.append(_through_time(block, grid))
+        contexts.append(_through_time(~block, grid))
+    return [torch.stack(contexts)], [torch.stack(targets)]
+
+
+def _random_split(num_tokens: int, mask_ratio: float, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    num_targets = min(num_tokens - 1, max(1, round(mask_ratio * num_tokens)))
+    order = torch.randperm(num_tokens, generator=generator)
+    return order[num_targets:].sort().values, order[:num_targets].sort().values
+
+
+def random_masks(grid: Grid, batch_size: int, generator: torch.Generator, mask_ratio: float = 0.75) -> Masks:
+    """A random `mask_ratio` of all tokens is target, the rest context."""
+    num_tokens = grid[0] * grid[1] * grid[2]
+    contexts, targets = zip(*(_random_split(num_tokens, mask_ratio, generator) for _ in range(batch_size)))
+    return [torch.stack(contexts)], [torch.stack(targets)]
+
+
+def tube_masks(grid: Grid, batch_size: int, generator: torch.Generator, mask_ratio: float = 0.75) -> Masks:
+    """V-JEPA tube masking: a random `mask_ratio` of the spatial positions is target through all time steps."""
+    time, height, width = grid
+    offsets = torch.arange(time).unsqueeze(1) * height * width
+    contexts, targets = [], []
+    for _ in range(batch_size):
+        context, target = _random_split(height * width, mask_ratio, generator)
+        contexts.append((offsets + context).flatten())
+        targets.append((offsets + target).flatten())
+    return [torch.stack(contexts)], [torch.stack(targets)]
+
+
+def multiblock3d_masks(
+    grid: Grid,
+    batch_size: int,
+    generator: torch.Generator,
+    num_target_blocks: int = 4,
+    target_block_scale: Sequence[float] = (0.15, 0.2),
+    target_aspect_ratio: Sequence[float] = (0.75, 1.5),
+) -> Masks:
+    """V-JEPA multi-block masking: the target is the union of several spatial blocks extended through time, the
+    context is every other token."""
+    shape = sample_block_shape(generator, grid, target_block_scale, target_aspect_ratio)
+    contexts, targets = [], []
+    for _ in range(batch_size):
+        covered = torch.stack([place_block(generator, grid, shape) for _ in range(num_target_blocks)]).any(0)
+        if covered.all():  # all blocks together cover the frame: free one random position for the context
+            covered.view(-1)[torch.randint(covered.numel(), (1,), generator=generator)] = False
+        targets.append(_through_time(covered, grid))
+        contexts.append(_through_time(~covered, grid))
+    return [_equal_length(contexts, generator)], [_equal_length(targets, generator)]
+
+
+def temporal_masks(grid: Grid, batch_size: int, frames_ahead: int = 1) -> Masks:
+    """Future-frame prediction: context = every token of the first time steps, target = the last `frames_ahead`."""
+    time, height, width = grid
+    if not 1 <= frames_ahead < time:
+        raise ValueError(f"frames_ahead ({frames_ahead}) must be at least 1 and smaller than the {time} time steps.")
+    boundary = (time - frames_ahead) * height * width
+    context = torch.arange(boundary).expand(batch_size, -1)
+    target = torch.arange(boundary, time * height * width).expand(batch_size, -1)
+    return [context.clone()], [target.clone()]
+
+
+def sample_masks(config: JEPAConfig, batch_size: int, generator: torch.Generator) -> Masks:
+    """Masks for one batch following the masking settings of `config`."""
+    grid = config.grid_size
+    strategy = config.mask_strategy
+    blocks = dict(target_block_scale=config.target_block_scale, target_aspect_ratio=config.target_aspect_ratio)
+    if strategy == "multiblock":
+        return multiblock_masks(grid, batch_size, generator, num_target_blocks=config.num_target_blocks,
+                                context_block_scale=config.context_block_scale,
+                                min_context_fraction=config.min_context_fraction, **blocks)
+    if strategy == "block":
+        return block_masks(grid, batch_size, generator, **blocks)
+    if strategy == "random":
+        return random_masks(grid, batch_size, generator, mask_ratio=config.mask_ratio)
+    if strategy == "tube":
+        return tube_masks(grid, batch_size, generator, mask_ratio=config.mask_ratio)
+    if strategy == "multiblock3d":
+        return multiblock3d_masks(grid, batch_size, generator, num_target_blocks=config.num_target_blocks, **blocks)
+    if strategy == "temporal":
+        return temporal_masks(grid, batch_size, frames_ahead=config.frames_ahead)
+    raise ValueError(f"Unknown mask_strategy {strategy!r}.")
+
+
+class JEPAMaskCollator:
+    """Collates examples holding `pixel_values` into a batch with `context_mask` and `target_mask`.
+
+    Args:
+        config: the model configuration; its masking settings choose the strategy and parameters.
+        seed: seed of the collator's own random generator, so that a run's masks are reproducible.
+    """
+
+    def __init__(self, config: JEPAConfig, seed: int = 0):
+        self.config = config
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __call__(self, examples: list[dict]) -> dict:
+        batch = {"pixel_values": torch.stack([example["pixel_values"] for example in examples])}
+        if "labels" in examples[0]:
+            batch["labels"] = torch.tensor([example["labels"] for example in examples])
+        batch["context_mask"], batch["target_mask"] = sample_masks(self.config, len(examples), self.generator)
+        return batch
+
+
+__all__ = [
+    "JEPAMaskCollator",
+    "block_masks",
+    "multiblock3d_masks",
+    "multiblock_masks",
+    "random_masks",
+    "sample_masks",
+    "temporal_masks",
+    "tube_masks",
+]

@@ -1,0 +1,650 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""PyTorch JEPA models: ViT encoder with token dropping, narrow ViT predictor, EMA target encoder, heads.
+
+This file imports only torch, transformers and `configuration_jepa`, so that `save_pretrained` can ship it beside
+the weights and `AutoModel.from_pretrained(..., trust_remote_code=True)` works without hf_jepa installed.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import PreTrainedModel
+from transformers import initialization as init
+from transformers.activations import ACT2FN
+from transformers.modeling_layers import GradientCheckpointingLayer
+from transformers.modeling_outputs import BaseModelOutputWithPooling, ImageClassifierOutput
+from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+from transformers.processing_utils import Unpack
+from transformers.utils import ModelOutput, TransformersKwargs
+from transformers.utils.generic import can_return_tuple, merge_with_config_defaults
+from transformers.utils.output_capturing import capture_outputs
+
+from .configuration_jepa import JEPAConfig
+
+
+def sincos_1d(embed_dim: int, positions: torch.Tensor) -> torch.Tensor:
+    """`[N, embed_dim]` sine-cosine embedding of 1-D positions (sines in the first half, cosines in the second)."""
+    frequencies = 1.0 / 10000 ** (torch.arange(embed_dim // 2, dtype=torch.float64) / (embed_dim / 2))
+    angles = positions.double().reshape(-1, 1) * frequencies
+    return torch.cat([angles.sin(), angles.cos()], dim=1)
+
+
+def sincos_position_embeddings(embed_dim: int, grid: tuple[int, int, int]) -> torch.Tensor:
+    """Fixed `[1, T*H*W, embed_dim]` position embeddings for a `(time, height, width)` token grid.
+
+    Images (time 1) follow I-JEPA / MAE: the first half of the channels encodes the column, the second the row.
+    Video follows V-JEPA: half the channels encode time, a quarter the row, a quarter the column.
+    """
+    time, height, width = grid
+    t, h, w = torch.meshgrid(torch.arange(time), torch.arange(height), torch.arange(width), indexing="ij")
+    if time == 1:
+        parts = [sincos_1d(embed_dim // 2, w), sincos_1d(embed_dim // 2, h)]
+    else:
+        parts = [sincos_1d(embed_dim // 2, t), sincos_1d(embed_dim // 4, h), sincos_1d(embed_dim // 4, w)]
+    return torch.cat(parts, dim=1).float().unsqueeze(0)
+
+
+def gather_tokens(hidden_states: torch.Tensor, masks: list[torch.Tensor]) -> torch.Tensor:
+    """Keeps the tokens listed in each `[B, K]` index tensor of `masks`; the results are stacked along the batch,
+    giving `[len(masks) * B, K, D]` (mask-major order)."""
+    dim = hidden_states.shape[-1]
+    return torch.cat(
+        [torch.gather(hidden_states, 1, mask.unsqueeze(-1).expand(-1, -1, dim)) for mask in masks], dim=0
+    )
+
+
+def _check_masks(masks: list[torch.Tensor], name: str, batch_size: int, num_tokens: int) -> None:
+    if not isinstance(masks, (list, tuple)) or len(masks) == 0:
+        raise ValueError(f"{name} must be a non-empty list of [batch, num_kept] index tensors, got {type(masks)}.")
+    lengths = {mask.shape[-1] for mask in masks}
+    for mask in masks:
+        if mask.dim() != 2 or mask.shape[0] != batch_size:
+            raise ValueError(f"Each tensor of {name} must have shape [batch={batch_size}, num_kept], "
+                             f"got {tuple(mask.shape)}.")
+        if mask.dtype not in (torch.int64, torch.int32):
+            raise ValueError(f"{name} must hold integer token indices, got dtype {mask.dtype}.")
+        if mask.numel() and (mask.min() < 0 or mask.max() >= num_tokens):
+            raise ValueError(f"{name} holds indices outside [0, {num_tokens}): min {int(mask.min())}, "
+                             f"max {int(mask.max())}.")
+    if len(lengths) > 1:
+        raise ValueError(f"All tensors of {name} must keep the same number of tokens, got lengths {sorted(lengths)}.")
+
+
+class JEPAPatchEmbeddings(nn.Module):
+    """Turns images `[B, C, H, W]` or videos `[B, T, C, H, W]` into patch / tubelet tokens `[B, N, hidden_size]`."""
+
+    def __init__(self, config: JEPAConfig):
+        super().__init__()
+        self.config = config
+        patch = config.patch_size
+        if config.is_video:
+            kernel = (config.tubelet_size, patch, patch)
+            self.projection = nn.Conv3d(config.num_channels, config.hidden_size, kernel_size=kernel, stride=kernel)
+        else:
+            self.projection = nn.Conv2d(config.num_channels, config.hidden_size, kernel_size=patch, stride=patch)
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        if self.config.is_video:
+            pixel_values = pixel_values.transpose(1, 2)  # [B, T, C, H, W] -> [B, C, T, H, W]
+        return self.projection(pixel_values).flatten(2).transpose(1, 2)
+
+
+class JEPAEmbeddings(nn.Module):
+    """Patch embeddings plus fixed sine-cosine positions; optionally keeps only the tokens of a mask."""
+
+    def __init__(self, config: JEPAConfig):
+        super().__init__()
+        self.config = config
+        self.patch_embeddings = JEPAPatchEmbeddings(config)
+        self.register_buffer(
+            "position_embeddings", sincos_position_embeddings(config.hidden_size, config.grid_size), persistent=False
+        )
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+
+    def check_input(self, pixel_values: torch.Tensor, interpolate_pos_encoding: bool) -> None:
+        config = self.config
+        if config.is_video:
+            expected = f"[batch, {config.num_frames} frames, {config.num_channels} channels, height, width]"
+            frames_ok = pixel_values.dim() == 5 and pixel_values.shape[1] % config.tubelet_size == 0
+            frames_ok = frames_ok and (interpolate_pos_encoding or pixel_values.shape[1] == config.num_frames)
+        else:
+            expected = f"[batch, {config.num_channels} channels, height, width]"
+            frames_ok = pixel_values.dim() == 4
+        if not frames_ok or pixel_values.shape[-3] != config.num_channels:
+            raise ValueError(f"pixel_values must have shape {expected}, got {tuple(pixel_values.shape)}.")
+        height, width = pixel_values.shape[-2:]
+        if height % config.patch_size or width % config.patch_size:
+            raise ValueError(f"Input size {height}x{width} is not divisible by patch_size {config.patch_size}.")
+        if not interpolate_pos_encoding and (height, width) != (config.image_size, config.image_size):
+            raise ValueError(
+                f"Input size {height}x{width} doesn't match the model's image_size {config.image_size}; resize the "
+                "input or pass interpolate_pos_encoding=True."
+            )
+
+    def interpolate_pos_encoding(self, grid: tuple[int, int, int]) -> torch.Tensor:
+        """Resamples the position embeddings to another token grid (bicubic in space, linear in time)."""
+        if grid == self.config.grid_size:
+            return self.position_embeddings
+        time, height, width = self.config.grid_size
+        table = self.position_embeddings.reshape(1, time, height, width, -1).permute(0, 4, 1, 2, 3)
+        if time == 1 and grid[0] == 1:
+            resized = F.interpolate(table[:, :, 0], size=grid[1:], mode="bicubic", align_corners=False).unsqueeze(2)
+        else:
+            resized = F.interpolate(table, size=grid, mode="trilinear", align_corners=False)
+        return resized.permute(0, 2, 3, 4, 1).flatten(1, 3)
+
+    def forward(
+        self,
+        pixel_values: torch.Tensor,
+        mask: list[torch.Tensor] | None = None,
+        interpolate_pos_encoding: bool = False,
+    ) -> torch.Tensor:
+        self.check_input(pixel_values, interpolate_pos_encoding)
+        embeddings = self.patch_embeddings(pixel_values.to(self.patch_embeddings.projection.weight.dtype))
+        patch = self.config.patch_size
+        time = pixel_values.shape[1] // self.config.tubelet_size if self.config.is_video else 1
+        grid = (time, pixel_values.shape[-2] // patch, pixel_values.shape[-1] // patch)
+        embeddings = embeddings + self.interpolate_pos_encoding(grid).to(embeddings.dtype)
+        if mask is not None:
+            _check_masks(mask, "mask", embeddings.shape[0], embeddings.shape[1])
+            embeddings = gather_tokens(embeddings, mask)
+        return self.dropout(embeddings)
+
+
+def eager_attention_forward(
+    module: nn.Module,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    attention_mask: torch.Tensor | None,
+    scaling: float,
+    dropout: float = 0.0,
+    **kwargs: Unpack[TransformersKwargs],
+) -> tuple[torch.Tensor, torch.Tensor]:
+    attn_weights = torch.matmul(query, key.transpose(2, 3)) * scaling
+    if attention_mask is not None:
+        attn_weights = attn_weights + attention_mask
+    attn_weights = F.softmax(attn_weights, dim=-1, dtype=torch.float32).to(query.dtype)
+    attn_weights = F.dropout(attn_weights, p=dropout, training=module.training)
+    attn_output = torch.matmul(attn_weights, value).transpose(1, 2).contiguous()
+    return attn_output, attn_weights
+
+
+class JEPAAttention(nn.Module):
+    def __init__(self, config: JEPAConfig, hidden_size: int, num_attention_heads: int):
+        super().__init__()
+        self.config = config
+        self.head_dim = hidden_size // num_attention_heads
+        self.scaling = self.head_dim**-0.5
+        self.attention_dropout = config.attention_probs_dropout_prob
+        self.is_causal = False
+        self.q_proj = nn.Linear(hidden_size, hidden_size, bias=config.qkv_bias)
+        self.k_proj = nn.Linear(hidden_size, hidden_size, bias=config.qkv_bias)
+        self.v_proj = nn.Linear(hidden_size, hidden_size, bias=config.qkv_bias)
+        self.o_proj = nn.Linear(hidden_size, hidden_size)
+
+    def forward(
+        self, hidden_states: torch.Tensor, **kwargs: Unpack[TransformersKwargs]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        hidden_shape = (*hidden_states.shape[:-1], -1, self.head_dim)
+        query = self.q_proj(hidden_states).view(hidden_shape).transpose(1, 2)
+        key = self.k_proj(hidden_states).view(hidden_shape).transpose(1, 2)
+        value = self.v_proj(hidden_states).view(hidden_shape).transpose(1, 2)
+
+        attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
+            self.config._attn_implementation, eager_attention_forward
+        )
+        attn_output, attn_weights = attention_interface(
+            self,
+            query,
+            key,
+            value,
+            None,
+            dropout=self.attention_dropout if self.training else 0.0,
+            scaling=self.scaling,
+            **kwargs,
+        )
+        attn_output = self.o_proj(attn_output.reshape(*hidden_states.shape[:-1], -1))
+        return attn_output, attn_weights
+
+
+class JEPAMLP(nn.Module):
+    def __init__(self, config: JEPAConfig, hidden_size: int):
+        super().__init__()
+        intermediate_size = int(hidden_size * config.mlp_ratio)
+        self.fc1 = nn.Linear(hidden_size, intermediate_size)
+        self.activation_fn = ACT2FN[config.hidden_act]
+        self.fc2 = nn.Linear(intermediate_size, hidden_size)
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.activation_fn(self.fc1(hidden_states)))
+
+
+class JEPADropPath(nn.Module):
+    """Stochastic depth: drops the whole residual branch of a sample with probability `drop_prob` while training."""
+
+    def __init__(self, drop_prob: float):
+        super().__init__()
+        self.drop_prob = drop_prob
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        if self.drop_prob == 0.0 or not self.training:
+            return hidden_states
+        keep_prob = 1.0 - self.drop_prob
+        shape = (hidden_states.shape[0],) + (1,) * (hidden_states.dim() - 1)
+        keep = hidden_states.new_empty(shape).bernoulli_(keep_prob)
+        return hidden_states * keep / keep_prob
+
+
+class JEPALayer(GradientCheckpointingLayer):
+    """Pre-norm transformer block."""
+
+    def __init__(self, config: JEPAConfig, hidden_size: int, num_attention_heads: int, drop_path: float = 0.0):
+        super().__init__()
+        self.layernorm_before = nn.LayerNorm(hidden_size, eps=config.layer_norm_eps)
+        self.attention = JEPAAttention(config, hidden_size, num_attention_heads)
+        self.layernorm_after = nn.LayerNorm(hidden_size, eps=config.layer_norm_eps)
+        self.mlp = JEPAMLP(config, hidden_size)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.drop_path = JEPADropPath(drop_path)
+
+    def forward(self, hidden_states: torch.Tensor, **kwargs: Unpack[TransformersKwargs]) -> torch.Tensor:
+        attention_output, _ = self.attention(self.layernorm_before(hidden_states), **kwargs)
+        hidden_states = hidden_states + self.drop_path(self.dropout(attention_output))
+        mlp_output = self.mlp(self.layernorm_after(hidden_states))
+        return hidden_states + self.drop_path(self.dropout(mlp_output))
+
+
+def _drop_path_rates(config: JEPAConfig, num_layers: int) -> list[float]:
+    return [config.drop_path_rate * index / max(num_layers - 1, 1) for index in range(num_layers)]
+
+
+_AUTO_MAP = {
+    "AutoConfig": "configuration_jepa.JEPAConfig",
+    "AutoModel": "modeling_jepa.JEPAModel",
+    "AutoModelForPreTraining": "modeling_jepa.JEPAForPreTraining",
+    "AutoModelForImageClassification": "modeling_jepa.JEPAForImageClassification",
+    "AutoModelForVideoClassification": "modeling_jepa.JEPAForVideoClassification",
+}
+
+
+class JEPAPreTrainedModel(PreTrainedModel):
+    config: JEPAConfig
+    config_class = JEPAConfig
+    # Every JEPA model keeps its downstream encoder under this name, so that `JEPAModel` and the heads load the
+    # EMA target encoder of a pretraining checkpoint.
+    base_model_prefix = "target_encoder"
+    main_input_name = "pixel_values"
+    input_modalities = ("image", "video")
+    supports_gradient_checkpointing = True
+    _no_split_modules = ["JEPAEmbeddings", "JEPALayer"]
+    _supports_sdpa = True
+    _supports_flash_attn = True
+    _supports_flex_attn = True
+    _supports_attention_backend = True
+    _can_record_outputs = {"hidden_states": JEPALayer, "attentions": JEPAAttention}
+
+    def save_pretrained(self, save_directory, *args, **kwargs) -> None:
+        # `save_pretrained` writes only the saved class into `auto_map`; every JEPA class loads every JEPA checkpoint.
+        self.config.auto_map = {**_AUTO_MAP, **(getattr(self.config, "auto_map", None) or {})}
+        super().save_pretrained(save_directory, *args, **kwargs)
+
+    def _init_weights(self, module: nn.Module) -> None:
+        super()._init_weights(module)
+        std = self.config.initializer_range
+        if isinstance(module, (nn.Linear, nn.Conv2d, nn.Conv3d)):
+            init.trunc_normal_(module.weight, std=std)
+            if module.bias is not None:
+                init.zeros_(module.bias)
+        elif isinstance(module, nn.LayerNorm):
+            init.ones_(module.weight)
+            init.zeros_(module.bias)
+        elif isinstance(module, JEPAEmbeddings):
+            init.copy_(module.position_embeddings,
+                       sincos_position_embeddings(self.config.hidden_size, self.config.grid_size))
+        elif isinstance(module, JEPAPredictor):
+            init.trunc_normal_(module.mask_token, std=std)
+            init.copy_(module.position_embeddings,
+                       sincos_position_embeddings(self.config.pred_hidden_size, self.config.grid_size))
+        elif isinstance(module, JEPAAttentivePooler):
+            init.trunc_normal_(module.query, std=std)
+
+
+class JEPAModel(JEPAPreTrainedModel):
+    """The JEPA encoder: a ViT without CLS token. With `mask`, only the listed tokens are embedded and attended."""
+
+    # Loading this class from a `JEPAForPreTraining` checkpoint keeps the target encoder; the rest is expected.
+    _keys_to_ignore_on_load_unexpected = [r"^context_encoder\.", r"^predictor\."]
+
+    def __init__(self, config: JEPAConfig):
+        super().__init__(config)
+        self.embeddings = JEPAEmbeddings(config)
+        self.layers = nn.ModuleList(
+            JEPALayer(config, config.hidden_size, config.num_attention_heads, drop_path)
+            for drop_path in _drop_path_rates(config, config.num_hidden_layers)
+        )
+        self.layernorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.post_init()
+
+    def get_input_embeddings(self) -> JEPAPatchEmbeddings:
+        return self.embeddings.patch_embeddings
+
+    @merge_with_config_defaults
+    @capture_outputs(tie_last_hidden_states=False)
+    def forward(
+        self,
+        pixel_values: torch.Tensor,
+        mask: list[torch.Tensor] | None = None,
+        interpolate_pos_encoding: bool = False,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> BaseModelOutputWithPooling:
+        r"""
+        pixel_values (`torch.FloatTensor` of shape `(batch, channels, height, width)` or `(batch, frames, channels,
+            height, width)`): images or video clips.
+        mask (`list[torch.LongTensor]`, *optional*): index tensors of shape `(batch, num_kept)`; only those tokens are
+            encoded. Several masks are encoded side by side, giving a batch of `len(mask) * batch` sequences.
+        interpolate_pos_encoding (`bool`): resample the position embeddings for inputs of another size.
+        """
+        hidden_states = self.embeddings(pixel_values, mask=mask, interpolate_pos_encoding=interpolate_pos_encoding)
+        for layer in self.layers:
+            hidden_states = layer(hidden_states, **kwargs)
+        sequence_output = self.layernorm(hidden_states)
+        return BaseModelOutputWithPooling(last_hidden_state=sequence_output, pooler_output=sequence_output.mean(1))
+
+
+class JEPAPredictor(nn.Module):
+    """Narrow ViT that predicts the target encoder's latents at the target positions from the context tokens."""
+
+    def __init__(self, config: JEPAConfig):
+        super().__init__()
+        self.config = config
+        self.embed = nn.Linear(config.hidden_size, config.pred_hidden_size)
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, config.pred_hidden_size))
+        self.register_buffer(
+            "position_embeddings",
+            sincos_position_embeddings(config.pred_hidden_size, config.grid_size),
+            persistent=False,
+        )
+        self.layers = nn.ModuleList(
+            JEPALayer(config, config.pred_hidden_size, config.pred_num_attention_heads, drop_path)
+            for drop_path in _drop_path_rates(config, config.pred_num_hidden_layers)
+        )
+        self.layernorm = nn.LayerNorm(config.pred_hidden_size, eps=config.layer_norm_eps)
+        self.proj = nn.Linear(config.pred_hidden_size, config.hidden_size)
+
+    def forward(
+        self,
+        context_hidden_states: torch.Tensor,
+        context_mask: list[torch.Tensor],
+        target_mask: list[torch.Tensor],
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> torch.Tensor:
+        """
+        Args:
+            context_hidden_states: `[len(context_mask) * B, K_context, hidden_size]`, the context encoder's output.
+            context_mask / target_mask: lists of `[B, K]` index tensors.
+
+        Returns:
+            `[len(target_mask) * len(context_mask) * B, K_target, hidden_size]` predictions (target-major order);
+            every target block is predicted from every context in one batched pass.
+        """
+        num_contexts, num_targets = len(context_mask), len(target_mask)
+        batch_size = context_mask[0].shape[0]
+        positions = self.position_embeddings.expand(batch_size, -1, -1).to(context_hidden_states.dtype)
+
+        context = self.embed(context_hidden_states) + gather_tokens(positions, context_mask)
+        context = context.repeat(num_targets, 1, 1)
+        target_positions = gather_tokens(positions, target_mask)
+        target_positions = target_positions.unflatten(0, (num_targets, 1, batch_size))
+        target_positions = target_positions.expand(-1, num_contexts, -1, -1, -1).flatten(0, 2)
+        queries = self.mask_token.to(context.dtype) + target_positions
+
+        hidden_states = torch.cat([context, queries], dim=1)
+        for layer in self.layers:
+            hidden_states = layer(hidden_states, **kwargs)
+        hidden_states = self.layernorm(hidden_states[:, context.shape[1] :])
+        return self.proj(hidden_states)
+
+
+@dataclass
+class JEPAForPreTrainingOutput(ModelOutput):
+    r"""
+    loss (`torch.FloatTensor`): prediction loss plus the weighted regularisation terms.
+    prediction_loss (`torch.FloatTensor`): distance between predictions and targets (`config.loss_type`).
+    predictions (`torch.FloatTensor` of shape `(num_targets * num_contexts * batch, K_target, hidden_size)`).
+    targets (`torch.FloatTensor`, same shape): the target encoder's (layer-normed) features at the target tokens.
+    context_hidden_states (`torch.FloatTensor`): the context encoder's output for the context tokens.
+    variance_loss / covariance_loss / consistency_loss / sigreg_loss (`torch.FloatTensor`): the unweighted
+        regularisation terms; present only when their weight in the config is positive.
+    """
+
+    loss: torch.FloatTensor | None = None
+    prediction_loss: torch.FloatTensor | None = None
+    predictions: torch.FloatTensor | None = None
+    targets: torch.FloatTensor | None = None
+    context_hidden_states: torch.FloatTensor | None = None
+    variance_loss: torch.FloatTensor | None = None
+    covariance_loss: torch.FloatTensor | None = None
+    consistency_loss: torch.FloatTensor | None = None
+    sigreg_loss: torch.FloatTensor | None = None
+
+
+def variance_loss(embeddings: torch.Tensor, epsilon: float = 1e-4) -> torch.Tensor:
+    """VICReg variance term: hinge on the standard deviation of every dimension across the batch, at 1."""
+    std = torch.sqrt(embeddings.float().var(dim=0) + epsilon)
+    return F.relu(1.0 - std).mean()
+
+
+def covariance_loss(embeddings: torch.Tensor) -> torch.Tensor:
+    """VICReg covariance term: squared off-diagonal covariances across the batch, divided by the dimension."""
+    embeddings = embeddings.float()
+    centered = embeddings - embeddings.mean(dim=0)
+    covariance = centered.T @ centered / (embeddings.shape[0] - 1)
+    off_diagonal = covariance - torch.diag(torch.diagonal(covariance))
+    return off_diagonal.pow(2).sum() / embeddings.shape[1]
+
+
+def consistency_loss(context_hidden_states: torch.Tensor, context_mask: torch.Tensor, grid: tuple) -> torch.Tensor:
+    """Cross-frame consistency: the pooled context embedding of every time step of a clip should match the clip's
+    average; mean squared deviation per channel. Zero for images (a single time step)."""
+    time_steps = grid[0]
+    frame_of_token = F.one_hot(context_mask // (grid[1] * grid[2]), time_steps).to(context_hidden_states.dtype)
+    counts = frame_of_token.sum(1)  # [B, T]
+    frame_means = torch.einsum("bkt,bkd->btd", frame_of_token, context_hidden_states) / counts.clamp(min=1)[..., None]
+    present = (counts > 0).to(frame_means.dtype)
+    clip_mean = (frame_means * present[..., None]).sum(1, keepdim=True) / present.sum(1)[:, None, None]
+    squared = (frame_means - clip_mean).pow(2).mean(-1)
+    return (squared * present).sum() / present.sum()
+
+
+def sigreg_loss(embeddings: torch.Tensor, num_projections: int, num_knots: int = 17) -> torch.Tensor:
+    """SIGReg (LeJEPA): the Epps-Pulley statistic of random 1-D projections against a standard Gaussian.
+
+    For each unit direction `a`, compares the empirical characteristic function of `a^T z` with `exp(-t^2 / 2)` over
+    `t` in [0, 3], weighted by `exp(-t^2 / 2)`, integrated by the trapezoid rule (the integrand is even, hence x2) and
+    scaled by the number of samples; averaged over directions.
+    """
+    embeddings = embeddings.float()
+    directions = torch.randn(embeddings.shape[1], num_projections, device=embeddings.device)
+    projected = embeddings @ (directions / directions.norm(dim=0, keepdim=True))  # [N, M]
+    t = torch.linspace(0.0, 3.0, num_knots, device=embeddings.device)
+    angles = projected.unsqueeze(-1) * t  # [N, M, knots]
+    gaussian = torch.exp(-0.5 * t**2)
+    error = (angles.cos().mean(0) - gaussian).pow(2) + angles.sin().mean(0).pow(2)  # [M, knots]
+    statistic = 2.0 * torch.trapezoid(error * gaussian, t, dim=-1) * embeddings.shape[0]
+    return statistic.mean()
+
+
+class JEPAForPreTraining(JEPAPreTrainedModel):
+    """Context encoder, EMA target encoder and predictor, trained to predict target latents from context tokens.
+
+    The target encoder gets no gradients: it is updated with [`~JEPAForPreTraining.update_target_encoder`] after
+    each optimiser step. It is the encoder to use downstream; `JEPAModel.from_pretrained` on a checkpoint of this
+    class returns it.
+    """
+
+    def __init__(self, config: JEPAConfig):
+        super().__init__(config)
+        self.context_encoder = JEPAModel(config)
+        self.target_encoder = JEPAModel(config)
+        self.predictor = JEPAPredictor(config)
+        self.post_init()
+        self.target_encoder.load_state_dict(self.context_encoder.state_dict())
+        self.target_encoder.requires_grad_(False)
+
+    def get_input_embeddings(self) -> JEPAPatchEmbeddings:
+        return self.context_encoder.get_input_embeddings()
+
+    @torch.no_grad()
+    def update_target_encoder(self, momentum: float) -> None:
+        """EMA step: `target = momentum * target + (1 - momentum) * context`, parameter by parameter."""
+        target = list(self.target_encoder.parameters())
+        context = list(self.context_encoder.parameters())
+        torch._foreach_mul_(target, momentum)
+        torch._foreach_add_(target, context, alpha=1.0 - momentum)
+
+    def prediction_loss(self, predictions: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        if self.config.loss_type == "smooth_l1":
+            return F.smooth_l1_loss(predictions, targets)
+        if self.config.loss_type == "l1":
+            return F.l1_loss(predictions, targets)
+        return F.mse_loss(predictions, targets)
+
+    @can_return_tuple
+    def forward(
+        self,
+        pixel_values: torch.Tensor,
+        context_mask: list[torch.Tensor],
+        target_mask: list[torch.Tensor],
+        interpolate_pos_encoding: bool = False,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> JEPAForPreTrainingOutput:
+        r"""
+        pixel_values: images `(batch, channels, height, width)` or clips `(batch, frames, channels, height, width)`.
+        context_mask (`list[torch.LongTensor]`): `(batch, K_context)` indices of the tokens the context encoder sees.
+        target_mask (`list[torch.LongTensor]`): one `(batch, K_target)` tensor per target block to predict.
+        """
+        config = self.config
+        num_contexts, num_targets = len(context_mask), len(target_mask)
+        batch_size = pixel_values.shape[0]
+
+        with torch.no_grad():
+            targets = self.target_encoder(pixel_values, interpolate_pos_encoding=interpolate_pos_encoding)
+            targets = targets.last_hidden_state
+            if config.normalize_targets:
+                targets = F.layer_norm(targets, targets.shape[-1:])
+            _check_masks(target_mask, "target_mask", batch_size, targets.shape[1])
+            targets = gather_tokens(targets, target_mask)
+            targets = targets.unflatten(0, (num_targets, 1, batch_size)).expand(-1, num_contexts, -1, -1, -1)
+            targets = targets.flatten(0, 2)
+
+        context = self.context_encoder(
+            pixel_values, mask=context_mask, interpolate_pos_encoding=interpolate_pos_encoding
+        ).last_hidden_state
+        predictions = self.predictor(context, context_mask, target_mask, **kwargs)
+        prediction_loss = self.prediction_loss(predictions, targets.to(predictions.dtype))
+
+        loss = prediction_loss
+        regularized = context.mean(1) if config.regularization_target == "context" else predictions.mean(1)
+        terms = {}
+        if config.variance_weight > 0:
+            terms["variance_loss"] = (variance_loss(regularized), config.variance_weight)
+        if config.covariance_weight > 0:
+            terms["covariance_loss"] = (covariance_loss(regularized), config.covariance_weight)
+        if config.consistency_weight > 0:
+            per_context = context.unflatten(0, (num_contexts, batch_size))
+            value = torch.stack([
+                consistency_loss(hidden, mask, config.grid_size) for hidden, mask in zip(per_context, context_mask)
+            ]).mean()
+            terms["consistency_loss"] = (value, config.consistency_weight)
+        if config.sigreg_weight > 0:
+            terms["sigreg_loss"] = (sigreg_loss(regularized, config.sigreg_num_projections), config.sigreg_weight)
+        for value, weight in terms.values():
+            loss = loss + weight * value
+
+        return JEPAForPreTrainingOutput(
+            loss=loss,
+            prediction_loss=prediction_loss,
+            predictions=predictions,
+            targets=targets,
+            context_hidden_states=context,
+            **{name: value for name, (value, _) in terms.items()},
+        )
+
+
+class JEPAAttentivePooler(nn.Module):
+    """Cross-attention pooling with one learned query (the V-JEPA attentive probe), followed by an MLP."""
+
+    def __init__(self, config: JEPAConfig):
+        super().__init__()
+        self.query = nn.Parameter(torch.zeros(1, 1, config.hidden_size))
+        self.layernorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.cross_attention = nn.MultiheadAttention(config.hidden_size, config.num_attention_heads, batch_first=True)
+        self.layernorm_after = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.mlp = JEPAMLP(config, config.hidden_size)
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        query = self.query.expand(hidden_states.shape[0], -1, -1)
+        tokens = self.layernorm(hidden_states)
+        pooled = query + self.cross_attention(query, tokens, tokens, need_weights=False)[0]
+        pooled = pooled + self.mlp(self.layernorm_after(pooled))
+        return pooled.squeeze(1)
+
+
+class JEPAForImageClassification(JEPAPreTrainedModel):
+    """JEPA encoder with mean or attentive pooling (`config.classifier_pooling`) and a linear classifier."""
+
+    def __init__(self, config: JEPAConfig):
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.target_encoder = JEPAModel(config)
+        self.pooler = JEPAAttentivePooler(config) if config.classifier_pooling == "attentive" else None
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+
+    @can_return_tuple
+    def forward(
+        self,
+        pixel_values: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        interpolate_pos_encoding: bool = False,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> ImageClassifierOutput:
+        r"""
+        labels (`torch.LongTensor` of shape `(batch,)`, *optional*): class indices for the cross-entropy loss.
+        """
+        outputs = self.target_encoder(pixel_values, interpolate_pos_encoding=interpolate_pos_encoding, **kwargs)
+        if self.pooler is not None:
+            pooled = self.pooler(outputs.last_hidden_state)
+        else:
+            pooled = outputs.pooler_output
+        logits = self.classifier(pooled)
+        loss = None
+        if labels is not None:
+            if labels.dtype not in (torch.int64, torch.int32) or labels.min() < 0 or labels.max() >= self.num_labels:
+                raise ValueError(f"labels must be integer class indices in [0, {self.num_labels}), got dtype "
+                                 f"{labels.dtype} with values in [{labels.min().item()}, {labels.max().item()}].")
+            loss = F.cross_entropy(logits.float(), labels.long())
+        return ImageClassifierOutput(
+            loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
+        )
+
+
+class JEPAForVideoClassification(JEPAForImageClassification):
+    """The same head for clips: `pixel_values` of shape `(batch, frames, channels, height, width)`."""
+
+    input_modalities = ("video",)
+
+
+__all__ = [
+    "JEPAForImageClassification",
+    "JEPAForPreTraining",
+    "JEPAForPreTrainingOutput",
+    "JEPAForVideoClassification",
+    "JEPAModel",
+    "JEPAPreTrainedModel",
+    "JEPAPredictor",
+]
