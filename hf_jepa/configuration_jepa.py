@@ -137,9 +137,21 @@ class JEPAConfig(PreTrainedConfig):
         def fail(message: str) -> None:
             raise ValueError(f"Invalid JEPAConfig: {message}")
 
-        for name in ("image_size", "patch_size", "num_channels", "num_frames", "tubelet_size", "hidden_size",
-                     "num_hidden_layers", "num_attention_heads", "pred_hidden_size", "pred_num_hidden_layers",
-                     "pred_num_attention_heads", "num_target_blocks", "sigreg_num_projections"):
+        for name in (
+            "image_size",
+            "patch_size",
+            "num_channels",
+            "num_frames",
+            "tubelet_size",
+            "hidden_size",
+            "num_hidden_layers",
+            "num_attention_heads",
+            "pred_hidden_size",
+            "pred_num_hidden_layers",
+            "pred_num_attention_heads",
+            "num_target_blocks",
+            "sigreg_num_projections",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 fail(f"{name} must be a positive integer, got {value!r}.")
@@ -147,8 +159,10 @@ class JEPAConfig(PreTrainedConfig):
             fail(f"image_size ({self.image_size}) must be divisible by patch_size ({self.patch_size}).")
         if self.is_video and self.num_frames % self.tubelet_size:
             fail(f"num_frames ({self.num_frames}) must be divisible by tubelet_size ({self.tubelet_size}).")
-        for width, heads, prefix in ((self.hidden_size, self.num_attention_heads, ""),
-                                     (self.pred_hidden_size, self.pred_num_attention_heads, "pred_")):
+        for width, heads, prefix in (
+            (self.hidden_size, self.num_attention_heads, ""),
+            (self.pred_hidden_size, self.pred_num_attention_heads, "pred_"),
+        ):
             if width % heads:
                 fail(f"{prefix}hidden_size ({width}) must be divisible by {prefix}num_attention_heads ({heads}).")
             # sin-cos embeddings split the width into one sine and one cosine half per axis
@@ -158,18 +172,21 @@ class JEPAConfig(PreTrainedConfig):
         if self.loss_type not in LOSS_TYPES:
             fail(f"loss_type must be one of {LOSS_TYPES}, got {self.loss_type!r}.")
         if self.position_embedding_type not in POSITION_EMBEDDING_TYPES:
-            fail(f"position_embedding_type must be one of {POSITION_EMBEDDING_TYPES}, "
-                 f"got {self.position_embedding_type!r}.")
+            fail(
+                f"position_embedding_type must be one of {POSITION_EMBEDDING_TYPES}, "
+                f"got {self.position_embedding_type!r}."
+            )
         if self.regularization_target not in REGULARIZATION_TARGETS:
-            fail(f"regularization_target must be one of {REGULARIZATION_TARGETS}, "
-                 f"got {self.regularization_target!r}.")
+            fail(f"regularization_target must be one of {REGULARIZATION_TARGETS}, got {self.regularization_target!r}.")
         if self.classifier_pooling not in POOLING_TYPES:
             fail(f"classifier_pooling must be one of {POOLING_TYPES}, got {self.classifier_pooling!r}.")
         if self.mask_strategy not in MASK_STRATEGIES:
             fail(f"mask_strategy must be one of {MASK_STRATEGIES}, got {self.mask_strategy!r}.")
         if self.mask_strategy in VIDEO_ONLY_STRATEGIES and not self.is_video:
-            fail(f"mask_strategy {self.mask_strategy!r} needs video input (num_frames > 1), "
-                 f"got num_frames={self.num_frames}.")
+            fail(
+                f"mask_strategy {self.mask_strategy!r} needs video input (num_frames > 1), "
+                f"got num_frames={self.num_frames}."
+            )
         if not 0.0 < self.mask_ratio < 1.0:
             fail(f"mask_ratio must lie strictly between 0 and 1, got {self.mask_ratio}.")
         if not 0.0 <= self.min_context_fraction < 1.0:
@@ -179,14 +196,23 @@ class JEPAConfig(PreTrainedConfig):
             upper = float("inf") if name == "target_aspect_ratio" else 1.0
             if len(low_high) != 2 or not 0.0 < low_high[0] <= low_high[1] <= upper:
                 fail(f"{name} must be a (low, high) pair with 0 < low <= high <= {upper}, got {low_high}.")
-        for name in ("variance_weight", "covariance_weight", "consistency_weight", "sigreg_weight",
-                     "drop_path_rate", "hidden_dropout_prob", "attention_probs_dropout_prob"):
+        for name in (
+            "variance_weight",
+            "covariance_weight",
+            "consistency_weight",
+            "sigreg_weight",
+            "drop_path_rate",
+            "hidden_dropout_prob",
+            "attention_probs_dropout_prob",
+        ):
             if getattr(self, name) < 0:
                 fail(f"{name} must be >= 0, got {getattr(self, name)}.")
         time_steps = self.grid_size[0]
         if self.is_video and not 1 <= self.frames_ahead < time_steps:
-            fail(f"frames_ahead ({self.frames_ahead}) must be at least 1 and smaller than the number of time steps "
-                 f"({time_steps} = num_frames {self.num_frames} / tubelet_size {self.tubelet_size}).")
+            fail(
+                f"frames_ahead ({self.frames_ahead}) must be at least 1 and smaller than the number of time steps "
+                f"({time_steps} = num_frames {self.num_frames} / tubelet_size {self.tubelet_size})."
+            )
 
     @classmethod
     def from_preset(cls, name: str, **overrides) -> "JEPAConfig":
@@ -198,20 +224,53 @@ class JEPAConfig(PreTrainedConfig):
 
 _IMAGE_PRESETS = {
     # ~2.7M parameters: trains usefully in minutes on two CPU cores (32 px, an 8x8 grid of 4x4 patches).
-    "tiny": dict(image_size=32, patch_size=4, hidden_size=192, num_hidden_layers=6, num_attention_heads=3,
-                 pred_hidden_size=96, pred_num_hidden_layers=4, pred_num_attention_heads=3),
+    "tiny": dict(
+        image_size=32,
+        patch_size=4,
+        hidden_size=192,
+        num_hidden_layers=6,
+        num_attention_heads=3,
+        pred_hidden_size=96,
+        pred_num_hidden_layers=4,
+        pred_num_attention_heads=3,
+    ),
     # ViT-S/16
-    "small": dict(hidden_size=384, num_hidden_layers=12, num_attention_heads=6,
-                  pred_hidden_size=192, pred_num_hidden_layers=6, pred_num_attention_heads=6),
+    "small": dict(
+        hidden_size=384,
+        num_hidden_layers=12,
+        num_attention_heads=6,
+        pred_hidden_size=192,
+        pred_num_hidden_layers=6,
+        pred_num_attention_heads=6,
+    ),
     # ViT-B/16
-    "base": dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
-                 pred_hidden_size=384, pred_num_hidden_layers=6, pred_num_attention_heads=12),
+    "base": dict(
+        hidden_size=768,
+        num_hidden_layers=12,
+        num_attention_heads=12,
+        pred_hidden_size=384,
+        pred_num_hidden_layers=6,
+        pred_num_attention_heads=12,
+    ),
     # ViT-L/16
-    "large": dict(hidden_size=1024, num_hidden_layers=24, num_attention_heads=16,
-                  pred_hidden_size=384, pred_num_hidden_layers=12, pred_num_attention_heads=12),
+    "large": dict(
+        hidden_size=1024,
+        num_hidden_layers=24,
+        num_attention_heads=16,
+        pred_hidden_size=384,
+        pred_num_hidden_layers=12,
+        pred_num_attention_heads=12,
+    ),
     # ViT-H/14 (the released I-JEPA model)
-    "huge": dict(patch_size=14, hidden_size=1280, num_hidden_layers=32, num_attention_heads=16,
-                 pred_hidden_size=384, pred_num_hidden_layers=12, pred_num_attention_heads=12),
+    "huge": dict(
+        patch_size=14,
+        hidden_size=1280,
+        num_hidden_layers=32,
+        num_attention_heads=16,
+        pred_hidden_size=384,
+        pred_num_hidden_layers=12,
+        pred_num_attention_heads=12,
+    ),
 }
 _VIDEO_OVERRIDES = {
     "tiny": dict(num_frames=8, tubelet_size=2),

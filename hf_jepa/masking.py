@@ -119,8 +119,10 @@ def block_masks(
     """One rectangular target block per sample (through all time steps); the context is everything else."""
     shape = sample_block_shape(generator, grid, target_block_scale, target_aspect_ratio)
     if shape[0] * shape[1] == grid[1] * grid[2]:
-        raise ValueError(f"block masking with target_block_scale {tuple(target_block_scale)} covers the whole "
-                         f"{grid[1]}x{grid[2]} grid and leaves no context; lower target_block_scale.")
+        raise ValueError(
+            f"block masking with target_block_scale {tuple(target_block_scale)} covers the whole "
+            f"{grid[1]}x{grid[2]} grid and leaves no context; lower target_block_scale."
+        )
     contexts, targets = [], []
     for _ in range(batch_size):
         block = place_block(generator, grid, shape)
@@ -192,9 +194,15 @@ def sample_masks(config: JEPAConfig, batch_size: int, generator: torch.Generator
     strategy = config.mask_strategy
     blocks = dict(target_block_scale=config.target_block_scale, target_aspect_ratio=config.target_aspect_ratio)
     if strategy == "multiblock":
-        return multiblock_masks(grid, batch_size, generator, num_target_blocks=config.num_target_blocks,
-                                context_block_scale=config.context_block_scale,
-                                min_context_fraction=config.min_context_fraction, **blocks)
+        return multiblock_masks(
+            grid,
+            batch_size,
+            generator,
+            num_target_blocks=config.num_target_blocks,
+            context_block_scale=config.context_block_scale,
+            min_context_fraction=config.min_context_fraction,
+            **blocks,
+        )
     if strategy == "block":
         return block_masks(grid, batch_size, generator, **blocks)
     if strategy == "random":

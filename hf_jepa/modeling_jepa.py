@@ -51,9 +51,7 @@ def gather_tokens(hidden_states: torch.Tensor, masks: list[torch.Tensor]) -> tor
     """Keeps the tokens listed in each `[B, K]` index tensor of `masks`; the results are stacked along the batch,
     giving `[len(masks) * B, K, D]` (mask-major order)."""
     dim = hidden_states.shape[-1]
-    return torch.cat(
-        [torch.gather(hidden_states, 1, mask.unsqueeze(-1).expand(-1, -1, dim)) for mask in masks], dim=0
-    )
+    return torch.cat([torch.gather(hidden_states, 1, mask.unsqueeze(-1).expand(-1, -1, dim)) for mask in masks], dim=0)
 
 
 def _check_masks(masks: list[torch.Tensor], name: str, batch_size: int, num_tokens: int) -> None:
@@ -62,13 +60,15 @@ def _check_masks(masks: list[torch.Tensor], name: str, batch_size: int, num_toke
     lengths = {mask.shape[-1] for mask in masks}
     for mask in masks:
         if mask.dim() != 2 or mask.shape[0] != batch_size:
-            raise ValueError(f"Each tensor of {name} must have shape [batch={batch_size}, num_kept], "
-                             f"got {tuple(mask.shape)}.")
+            raise ValueError(
+                f"Each tensor of {name} must have shape [batch={batch_size}, num_kept], got {tuple(mask.shape)}."
+            )
         if mask.dtype not in (torch.int64, torch.int32):
             raise ValueError(f"{name} must hold integer token indices, got dtype {mask.dtype}.")
         if mask.numel() and (mask.min() < 0 or mask.max() >= num_tokens):
-            raise ValueError(f"{name} holds indices outside [0, {num_tokens}): min {int(mask.min())}, "
-                             f"max {int(mask.max())}.")
+            raise ValueError(
+                f"{name} holds indices outside [0, {num_tokens}): min {int(mask.min())}, max {int(mask.max())}."
+            )
     if len(lengths) > 1:
         raise ValueError(f"All tensors of {name} must keep the same number of tokens, got lengths {sorted(lengths)}.")
 
@@ -303,12 +303,15 @@ class JEPAPreTrainedModel(PreTrainedModel):
             init.ones_(module.weight)
             init.zeros_(module.bias)
         elif isinstance(module, JEPAEmbeddings):
-            init.copy_(module.position_embeddings,
-                       sincos_position_embeddings(self.config.hidden_size, self.config.grid_size))
+            init.copy_(
+                module.position_embeddings, sincos_position_embeddings(self.config.hidden_size, self.config.grid_size)
+            )
         elif isinstance(module, JEPAPredictor):
             init.trunc_normal_(module.mask_token, std=std)
-            init.copy_(module.position_embeddings,
-                       sincos_position_embeddings(self.config.pred_hidden_size, self.config.grid_size))
+            init.copy_(
+                module.position_embeddings,
+                sincos_position_embeddings(self.config.pred_hidden_size, self.config.grid_size),
+            )
         elif isinstance(module, JEPAAttentivePooler):
             init.trunc_normal_(module.query, std=std)
 
@@ -556,9 +559,9 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
             terms["covariance_loss"] = (covariance_loss(regularized), config.covariance_weight)
         if config.consistency_weight > 0:
             per_context = context.unflatten(0, (num_contexts, batch_size))
-            value = torch.stack([
-                consistency_loss(hidden, mask, config.grid_size) for hidden, mask in zip(per_context, context_mask)
-            ]).mean()
+            value = torch.stack(
+                [consistency_loss(hidden, mask, config.grid_size) for hidden, mask in zip(per_context, context_mask)]
+            ).mean()
             terms["consistency_loss"] = (value, config.consistency_weight)
         if config.sigreg_weight > 0:
             terms["sigreg_loss"] = (sigreg_loss(regularized, config.sigreg_num_projections), config.sigreg_weight)
@@ -625,8 +628,10 @@ class JEPAForImageClassification(JEPAPreTrainedModel):
         loss = None
         if labels is not None:
             if labels.dtype not in (torch.int64, torch.int32) or labels.min() < 0 or labels.max() >= self.num_labels:
-                raise ValueError(f"labels must be integer class indices in [0, {self.num_labels}), got dtype "
-                                 f"{labels.dtype} with values in [{labels.min().item()}, {labels.max().item()}].")
+                raise ValueError(
+                    f"labels must be integer class indices in [0, {self.num_labels}), got dtype "
+                    f"{labels.dtype} with values in [{labels.min().item()}, {labels.max().item()}]."
+                )
             loss = F.cross_entropy(logits.float(), labels.long())
         return ImageClassifierOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
