@@ -1,0 +1,99 @@
+import pytest
+import torch
+
+from hf_jepa import JEPAConfig, JEPAMaskCollator, sample_masks
+from hf_jepa.masking import multiblock_masks, temporal_masks
+
+IMAGE_STRATEGIES = ["multiblock", "block", "random"]
+VIDEO_STRATEGIES = ["multiblock", "block", "random", "tube", "multiblock3d", "temporal"]
+CASES = [("tiny", s) for s in IMAGE_STRATEGIES] + [("base", "multiblock")]
+CASES += [("tiny-video", s) for s in VIDEO_STRATEGIES]
+
+
+def draw(preset, strategy, seed=0, batch_size=16, **overrides):
+    config = JEPAConfig.from_preset(preset, mask_strategy=strategy, **overrides)
+    return config, sample_masks(config, batch_size, torch.Generator().manual_seed(seed))
+
+
+@pytest.mark.parametrize("preset,strategy", CASES)
+def test_masks_are_valid_index_sets(preset, strategy):
+    config, (contexts, targets) = draw(preset, strategy)
+    num_tokens = config.num_patches
+    for masks in (contexts, targets):
+        assert len({mask.shape for mask in masks}) == 1, "every tensor of a list has the same [B, K] shape"
+        for mask in masks:
+            assert mask.shape[0] == 16 and mask.shape[1] >= 1
+            assert mask.dtype == torch.int64
+            assert mask.min() >= 0 and mask.max() < num_tokens
+            assert torch.equal(mask, mask.sort(dim=1).values)
+            assert all(len(set(row.tolist())) == len(row) for row in mask)
+    for row in range(16):
+        context = set(contexts[0][row].tolist())
+        for target in targets:
+            assert context.isdisjoint(target[row].tolist())
+
+
+@pytest.mark.parametrize("preset,strategy", CASES)
+def test_same_seed_same_masks_other_seed_other_masks(preset, strategy):
+    _, first = draw(preset, strategy, seed=3)
+    _, again = draw(preset, strategy, seed=3)
+    _, other = draw(preset, strategy, seed=4)
+    flatten = lambda masks: torch.cat([m.flatten() for group in masks for m in group])  # noqa: E731
+    assert torch.equal(flatten(first), flatten(again))
+    if strategy != "temporal":  # temporal masking is deterministic by design
+        assert not torch.equal(flatten(first), flatten(other))
+
+
+@pytest.mark.parametrize("ratio", [0.3, 0.75, 0.9])
+def test_random_and_tube_ratios(ratio):
+    config, (contexts, targets) = draw("tiny", "random", mask_ratio=ratio)
+    assert targets[0].shape[1] == round(ratio * config.num_patches)
+    assert contexts[0].shape[1] + targets[0].shape[1] == config.num_patches
+    config, (contexts, targets) = draw("tiny-video", "tube", mask_ratio=ratio)
+    time, height, width = config.grid_size
+    spatial = targets[0] % (height * width)
+    assert targets[0].shape[1] == time * round(ratio * height * width)
+    # a tube covers the same spatial positions at every time step
+    per_step = spatial.view(16, time, -1)
+    assert torch.equal(per_step, per_step[:, :1].expand_as(per_step))
+
+
+def test_multiblock_matches_official_proportions_at_224px():
+    config, (contexts, targets) = draw("base", "multiblock", batch_size=64)
+    num_tokens = config.num_patches
+    assert len(targets) == 4
+    for target in targets:
+        assert 0.1 <= target.shape[1] / num_tokens <= 0.25
+    assert 0.1 <= contexts[0].shape[1] / num_tokens <= 0.6
+
+
+def test_multiblock_target_blocks_are_rectangles():
+    (contexts, targets) = multiblock_masks((1, 10, 12), 8, torch.Generator().manual_seed(0))
+    for target in targets:
+        for row in target:
+            rows, cols = row // 12, row % 12
+            height, width = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+            assert height * width == len(row)
+
+
+def test_temporal_masks_split_past_and_future():
+    contexts, targets = temporal_masks((4, 2, 2), batch_size=3, frames_ahead=1)
+    assert torch.equal(contexts[0][0], torch.arange(12))
+    assert torch.equal(targets[0][0], torch.arange(12, 16))
+    with pytest.raises(ValueError, match="frames_ahead"):
+        temporal_masks((4, 2, 2), batch_size=3, frames_ahead=4)
+
+
+def test_multiblock_that_covers_everything_is_a_clear_error():
+    with pytest.raises(ValueError, match="leaves no context"):
+        multiblock_masks((1, 2, 2), 2, torch.Generator(), num_target_blocks=8, target_block_scale=(1.0, 1.0))
+
+
+def test_collator_stacks_examples_and_adds_masks():
+    config = JEPAConfig.from_preset("tiny")
+    examples = [{"pixel_values": torch.randn(3, 32, 32), "labels": index % 3} for index in range(5)]
+    batch = JEPAMaskCollator(config, seed=1)(examples)
+    assert batch["pixel_values"].shape == (5, 3, 32, 32)
+    assert batch["labels"].tolist() == [0, 1, 2, 0, 1]
+    assert len(batch["context_mask"]) == 1 and len(batch["target_mask"]) == config.num_target_blocks
+    assert batch["context_mask"][0].shape[0] == 5
