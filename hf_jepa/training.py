@@ -1,0 +1,571 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""JEPA pretraining with 🤗 Accelerate: `hf_jepa.pretrain(PretrainingArguments(...))`.
+
+One loop, read top to bottom: data → model → optimiser → schedules → (resume) → steps → checkpoints → final
+`save_pretrained`. It runs unchanged on CPU, one GPU, or many through `accelerate launch` (DDP / FSDP).
+"""
+
+import json
+import math
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from accelerate import Accelerator
+from accelerate.logging import get_logger
+from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+
+from . import data
+from .configuration_jepa import JEPA_PRESETS, JEPAConfig
+from .masking import sample_masks
+from .modeling_jepa import JEPAForPreTraining, JEPAModel
+
+logger = get_logger(__name__)
+
+CHECKPOINT_PREFIX = "checkpoint-"
+
+
+@dataclass
+class PretrainingArguments:
+    """How a JEPA model is pretrained. Parsed by `HfArgumentParser` from the command line or a YAML/JSON file."""
+
+    # What is trained
+    config_name_or_path: str = field(
+        default="tiny",
+        metadata={
+            "help": "A preset name (tiny, small, base, large, huge, NAME-video), a config.json, or a checkpoint "
+            "folder to continue pretraining from."
+        },
+    )
+    config_overrides: str | None = field(
+        default=None,
+        metadata={"help": "Config values to override, e.g. 'mask_strategy=random,mask_ratio=0.6,drop_path_rate=0.1'."},
+    )
+    attn_implementation: str = field(default="sdpa", metadata={"help": "sdpa, eager, flash_attention_2, ..."})
+    gradient_checkpointing: bool = field(default=False, metadata={"help": "Recompute activations in the backward."})
+
+    # Data
+    dataset_name: str | None = field(
+        default=None,
+        metadata={
+            "help": "A Hub dataset id, a save_to_disk folder, or a shipped dataset (fashion_mnist_small, "
+            "fashion_mnist, moving_fashion_mnist). Default: fashion_mnist_small, or moving_fashion_mnist "
+            "for video models."
+        },
+    )
+    dataset_config_name: str | None = field(default=None, metadata={"help": "The dataset configuration name."})
+    train_dir: str | None = field(default=None, metadata={"help": "A local folder of images or videos."})
+    train_split: str = field(default="train", metadata={"help": "The split to pretrain on."})
+    image_column_name: str | None = field(default=None, metadata={"help": "Image column (found automatically)."})
+    video_column_name: str | None = field(default=None, metadata={"help": "Video column (found automatically)."})
+    label_column_name: str | None = field(default=None, metadata={"help": "Label column for the evaluation probes."})
+    eval_split: str = field(default="test", metadata={"help": "Labelled split for the probes."})
+    max_train_samples: int | None = field(default=None, metadata={"help": "Use at most this many training samples."})
+    max_eval_samples: int | None = field(default=None, metadata={"help": "Use at most this many samples per probe."})
+    streaming: bool = field(default=False, metadata={"help": "Stream the dataset instead of downloading it."})
+    cache_dir: str | None = field(default=None, metadata={"help": "Where 🤗 datasets caches downloads."})
+    crop_scale: list[float] = field(default_factory=lambda: [0.3, 1.0], metadata={"help": "RandomResizedCrop scale."})
+    horizontal_flip: bool = field(default=False, metadata={"help": "Random horizontal flips."})
+    frame_step: int = field(default=4, metadata={"help": "Video: frames between two sampled frames of a clip."})
+    image_mean: list[float] = field(default_factory=lambda: list(IMAGENET_DEFAULT_MEAN))
+    image_std: list[float] = field(default_factory=lambda: list(IMAGENET_DEFAULT_STD))
+    max_bad_fraction: float = field(
+        default=0.01, metadata={"help": "Stop with an error when more than this fraction of samples is undecodable."}
+    )
+    dataloader_num_workers: int = field(default=2, metadata={"help": "Data loading worker processes."})
+
+    # Optimisation
+    output_dir: str = field(default="outputs/jepa-tiny", metadata={"help": "Where the model and checkpoints go."})
+    overwrite_output_dir: bool = field(default=False, metadata={"help": "Replace a previous run in output_dir."})
+    seed: int = field(default=42)
+    per_device_train_batch_size: int = field(default=64)
+    gradient_accumulation_steps: int = field(default=1)
+    num_train_epochs: float = field(default=1.0, metadata={"help": "Used when max_steps is not set."})
+    max_steps: int = field(default=-1, metadata={"help": "Total optimiser steps (overrides num_train_epochs)."})
+    learning_rate: float = field(default=1e-4, metadata={"help": "Peak learning rate, reached after the warm-up."})
+    start_learning_rate: float = field(default=0.0, metadata={"help": "Learning rate at the start of the warm-up."})
+    final_learning_rate: float = field(default=1e-6, metadata={"help": "Learning rate at the end of the cosine."})
+    warmup_steps: float = field(default=0.05, metadata={"help": "Warm-up steps; a value in [0, 1) is a ratio."})
+    weight_decay: float = field(default=0.04, metadata={"help": "Weight decay at the start (cosine schedule)."})
+    final_weight_decay: float = field(default=0.4, metadata={"help": "Weight decay at the end."})
+    adam_beta1: float = field(default=0.9)
+    adam_beta2: float = field(default=0.999)
+    ema_momentum: float = field(default=0.996, metadata={"help": "EMA momentum of the target encoder at the start."})
+    final_ema_momentum: float = field(default=1.0, metadata={"help": "EMA momentum at the end (linear schedule)."})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping; 0 disables it."})
+    mixed_precision: str = field(default="no", metadata={"help": "no, bf16 (CPU and GPU) or fp16 (GPU)."})
+
+    # Logging, checkpoints, evaluation, sharing
+    logging_steps: int = field(default=10)
+    report_to: str = field(default="tensorboard", metadata={"help": "tensorboard, wandb, trackio, all or none."})
+    checkpointing_steps: int | None = field(default=None, metadata={"help": "Save the training state every N steps."})
+    save_total_limit: int = field(default=2, metadata={"help": "Keep only the last N checkpoints."})
+    resume_from_checkpoint: str | None = field(default=None, metadata={"help": "'latest' or a checkpoint folder."})
+    eval_steps: int | None = field(default=None, metadata={"help": "Run the kNN probe every N steps."})
+    do_eval: bool = field(default=True, metadata={"help": "Probe the trained encoder at the end (labelled data)."})
+    eval_baselines: bool = field(default=True, metadata={"help": "Also probe a random-init encoder and raw pixels."})
+    push_to_hub: bool = field(default=False)
+    hub_model_id: str | None = field(default=None)
+    hub_private_repo: bool = field(default=False)
+    hub_strategy: str = field(default="end", metadata={"help": "end, or every_save (push each checkpoint too)."})
+    hub_token: str | None = field(default=None)
+
+    def __post_init__(self):
+        if self.per_device_train_batch_size < 1 or self.gradient_accumulation_steps < 1:
+            raise ValueError(
+                f"per_device_train_batch_size ({self.per_device_train_batch_size}) and gradient_accumulation_steps "
+                f"({self.gradient_accumulation_steps}) must be at least 1."
+            )
+        if self.mixed_precision not in ("no", "bf16", "fp16"):
+            raise ValueError(f"mixed_precision must be no, bf16 or fp16, got {self.mixed_precision!r}.")
+        if self.hub_strategy not in ("end", "every_save"):
+            raise ValueError(f"hub_strategy must be 'end' or 'every_save', got {self.hub_strategy!r}.")
+        if self.push_to_hub and not self.hub_model_id:
+            raise ValueError("--push_to_hub needs --hub_model_id (e.g. your-name/jepa-tiny-fashion-mnist).")
+        if len(self.crop_scale) != 2 or not 0 < self.crop_scale[0] <= self.crop_scale[1] <= 1:
+            raise ValueError(f"crop_scale must be two numbers 0 < low <= high <= 1, got {self.crop_scale}.")
+        if self.dataset_name and self.train_dir:
+            raise ValueError(f"Give either dataset_name ({self.dataset_name!r}) or train_dir ({self.train_dir!r}).")
+
+
+def build_model(args: PretrainingArguments) -> tuple[JEPAForPreTraining, str | None]:
+    """The model to pretrain, and the checkpoint it continues from (None for a fresh model)."""
+    source = args.config_name_or_path
+    overrides = dict(attn_implementation=args.attn_implementation)
+    if source in JEPA_PRESETS:
+        config = JEPAConfig.from_preset(source, **overrides)
+    elif os.path.isfile(source):
+        config = JEPAConfig.from_json_file(source)
+        config._attn_implementation = args.attn_implementation
+    elif os.path.isfile(os.path.join(source, "config.json")):
+        config = JEPAConfig.from_pretrained(source, **overrides)
+    else:
+        raise ValueError(
+            f"config_name_or_path {source!r} is neither a preset ({', '.join(JEPA_PRESETS)}), a config.json, nor a "
+            "folder with a config.json."
+        )
+    if args.config_overrides:
+        config.update_from_string(args.config_overrides)
+        config = JEPAConfig(**config.to_dict())  # validates the overridden values
+
+    has_weights = os.path.isdir(source) and any(Path(source).glob("*.safetensors"))
+    if not has_weights:
+        return JEPAForPreTraining(config), None
+    if "JEPAForPreTraining" in (config.architectures or []):
+        model = JEPAForPreTraining.from_pretrained(source, config=config)
+    else:  # an encoder only: both encoders start from it, the predictor is new
+        model = JEPAForPreTraining(config)
+        encoder = JEPAModel.from_pretrained(source, config=config)
+        model.context_encoder.load_state_dict(encoder.state_dict())
+        model.target_encoder.load_state_dict(encoder.state_dict())
+    return model, source
+
+
+def cosine(start: float, end: float, progress: float) -> float:
+    return end + 0.5 * (start - end) * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+@dataclass
+class Schedules:
+    """Per-step learning rate (linear warm-up, then cosine), weight decay (cosine) and EMA momentum (linear)."""
+
+    args: PretrainingArguments
+    total_steps: int
+
+    @property
+    def warmup_steps(self) -> int:
+        warmup = self.args.warmup_steps
+        return int(warmup * self.total_steps) if warmup < 1 else int(warmup)
+
+    def learning_rate(self, step: int) -> float:
+        args = self.args
+        if step < self.warmup_steps:
+            warmup_progress = step / self.warmup_steps
+            return args.start_learning_rate + (args.learning_rate - args.start_learning_rate) * warmup_progress
+        progress = (step - self.warmup_steps) / max(1, self.total_steps - self.warmup_steps)
+        return cosine(args.learning_rate, args.final_learning_rate, progress)
+
+    def weight_decay(self, step: int) -> float:
+        return cosine(self.args.weight_decay, self.args.final_weight_decay, step / self.total_steps)
+
+    def ema_momentum(self, step: int) -> float:
+        args = self.args
+        return args.ema_momentum + (args.final_ema_momentum - args.ema_momentum) * step / self.total_steps
+
+
+@dataclass
+class TrainingState:
+    """Counters saved with every checkpoint (through `accelerator.register_for_checkpointing`)."""
+
+    step: int = 0
+    epoch: int = 0
+    batches_in_epoch: int = 0
+    samples_seen: int = 0
+    samples_skipped: int = 0
+
+    def state_dict(self) -> dict:
+        return asdict(self)
+
+    def load_state_dict(self, state: dict) -> None:
+        for key, value in state.items():
+            setattr(self, key, value)
+
+
+def optimizer_groups(model: JEPAForPreTraining) -> list[dict]:
+    """Context encoder and predictor parameters; no weight decay on biases, norms and the mask token."""
+    decay, no_decay = [], []
+    for name, parameter in model.named_parameters():
+        if name.startswith("target_encoder."):
+            continue
+        (no_decay if parameter.ndim < 2 or name.endswith("mask_token") else decay).append(parameter)
+    return [{"params": decay, "apply_weight_decay": True}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def check_output_dir(args: PretrainingArguments) -> None:
+    output_dir = Path(args.output_dir)
+    if args.resume_from_checkpoint or not output_dir.is_dir() or not any(output_dir.iterdir()):
+        return
+    if not args.overwrite_output_dir:
+        raise ValueError(
+            f"output_dir {str(output_dir)!r} already holds a run. Pass --overwrite_output_dir to replace it, "
+            "--resume_from_checkpoint latest to continue it, or choose another --output_dir."
+        )
+
+
+def list_checkpoints(output_dir: str) -> list[Path]:
+    steps = [path.name.removeprefix(CHECKPOINT_PREFIX) for path in Path(output_dir).glob(f"{CHECKPOINT_PREFIX}*")]
+    return [Path(output_dir) / f"{CHECKPOINT_PREFIX}{step}" for step in sorted(int(s) for s in steps if s.isdigit())]
+
+
+def resolve_checkpoint(args: PretrainingArguments) -> Path | None:
+    if args.resume_from_checkpoint is None:
+        return None
+    if args.resume_from_checkpoint == "latest":
+        checkpoints = list_checkpoints(args.output_dir)
+        if not checkpoints:
+            logger.warning(f"No checkpoint in {args.output_dir} to resume from: starting from scratch.")
+            return None
+        return checkpoints[-1]
+    path = Path(args.resume_from_checkpoint)
+    if not path.is_dir():
+        raise ValueError(f"resume_from_checkpoint {str(path)!r} is not a checkpoint folder.")
+    return path
+
+
+def save_checkpoint(accelerator: Accelerator, args: PretrainingArguments, step: int) -> Path:
+    """`save_state` into a temporary folder renamed into place, so that a killed run never leaves half a checkpoint."""
+    final = Path(args.output_dir) / f"{CHECKPOINT_PREFIX}{step}"
+    partial = Path(args.output_dir) / f".partial-{CHECKPOINT_PREFIX}{step}"
+    if accelerator.is_main_process and partial.exists():
+        shutil.rmtree(partial)
+    accelerator.wait_for_everyone()
+    accelerator.save_state(str(partial))
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(partial, final)
+        for old in list_checkpoints(args.output_dir)[: -args.save_total_limit]:
+            shutil.rmtree(old)
+    accelerator.wait_for_everyone()
+    return final
+
+
+def mask_generator(seed: int, step: int, micro_batch: int, process_index: int) -> torch.Generator:
+    """Masks depend only on where the run is, so an interrupted and resumed run draws the same ones."""
+    return torch.Generator().manual_seed(((seed * 1_000_003 + step) * 1024 + micro_batch) * 4096 + process_index)
+
+
+def pretrain(args: PretrainingArguments) -> dict:
+    """Pretrains a JEPA model as `args` says; returns a summary (output_dir, steps, final loss, evaluation)."""
+    check_output_dir(args)
+    start_time = time.perf_counter()
+    accelerator = Accelerator(
+        gradient_accumulation_steps=args.gradient_accumulation_steps,
+        mixed_precision=args.mixed_precision,
+        log_with=None if args.report_to == "none" else args.report_to,
+        project_config=ProjectConfiguration(project_dir=args.output_dir, logging_dir=f"{args.output_dir}/runs"),
+        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True, data_seed=args.seed),
+    )
+    set_seed(args.seed)
+    model, base_model = build_model(args)
+    config = model.config
+    model.target_encoder.requires_grad_(False)  # from_pretrained forgets it (HF5-NOTES #6)
+    if args.gradient_checkpointing:
+        model.activation_checkpointing_enable()
+
+    # Data
+    dataset_name = args.dataset_name
+    if dataset_name is None and args.train_dir is None:
+        dataset_name = "moving_fashion_mnist" if config.is_video else "fashion_mnist_small"
+    dataset = data.load_media_dataset(
+        dataset_name,
+        args.dataset_config_name,
+        args.train_dir,
+        split=args.train_split,
+        streaming=args.streaming,
+        max_samples=args.max_train_samples,
+        cache_dir=args.cache_dir,
+        seed=args.seed,
+    )
+    column, kind = data.find_media_column(dataset, args.image_column_name, args.video_column_name)
+    if (kind == "video") != config.is_video:
+        raise ValueError(
+            f"Column {column!r} holds {kind}s but the model is an {'video' if config.is_video else 'image'} model "
+            f"(num_frames={config.num_frames}); choose a {'video' if config.is_video else 'image'} preset or column."
+        )
+    transform = data.build_transform(
+        config.image_size,
+        args.image_mean,
+        args.image_std,
+        train=True,
+        crop_scale=tuple(args.crop_scale),
+        horizontal_flip=args.horizontal_flip,
+        num_frames=config.num_frames,
+        frame_step=args.frame_step,
+    )
+    if args.streaming:
+        if args.max_steps <= 0:
+            raise ValueError("A streamed dataset has no length: set --max_steps.")
+        dataset = data.split_by_process(dataset, accelerator.process_index, accelerator.num_processes)
+        train_data = data.StreamingMediaDataset(dataset, column, transform)
+    else:
+        global_batch = args.per_device_train_batch_size * accelerator.num_processes
+        if len(dataset) < global_batch:
+            raise ValueError(
+                f"The dataset has {len(dataset)} samples, fewer than one global batch ({global_batch} = "
+                f"{args.per_device_train_batch_size} per device x {accelerator.num_processes} processes)."
+            )
+        train_data = data.MediaDataset(dataset, column, transform)
+    loader = DataLoader(
+        train_data,
+        batch_size=args.per_device_train_batch_size,
+        shuffle=not args.streaming,
+        drop_last=True,
+        num_workers=args.dataloader_num_workers,
+        collate_fn=data.collate_skipping_bad,
+    )
+
+    # Optimiser and schedules
+    optimizer = torch.optim.AdamW(
+        optimizer_groups(model), lr=args.learning_rate, betas=(args.adam_beta1, args.adam_beta2)
+    )
+    if args.max_steps > 0:
+        total_steps = args.max_steps
+    else:
+        batches_per_epoch = len(loader) // accelerator.num_processes
+        total_steps = max(1, math.ceil(args.num_train_epochs * batches_per_epoch / args.gradient_accumulation_steps))
+    schedules = Schedules(args, total_steps)
+
+    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+    unwrapped = accelerator.unwrap_model(model)
+    state = TrainingState()
+    accelerator.register_for_checkpointing(state)
+
+    checkpoint = resolve_checkpoint(args)
+    if checkpoint is not None:
+        accelerator.print(f"Resuming from {checkpoint}")
+        accelerator.load_state(str(checkpoint))
+
+    global_batch = args.per_device_train_batch_size * accelerator.num_processes * args.gradient_accumulation_steps
+    if accelerator.is_main_process:
+        Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+        (Path(args.output_dir) / "training_args.json").write_text(json.dumps(asdict(args), indent=2))
+    accelerator.init_trackers("jepa-pretraining", config={k: str(v) for k, v in asdict(args).items()})
+    log_masking(accelerator, config)
+    accelerator.print(
+        f"Pretraining a {unwrapped.context_encoder.num_parameters() / 1e6:.1f}M-parameter encoder on {column!r} for "
+        f"{total_steps} steps of {global_batch} samples"
+    )
+
+    progress = tqdm(total=total_steps, initial=state.step, disable=not accelerator.is_main_process, desc="pretrain")
+    evaluator = make_step_evaluator(args, config, accelerator) if args.eval_steps else None
+    window_loss, window_start, window_samples, last_loss = [], time.perf_counter(), 0, float("nan")
+    first_spread = None
+    micro_batch = 0
+    while state.step < total_steps:
+        loader.set_epoch(state.epoch)
+        epoch_loader = accelerator.skip_first_batches(loader, state.batches_in_epoch)
+        for batch in epoch_loader:
+            state.batches_in_epoch += 1
+            state.samples_skipped += batch["num_skipped"]
+            state.samples_seen += batch["num_skipped"] + len(batch["pixel_values"])
+            if batch["num_skipped"]:
+                data.check_bad_fraction(
+                    state.samples_skipped, state.samples_seen, args.max_bad_fraction, column, batch["skipped_ids"][0]
+                )
+            pixel_values = batch["pixel_values"]
+            generator = mask_generator(args.seed, state.step, micro_batch, accelerator.process_index)
+            context_mask, target_mask = sample_masks(config, len(pixel_values), generator)
+            micro_batch = (micro_batch + 1) % args.gradient_accumulation_steps
+
+            with accelerator.accumulate(model):
+                outputs = model(
+                    pixel_values,
+                    context_mask=[m.to(accelerator.device) for m in context_mask],
+                    target_mask=[m.to(accelerator.device) for m in target_mask],
+                )
+                accelerator.backward(outputs.loss)
+                grad_norm = None
+                if accelerator.sync_gradients and args.max_grad_norm > 0:
+                    grad_norm = accelerator.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+            window_loss.append(outputs.loss.detach())
+            window_samples += len(pixel_values) * accelerator.num_processes
+            if not accelerator.sync_gradients:
+                continue
+
+            # One optimiser step is done: EMA, schedules, logs, checkpoints.
+            unwrapped.update_target_encoder(schedules.ema_momentum(state.step))
+            state.step += 1
+            for group in optimizer.param_groups:
+                group["lr"] = schedules.learning_rate(state.step)
+                if group.get("apply_weight_decay"):
+                    group["weight_decay"] = schedules.weight_decay(state.step)
+            progress.update(1)
+
+            if state.step % args.logging_steps == 0 or state.step == total_steps:
+                elapsed = time.perf_counter() - window_start
+                last_loss = accelerator.reduce(torch.stack(window_loss).mean(), "mean").item()
+                spread = target_spread(outputs.targets)
+                first_spread = first_spread or spread
+                metrics = {
+                    "train/loss": last_loss,
+                    "train/prediction_loss": outputs.prediction_loss.item(),
+                    "train/learning_rate": schedules.learning_rate(state.step),
+                    "train/weight_decay": schedules.weight_decay(state.step),
+                    "train/ema_momentum": schedules.ema_momentum(state.step),
+                    "train/samples_per_second": window_samples / elapsed,
+                    "train/target_feature_std": spread,
+                    "train/samples_skipped": state.samples_skipped,
+                    "train/epoch": state.epoch,
+                }
+                if grad_norm is not None:
+                    metrics["train/grad_norm"] = float(grad_norm)
+                for name in ("variance_loss", "covariance_loss", "consistency_loss", "sigreg_loss"):
+                    if getattr(outputs, name) is not None:
+                        metrics[f"train/{name}"] = getattr(outputs, name).item()
+                accelerator.log(metrics, step=state.step)
+                if accelerator.is_main_process:
+                    with open(Path(args.output_dir) / "log_history.jsonl", "a") as history:
+                        history.write(json.dumps({"step": state.step, **metrics}) + "\n")
+                progress.set_postfix(loss=f"{last_loss:.4f}", samples_per_s=f"{window_samples / elapsed:.0f}")
+                if spread < 0.05 * first_spread:
+                    logger.warning(
+                        f"step {state.step}: the target features' spread across the batch fell to {spread:.2e} "
+                        f"({spread / first_spread:.1%} of its first value): the representation may be collapsing. "
+                        "Consider a lower learning rate, a higher EMA momentum, or variance/SIGReg regularisation.",
+                        main_process_only=True,
+                    )
+                window_loss, window_start, window_samples = [], time.perf_counter(), 0
+
+            if evaluator is not None and state.step % args.eval_steps == 0:
+                accelerator.log({"eval/knn_accuracy": evaluator(unwrapped.target_encoder)}, step=state.step)
+            if args.checkpointing_steps and state.step % args.checkpointing_steps == 0:
+                saved = save_checkpoint(accelerator, args, state.step)
+                if args.push_to_hub and args.hub_strategy == "every_save" and accelerator.is_main_process:
+                    push_checkpoint_in_background(args, saved)
+            if state.step >= total_steps:
+                break
+        else:
+            state.epoch += 1
+            state.batches_in_epoch = 0
+    progress.close()
+
+    accelerator.wait_for_everyone()
+    summary = {
+        "output_dir": args.output_dir,
+        "steps": state.step,
+        "final_loss": last_loss,
+        "global_batch_size": global_batch,
+        "samples_skipped": state.samples_skipped,
+        "base_model": base_model,
+        "dataset": dataset_name or args.train_dir,
+        "wall_time_seconds": round(time.perf_counter() - start_time, 1),
+        "hardware": describe_hardware(accelerator),
+    }
+    if state.samples_skipped:
+        accelerator.print(f"Skipped {state.samples_skipped} undecodable samples of {state.samples_seen}.")
+    if accelerator.is_main_process:
+        summary.update(save_final_model(args, unwrapped, summary))
+    accelerator.end_training()
+    return summary
+
+
+def describe_hardware(accelerator: Accelerator) -> str:
+    if accelerator.device.type == "cuda":
+        device = torch.cuda.get_device_name(accelerator.device)
+    else:
+        device = f"CPU ({os.cpu_count()} cores)"
+    return f"{accelerator.num_processes} x {device}, mixed precision {accelerator.mixed_precision}"
+
+
+def target_spread(targets: torch.Tensor) -> float:
+    """Collapse monitor: std across the batch of the (layer-normed) target features, averaged over tokens and
+    channels. It is near zero when the target encoder gives every sample the same features."""
+    return targets.float().std(0).mean().item()
+
+
+def log_masking(accelerator: Accelerator, config: JEPAConfig) -> None:
+    context, targets = sample_masks(config, 64, torch.Generator().manual_seed(0))
+    tokens = config.num_patches
+    accelerator.print(
+        f"Masking {config.mask_strategy!r} on a {'x'.join(map(str, config.grid_size))} token grid: context "
+        f"{context[0].shape[1] / tokens:.0%} of the tokens, {len(targets)} target block(s) of "
+        f"{targets[0].shape[1] / tokens:.0%}"
+    )
+
+
+def make_step_evaluator(args: PretrainingArguments, config: JEPAConfig, accelerator: Accelerator):
+    from .evaluation import make_knn_evaluator
+
+    return make_knn_evaluator(args, config, device=accelerator.device)
+
+
+def push_checkpoint_in_background(args: PretrainingArguments, checkpoint: Path):
+    from .hub import push_to_hub
+
+    return push_to_hub(
+        checkpoint.parent,
+        args.hub_model_id,
+        private=args.hub_private_repo,
+        token=args.hub_token,
+        commit_message=f"Training in progress: {checkpoint.name}",
+        run_as_future=True,
+        allow_patterns=[f"{checkpoint.name}/**"],
+    )
+
+
+def save_final_model(args: PretrainingArguments, model: JEPAForPreTraining, summary: dict) -> dict:
+    """Writes the Hub-ready folder: model + code, processor, model card; evaluates and pushes when asked."""
+    from .hub import build_processor, push_to_hub, write_model_card
+
+    output_dir = Path(args.output_dir)
+    model.save_pretrained(output_dir)
+    build_processor(model.config, args.image_mean, args.image_std).save_pretrained(output_dir)
+    results = {}
+    if args.do_eval:
+        from .evaluation import evaluate_after_pretraining
+
+        results["eval_results"] = evaluate_after_pretraining(args, output_dir)
+    write_model_card(
+        output_dir,
+        config=model.config,
+        training_args=asdict(args),
+        eval_results=results.get("eval_results"),
+        base_model=summary["base_model"],
+        datasets=[summary["dataset"]] if summary["dataset"] else None,
+        training_summary=summary,
+    )
+    if args.push_to_hub:
+        results["hub_url"] = str(
+            push_to_hub(output_dir, args.hub_model_id, private=args.hub_private_repo, token=args.hub_token)
+        )
+    return results
