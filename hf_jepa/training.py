@@ -208,6 +208,7 @@ class TrainingState:
     batches_in_epoch: int = 0
     samples_seen: int = 0
     samples_skipped: int = 0
+    last_skipped: str = ""
 
     def state_dict(self) -> dict:
         return asdict(self)
@@ -397,9 +398,13 @@ def pretrain(args: PretrainingArguments) -> dict:
             state.samples_skipped += batch["num_skipped"]
             state.samples_seen += batch["num_skipped"] + len(batch["pixel_values"])
             if batch["num_skipped"]:
+                state.last_skipped = f"{batch['skipped_ids'][0]} ({batch['skipped_errors'][0]})"
+            if state.samples_skipped:
                 data.check_bad_fraction(
-                    state.samples_skipped, state.samples_seen, args.max_bad_fraction, column, batch["skipped_ids"][0]
+                    state.samples_skipped, state.samples_seen, args.max_bad_fraction, column, state.last_skipped
                 )
+            if len(batch["pixel_values"]) == 0:
+                continue
             pixel_values = batch["pixel_values"]
             generator = mask_generator(args.seed, state.step, micro_batch, accelerator.process_index)
             context_mask, target_mask = sample_masks(config, len(pixel_values), generator)
