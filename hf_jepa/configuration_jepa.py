@@ -6,7 +6,7 @@ from transformers import PreTrainedConfig
 LOSS_TYPES = ("mse", "smooth_l1", "l1")
 MASK_STRATEGIES = ("multiblock", "block", "random", "tube", "multiblock3d", "temporal")
 VIDEO_ONLY_STRATEGIES = ("tube", "multiblock3d", "temporal")
-POSITION_EMBEDDING_TYPES = ("sincos",)
+POSITION_EMBEDDING_TYPES = ("sincos", "sincos_uniform", "rope")
 REGULARIZATION_TARGETS = ("context", "predictor")
 POOLING_TYPES = ("mean", "attentive")
 
@@ -38,10 +38,17 @@ class JEPAConfig(PreTrainedConfig):
         attention_probs_dropout_prob (`float`): Dropout on the attention weights.
         drop_path_rate (`float`): Stochastic depth rate, increasing linearly to this value over the layers.
         initializer_range (`float`): Standard deviation of the truncated normal weight initialisation.
-        position_embedding_type (`str`): `"sincos"`: fixed 2D (images) / 3D (video) sine-cosine embeddings.
+        position_embedding_type (`str`): `"sincos"`: fixed 2D (images) / 3D (video) sine-cosine embeddings added to
+            the tokens (I-JEPA / V-JEPA layout); `"sincos_uniform"`: the 3D variant that gives time, rows and columns
+            an equal share of the channels (V-JEPA's `uniform_power`, video only); `"rope"`: 3D rotary embeddings
+            of the queries and keys in every attention layer (V-JEPA 2).
         pred_hidden_size (`int`): Width of the predictor.
         pred_num_hidden_layers (`int`): Depth of the predictor.
         pred_num_attention_heads (`int`): Attention heads of the predictor.
+        pred_mlp_ratio (`float`, *optional*): Width of the predictor's MLPs relative to `pred_hidden_size`; defaults
+            to `mlp_ratio` (the official predictors keep 4 where the giant encoders use 48 / 11).
+        pred_num_mask_tokens (`int`): Learned mask tokens of the predictor; the one used is chosen per forward pass
+            (`mask_index`), so that differently masked batches can have their own (V-JEPA uses several).
         loss_type (`str`): `"mse"`, `"smooth_l1"` (official I-JEPA) or `"l1"` (official V-JEPA).
         normalize_targets (`bool`): Layer-normalise the target encoder's features before the loss.
         variance_weight (`float`): Weight of the VICReg variance term (0 disables it).
@@ -86,6 +93,8 @@ class JEPAConfig(PreTrainedConfig):
     pred_hidden_size: int = 384
     pred_num_hidden_layers: int = 6
     pred_num_attention_heads: int = 12
+    pred_mlp_ratio: float | None = None
+    pred_num_mask_tokens: int = 1
     loss_type: str = "mse"
     normalize_targets: bool = True
     variance_weight: float = 0.0
@@ -105,6 +114,8 @@ class JEPAConfig(PreTrainedConfig):
     classifier_pooling: str = "mean"
 
     def __post_init__(self, **kwargs):
+        if self.pred_mlp_ratio is None:
+            self.pred_mlp_ratio = self.mlp_ratio
         if self.mask_strategy is None:
             self.mask_strategy = "multiblock" if self.num_frames == 1 else "multiblock3d"
         self.target_block_scale = tuple(self.target_block_scale)
@@ -149,6 +160,7 @@ class JEPAConfig(PreTrainedConfig):
             "pred_hidden_size",
             "pred_num_hidden_layers",
             "pred_num_attention_heads",
+            "pred_num_mask_tokens",
             "num_target_blocks",
             "sigreg_num_projections",
         ):
@@ -165,9 +177,12 @@ class JEPAConfig(PreTrainedConfig):
         ):
             if width % heads:
                 fail(f"{prefix}hidden_size ({width}) must be divisible by {prefix}num_attention_heads ({heads}).")
+            if self.position_embedding_type == "rope" and width // heads < 6:
+                # rotary embeddings rotate at least one pair of channels per axis (time, row, column) in every head
+                fail(f"rope needs at least 6 channels per attention head, got {prefix}hidden_size {width} / {heads}.")
             # sin-cos embeddings split the width into one sine and one cosine half per axis
             divisor = 8 if self.is_video else 4
-            if width % divisor:
+            if self.position_embedding_type == "sincos" and width % divisor:
                 fail(f"{prefix}hidden_size ({width}) must be divisible by {divisor} for sin-cos position embeddings.")
         if self.loss_type not in LOSS_TYPES:
             fail(f"loss_type must be one of {LOSS_TYPES}, got {self.loss_type!r}.")
@@ -175,6 +190,10 @@ class JEPAConfig(PreTrainedConfig):
             fail(
                 f"position_embedding_type must be one of {POSITION_EMBEDDING_TYPES}, "
                 f"got {self.position_embedding_type!r}."
+            )
+        if self.position_embedding_type == "sincos_uniform" and not self.is_video:
+            fail(
+                f"position_embedding_type 'sincos_uniform' needs video input (num_frames > 1), got {self.num_frames}."
             )
         if self.regularization_target not in REGULARIZATION_TARGETS:
             fail(f"regularization_target must be one of {REGULARIZATION_TARGETS}, got {self.regularization_target!r}.")
@@ -196,6 +215,9 @@ class JEPAConfig(PreTrainedConfig):
             upper = float("inf") if name == "target_aspect_ratio" else 1.0
             if len(low_high) != 2 or not 0.0 < low_high[0] <= low_high[1] <= upper:
                 fail(f"{name} must be a (low, high) pair with 0 < low <= high <= {upper}, got {low_high}.")
+        for name in ("mlp_ratio", "pred_mlp_ratio"):
+            if getattr(self, name) <= 0:
+                fail(f"{name} must be > 0, got {getattr(self, name)}.")
         for name in (
             "variance_weight",
             "covariance_weight",

@@ -5,6 +5,7 @@ This file imports only torch, transformers and `configuration_jepa`, so that `sa
 the weights and `AutoModel.from_pretrained(..., trust_remote_code=True)` works without hf_jepa installed.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,19 +33,62 @@ def sincos_1d(embed_dim: int, positions: torch.Tensor) -> torch.Tensor:
     return torch.cat([angles.sin(), angles.cos()], dim=1)
 
 
-def sincos_position_embeddings(embed_dim: int, grid: tuple[int, int, int]) -> torch.Tensor:
+def sincos_position_embeddings(embed_dim: int, grid: tuple[int, int, int], uniform: bool = False) -> torch.Tensor:
     """Fixed `[1, T*H*W, embed_dim]` position embeddings for a `(time, height, width)` token grid.
 
     Images (time 1) follow I-JEPA / MAE: the first half of the channels encodes the column, the second the row.
-    Video follows V-JEPA: half the channels encode time, a quarter the row, a quarter the column.
+    Video follows V-JEPA: half the channels encode time, a quarter the row, a quarter the column; with `uniform`
+    (V-JEPA's `uniform_power`) each axis gets `2 * ceil(embed_dim / 6)` channels and the table is cut to `embed_dim`.
     """
     time, height, width = grid
     t, h, w = torch.meshgrid(torch.arange(time), torch.arange(height), torch.arange(width), indexing="ij")
-    if time == 1:
+    if uniform:
+        axis_dim = 2 * math.ceil(embed_dim / 6)
+        parts = [sincos_1d(axis_dim, t), sincos_1d(axis_dim, h), sincos_1d(axis_dim, w)]
+    elif time == 1:
         parts = [sincos_1d(embed_dim // 2, w), sincos_1d(embed_dim // 2, h)]
     else:
         parts = [sincos_1d(embed_dim // 2, t), sincos_1d(embed_dim // 4, h), sincos_1d(embed_dim // 4, w)]
-    return torch.cat(parts, dim=1).float().unsqueeze(0)
+    return torch.cat(parts, dim=1)[:, :embed_dim].float().unsqueeze(0)
+
+
+def fixed_position_embeddings(config: JEPAConfig, embed_dim: int) -> torch.Tensor | None:
+    """The sin-cos table that `config.position_embedding_type` adds to the tokens; None for rotary embeddings."""
+    if config.position_embedding_type == "rope":
+        return None
+    uniform = config.position_embedding_type == "sincos_uniform"
+    return sincos_position_embeddings(embed_dim, config.grid_size, uniform=uniform)
+
+
+def rotary_cos_sin(
+    positions: torch.Tensor, grid: tuple[int, int, int], head_dim: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cosines and sines `[B, 1, N, 3 * axis_dim]` of V-JEPA 2's 3D rotary embeddings for token indices `[B, N]`.
+
+    Time, row and column each rotate `axis_dim = 2 * (head_dim // 6)` consecutive channels of every head, in that
+    order; the remaining channels are not rotated. Inside an axis block, channel `j` turns with frequency
+    `omega[j % (axis_dim / 2)]`, `omega[k] = 10000 ** (-k / (axis_dim / 2))`, and channels `(2i, 2i + 1)` form the
+    rotated pairs: so the two channels of a pair turn with different frequencies. That is the layout the released
+    V-JEPA 2 weights were trained with (the official code keeps it for compatibility), not the textbook RoPE.
+    """
+    _, height, width = grid
+    time_ids = positions // (height * width)
+    row_ids = positions % (height * width) // width
+    column_ids = positions % width
+    axis_dim = 2 * (head_dim // 6)
+    omega = 1.0 / 10000 ** (torch.arange(axis_dim // 2, dtype=torch.float32, device=positions.device) / (axis_dim / 2))
+    omega = omega.repeat(2)
+    angles = torch.cat([ids.unsqueeze(-1) * omega for ids in (time_ids, row_ids, column_ids)], dim=-1)
+    return angles.cos().unsqueeze(1), angles.sin().unsqueeze(1)
+
+
+def apply_rotary(states: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotates the channel pairs `(2i, 2i + 1)` of `[B, heads, N, head_dim]` states by the angles of `cos` / `sin`."""
+    rotated = cos.shape[-1]
+    pairs = states[..., :rotated].unflatten(-1, (-1, 2))
+    turned = torch.stack((-pairs[..., 1], pairs[..., 0]), dim=-1).flatten(-2)
+    cos, sin = cos.to(states.dtype), sin.to(states.dtype)
+    return torch.cat([states[..., :rotated] * cos + turned * sin, states[..., rotated:]], dim=-1)
 
 
 def gather_tokens(hidden_states: torch.Tensor, masks: list[torch.Tensor]) -> torch.Tensor:
@@ -93,14 +137,15 @@ class JEPAPatchEmbeddings(nn.Module):
 
 
 class JEPAEmbeddings(nn.Module):
-    """Patch embeddings plus fixed sine-cosine positions; optionally keeps only the tokens of a mask."""
+    """Patch embeddings plus fixed sine-cosine positions (none with rotary embeddings); optionally keeps only the
+    tokens of a mask."""
 
     def __init__(self, config: JEPAConfig):
         super().__init__()
         self.config = config
         self.patch_embeddings = JEPAPatchEmbeddings(config)
         self.register_buffer(
-            "position_embeddings", sincos_position_embeddings(config.hidden_size, config.grid_size), persistent=False
+            "position_embeddings", fixed_position_embeddings(config, config.hidden_size), persistent=False
         )
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
@@ -124,6 +169,12 @@ class JEPAEmbeddings(nn.Module):
                 "input or pass interpolate_pos_encoding=True."
             )
 
+    def token_grid(self, pixel_values: torch.Tensor) -> tuple[int, int, int]:
+        """The `(time, height, width)` token grid of an input."""
+        patch = self.config.patch_size
+        time = pixel_values.shape[1] // self.config.tubelet_size if self.config.is_video else 1
+        return (time, pixel_values.shape[-2] // patch, pixel_values.shape[-1] // patch)
+
     def interpolate_pos_encoding(self, grid: tuple[int, int, int]) -> torch.Tensor:
         """Resamples the position embeddings to another token grid (bicubic in space, linear in time)."""
         if grid == self.config.grid_size:
@@ -144,10 +195,9 @@ class JEPAEmbeddings(nn.Module):
     ) -> torch.Tensor:
         self.check_input(pixel_values, interpolate_pos_encoding)
         embeddings = self.patch_embeddings(pixel_values.to(self.patch_embeddings.projection.weight.dtype))
-        patch = self.config.patch_size
-        time = pixel_values.shape[1] // self.config.tubelet_size if self.config.is_video else 1
-        grid = (time, pixel_values.shape[-2] // patch, pixel_values.shape[-1] // patch)
-        embeddings = embeddings + self.interpolate_pos_encoding(grid).to(embeddings.dtype)
+        if self.position_embeddings is not None:
+            positions = self.interpolate_pos_encoding(self.token_grid(pixel_values))
+            embeddings = embeddings + positions.to(embeddings.dtype)
         if mask is not None:
             _check_masks(mask, "mask", embeddings.shape[0], embeddings.shape[1])
             embeddings = gather_tokens(embeddings, mask)
@@ -187,12 +237,18 @@ class JEPAAttention(nn.Module):
         self.o_proj = nn.Linear(hidden_size, hidden_size)
 
     def forward(
-        self, hidden_states: torch.Tensor, **kwargs: Unpack[TransformersKwargs]
+        self,
+        hidden_states: torch.Tensor,
+        position_embeddings: tuple[torch.Tensor, torch.Tensor] | None = None,
+        **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor, torch.Tensor]:
         hidden_shape = (*hidden_states.shape[:-1], -1, self.head_dim)
         query = self.q_proj(hidden_states).view(hidden_shape).transpose(1, 2)
         key = self.k_proj(hidden_states).view(hidden_shape).transpose(1, 2)
         value = self.v_proj(hidden_states).view(hidden_shape).transpose(1, 2)
+        if position_embeddings is not None:
+            query = apply_rotary(query, *position_embeddings)
+            key = apply_rotary(key, *position_embeddings)
 
         attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
             self.config._attn_implementation, eager_attention_forward
@@ -212,9 +268,9 @@ class JEPAAttention(nn.Module):
 
 
 class JEPAMLP(nn.Module):
-    def __init__(self, config: JEPAConfig, hidden_size: int):
+    def __init__(self, config: JEPAConfig, hidden_size: int, mlp_ratio: float):
         super().__init__()
-        intermediate_size = int(hidden_size * config.mlp_ratio)
+        intermediate_size = int(hidden_size * mlp_ratio)
         self.fc1 = nn.Linear(hidden_size, intermediate_size)
         self.activation_fn = ACT2FN[config.hidden_act]
         self.fc2 = nn.Linear(intermediate_size, hidden_size)
@@ -242,17 +298,25 @@ class JEPADropPath(nn.Module):
 class JEPALayer(GradientCheckpointingLayer):
     """Pre-norm transformer block."""
 
-    def __init__(self, config: JEPAConfig, hidden_size: int, num_attention_heads: int, drop_path: float = 0.0):
+    def __init__(
+        self, config: JEPAConfig, hidden_size: int, num_attention_heads: int, mlp_ratio: float, drop_path: float = 0.0
+    ):
         super().__init__()
         self.layernorm_before = nn.LayerNorm(hidden_size, eps=config.layer_norm_eps)
         self.attention = JEPAAttention(config, hidden_size, num_attention_heads)
         self.layernorm_after = nn.LayerNorm(hidden_size, eps=config.layer_norm_eps)
-        self.mlp = JEPAMLP(config, hidden_size)
+        self.mlp = JEPAMLP(config, hidden_size, mlp_ratio)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
         self.drop_path = JEPADropPath(drop_path)
 
-    def forward(self, hidden_states: torch.Tensor, **kwargs: Unpack[TransformersKwargs]) -> torch.Tensor:
-        attention_output, _ = self.attention(self.layernorm_before(hidden_states), **kwargs)
+    def forward(
+        self,
+        hidden_states: torch.Tensor,
+        position_embeddings: tuple[torch.Tensor, torch.Tensor] | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> torch.Tensor:
+        """`position_embeddings`: the rotary `(cos, sin)` of the tokens, or None without rotary embeddings."""
+        attention_output, _ = self.attention(self.layernorm_before(hidden_states), position_embeddings, **kwargs)
         hidden_states = hidden_states + self.drop_path(self.dropout(attention_output))
         mlp_output = self.mlp(self.layernorm_after(hidden_states))
         return hidden_states + self.drop_path(self.dropout(mlp_output))
@@ -303,15 +367,14 @@ class JEPAPreTrainedModel(PreTrainedModel):
             init.ones_(module.weight)
             init.zeros_(module.bias)
         elif isinstance(module, JEPAEmbeddings):
-            init.copy_(
-                module.position_embeddings, sincos_position_embeddings(self.config.hidden_size, self.config.grid_size)
-            )
+            if module.position_embeddings is not None:
+                init.copy_(module.position_embeddings, fixed_position_embeddings(self.config, self.config.hidden_size))
         elif isinstance(module, JEPAPredictor):
             init.trunc_normal_(module.mask_token, std=std)
-            init.copy_(
-                module.position_embeddings,
-                sincos_position_embeddings(self.config.pred_hidden_size, self.config.grid_size),
-            )
+            if module.position_embeddings is not None:
+                init.copy_(
+                    module.position_embeddings, fixed_position_embeddings(self.config, self.config.pred_hidden_size)
+                )
         elif isinstance(module, JEPAAttentivePooler):
             init.trunc_normal_(module.query, std=std)
 
@@ -326,7 +389,7 @@ class JEPAModel(JEPAPreTrainedModel):
         super().__init__(config)
         self.embeddings = JEPAEmbeddings(config)
         self.layers = nn.ModuleList(
-            JEPALayer(config, config.hidden_size, config.num_attention_heads, drop_path)
+            JEPALayer(config, config.hidden_size, config.num_attention_heads, config.mlp_ratio, drop_path)
             for drop_path in _drop_path_rates(config, config.num_hidden_layers)
         )
         self.layernorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
@@ -352,8 +415,16 @@ class JEPAModel(JEPAPreTrainedModel):
         interpolate_pos_encoding (`bool`): resample the position embeddings for inputs of another size.
         """
         hidden_states = self.embeddings(pixel_values, mask=mask, interpolate_pos_encoding=interpolate_pos_encoding)
+        position_embeddings = None
+        if self.config.position_embedding_type == "rope":
+            if mask is None:
+                positions = torch.arange(hidden_states.shape[1], device=hidden_states.device).unsqueeze(0)
+            else:
+                positions = torch.cat(mask, dim=0)
+            grid = self.embeddings.token_grid(pixel_values)
+            position_embeddings = rotary_cos_sin(positions, grid, self.layers[0].attention.head_dim)
         for layer in self.layers:
-            hidden_states = layer(hidden_states, **kwargs)
+            hidden_states = layer(hidden_states, position_embeddings=position_embeddings, **kwargs)
         sequence_output = self.layernorm(hidden_states)
         return BaseModelOutputWithPooling(last_hidden_state=sequence_output, pooler_output=sequence_output.mean(1))
 
@@ -365,14 +436,15 @@ class JEPAPredictor(nn.Module):
         super().__init__()
         self.config = config
         self.embed = nn.Linear(config.hidden_size, config.pred_hidden_size)
-        self.mask_token = nn.Parameter(torch.zeros(1, 1, config.pred_hidden_size))
+        # one `[1, pred_hidden_size]` token per entry of the first axis, chosen by `mask_index`
+        self.mask_token = nn.Parameter(torch.zeros(config.pred_num_mask_tokens, 1, config.pred_hidden_size))
         self.register_buffer(
-            "position_embeddings",
-            sincos_position_embeddings(config.pred_hidden_size, config.grid_size),
-            persistent=False,
+            "position_embeddings", fixed_position_embeddings(config, config.pred_hidden_size), persistent=False
         )
         self.layers = nn.ModuleList(
-            JEPALayer(config, config.pred_hidden_size, config.pred_num_attention_heads, drop_path)
+            JEPALayer(
+                config, config.pred_hidden_size, config.pred_num_attention_heads, config.pred_mlp_ratio, drop_path
+            )
             for drop_path in _drop_path_rates(config, config.pred_num_hidden_layers)
         )
         self.layernorm = nn.LayerNorm(config.pred_hidden_size, eps=config.layer_norm_eps)
@@ -383,31 +455,44 @@ class JEPAPredictor(nn.Module):
         context_hidden_states: torch.Tensor,
         context_mask: list[torch.Tensor],
         target_mask: list[torch.Tensor],
+        mask_index: int = 0,
         **kwargs: Unpack[TransformersKwargs],
     ) -> torch.Tensor:
         """
         Args:
             context_hidden_states: `[len(context_mask) * B, K_context, hidden_size]`, the context encoder's output.
             context_mask / target_mask: lists of `[B, K]` index tensors.
+            mask_index: which of the `config.pred_num_mask_tokens` mask tokens fills the target positions.
 
         Returns:
             `[len(target_mask) * len(context_mask) * B, K_target, hidden_size]` predictions (target-major order);
             every target block is predicted from every context in one batched pass.
         """
+        if not 0 <= mask_index < self.mask_token.shape[0]:
+            raise ValueError(
+                f"mask_index must lie in [0, {self.mask_token.shape[0]}) (pred_num_mask_tokens), got {mask_index}."
+            )
         num_contexts, num_targets = len(context_mask), len(target_mask)
         batch_size = context_mask[0].shape[0]
-        positions = self.position_embeddings.expand(batch_size, -1, -1).to(context_hidden_states.dtype)
+        context_index = torch.cat(context_mask, dim=0)
+        target_index = torch.cat(target_mask, dim=0).unflatten(0, (num_targets, 1, batch_size))
+        target_index = target_index.expand(-1, num_contexts, -1, -1).flatten(0, 2)
 
-        context = self.embed(context_hidden_states) + gather_tokens(positions, context_mask)
-        context = context.repeat(num_targets, 1, 1)
-        target_positions = gather_tokens(positions, target_mask)
-        target_positions = target_positions.unflatten(0, (num_targets, 1, batch_size))
-        target_positions = target_positions.expand(-1, num_contexts, -1, -1, -1).flatten(0, 2)
-        queries = self.mask_token.to(context.dtype) + target_positions
+        context = self.embed(context_hidden_states)
+        queries = self.mask_token[mask_index].to(context.dtype).expand(*target_index.shape, -1)
+        if self.position_embeddings is None:
+            token_index = torch.cat([context_index.repeat(num_targets, 1), target_index], dim=1)
+            head_dim = self.layers[0].attention.head_dim
+            position_embeddings = rotary_cos_sin(token_index, self.config.grid_size, head_dim)
+        else:
+            positions = self.position_embeddings[0].to(context.dtype)
+            context = context + positions[context_index]
+            queries = queries + positions[target_index]
+            position_embeddings = None
 
-        hidden_states = torch.cat([context, queries], dim=1)
+        hidden_states = torch.cat([context.repeat(num_targets, 1, 1), queries], dim=1)
         for layer in self.layers:
-            hidden_states = layer(hidden_states, **kwargs)
+            hidden_states = layer(hidden_states, position_embeddings=position_embeddings, **kwargs)
         hidden_states = self.layernorm(hidden_states[:, context.shape[1] :])
         return self.proj(hidden_states)
 
@@ -523,12 +608,14 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
         context_mask: list[torch.Tensor],
         target_mask: list[torch.Tensor],
         interpolate_pos_encoding: bool = False,
+        mask_index: int = 0,
         **kwargs: Unpack[TransformersKwargs],
     ) -> JEPAForPreTrainingOutput:
         r"""
         pixel_values: images `(batch, channels, height, width)` or clips `(batch, frames, channels, height, width)`.
         context_mask (`list[torch.LongTensor]`): `(batch, K_context)` indices of the tokens the context encoder sees.
         target_mask (`list[torch.LongTensor]`): one `(batch, K_target)` tensor per target block to predict.
+        mask_index (`int`): which of the predictor's mask tokens to use (one per masking scheme, as in V-JEPA).
         """
         config = self.config
         num_contexts, num_targets = len(context_mask), len(target_mask)
@@ -547,7 +634,7 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
         context = self.context_encoder(
             pixel_values, mask=context_mask, interpolate_pos_encoding=interpolate_pos_encoding
         ).last_hidden_state
-        predictions = self.predictor(context, context_mask, target_mask, **kwargs)
+        predictions = self.predictor(context, context_mask, target_mask, mask_index=mask_index, **kwargs)
         prediction_loss = self.prediction_loss(predictions, targets.to(predictions.dtype))
 
         loss = prediction_loss
@@ -587,7 +674,7 @@ class JEPAAttentivePooler(nn.Module):
         self.layernorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.cross_attention = nn.MultiheadAttention(config.hidden_size, config.num_attention_heads, batch_first=True)
         self.layernorm_after = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
-        self.mlp = JEPAMLP(config, config.hidden_size)
+        self.mlp = JEPAMLP(config, config.hidden_size, config.mlp_ratio)
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
         query = self.query.expand(hidden_states.shape[0], -1, -1)

@@ -343,7 +343,7 @@ def pretrain(args: PretrainingArguments) -> dict:
                 f"The dataset has {len(dataset)} samples, fewer than one global batch ({global_batch} = "
                 f"{args.per_device_train_batch_size} per device x {accelerator.num_processes} processes)."
             )
-        train_data = data.MediaDataset(dataset, column, transform)
+        train_data = data.MediaDataset(dataset, column, transform, seed=args.seed)
     loader = DataLoader(
         train_data,
         batch_size=args.per_device_train_batch_size,
@@ -364,7 +364,11 @@ def pretrain(args: PretrainingArguments) -> dict:
         total_steps = max(1, math.ceil(args.num_train_epochs * batches_per_epoch / args.gradient_accumulation_steps))
     schedules = Schedules(args, total_steps)
 
-    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+    # A streamed dataset is already split between processes (`split_by_process`): Accelerate must not shard it again.
+    if args.streaming:
+        model, optimizer = accelerator.prepare(model, optimizer)
+    else:
+        model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     unwrapped = accelerator.unwrap_model(model)
     state = TrainingState()
     accelerator.register_for_checkpointing(state)
@@ -391,7 +395,9 @@ def pretrain(args: PretrainingArguments) -> dict:
     first_spread = None
     micro_batch = 0
     while state.step < total_steps:
-        loader.set_epoch(state.epoch)
+        train_data.set_epoch(state.epoch)
+        if not args.streaming:
+            loader.set_epoch(state.epoch)
         epoch_loader = accelerator.skip_first_batches(loader, state.batches_in_epoch)
         for batch in epoch_loader:
             state.batches_in_epoch += 1
@@ -405,7 +411,7 @@ def pretrain(args: PretrainingArguments) -> dict:
                 )
             if len(batch["pixel_values"]) == 0:
                 continue
-            pixel_values = batch["pixel_values"]
+            pixel_values = batch["pixel_values"].to(accelerator.device)
             generator = mask_generator(args.seed, state.step, micro_batch, accelerator.process_index)
             context_mask, target_mask = sample_masks(config, len(pixel_values), generator)
             micro_batch = (micro_batch + 1) % args.gradient_accumulation_steps

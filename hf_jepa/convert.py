@@ -1,0 +1,621 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""Weights that move between hf_jepa, transformers' `IJepaModel` / `VJEPA2Model` and the official checkpoints.
+
+Every source becomes a [`JEPAForPreTraining`] (context encoder, EMA target encoder, predictor), ready for continued
+pretraining; every hf_jepa model can be written back as a plain transformers checkpoint:
+
+- `ijepa` (transformers `IJepaModel`, e.g. `facebook/ijepa_vith14_1k`): an image encoder with 2D sin-cos positions.
+  Imported, it starts both encoders; the predictor is new. Exported: the target encoder.
+- `vjepa2` (transformers `VJEPA2Model`, e.g. `facebook/vjepa2-vitl-fpc64-256`): a video encoder and predictor with 3D
+  rotary embeddings. Both move, both ways.
+- `official_ijepa`, `official_vjepa`, `official_vjepa2`: the `.pth.tar` / `.pt` training checkpoints of the official
+  code: `encoder`, `predictor`, `target_encoder` (+ optimizer state, epoch, ...), read with `weights_only=True`.
+
+The official files do not record the attention heads nor (for V-JEPA 2) the clip shape; they default to the released
+models' values and can be set with `config_overrides`.
+"""
+
+import logging
+import math
+import pickle
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import torch
+from transformers import (
+    AutoImageProcessor,
+    IJepaConfig,
+    IJepaModel,
+    ViTImageProcessor,
+    VJEPA2Config,
+    VJEPA2Model,
+    VJEPA2VideoProcessor,
+)
+from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+
+from .configuration_jepa import JEPAConfig
+from .modeling_jepa import JEPAForPreTraining, JEPAModel, sincos_position_embeddings
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("hf_jepa", "ijepa", "vjepa2", "official_ijepa", "official_vjepa", "official_vjepa2")
+TARGET_FORMATS = ("hf_jepa", "ijepa", "vjepa2")
+OFFICIAL_FORMATS = ("official_ijepa", "official_vjepa", "official_vjepa2")
+ENCODER_CHOICES = ("target_encoder", "encoder")
+
+# A stored sin-cos table matches ours when it differs by float32 rounding only; another layout differs by ~1.
+_POSITION_TOLERANCE = 1e-4
+# The layer norms of the official I-JEPA, V-JEPA and V-JEPA 2 models (not recorded in their checkpoints).
+OFFICIAL_LAYER_NORM_EPS = 1e-6
+# Attention heads of the released encoders, by width (the checkpoints do not record them). I-JEPA and V-JEPA give
+# the predictor as many heads as the encoder; V-JEPA 2's predictors have 12.
+_RELEASED_ENCODER_HEADS = {
+    "official_ijepa": {384: 6, 768: 12, 1024: 16, 1280: 16, 1408: 16},
+    "official_vjepa": {384: 6, 768: 12, 1024: 16, 1280: 16, 1408: 16},
+    "official_vjepa2": {384: 6, 768: 12, 1024: 16, 1280: 16, 1408: 22},
+}
+_VJEPA2_PREDICTOR_HEADS = 12
+# V-JEPA 2 uses rotary embeddings, so its checkpoints do not fix the input: these are its pretraining crop and clip.
+_VJEPA2_CLIP = {"image_size": 256, "num_frames": 16}
+# The objective of each paper, the default for continued pretraining of its weights.
+_PAPER_LOSS = {
+    "ijepa": "smooth_l1",
+    "official_ijepa": "smooth_l1",
+    "vjepa2": "l1",
+    "official_vjepa": "l1",
+    "official_vjepa2": "l1",
+}
+
+# Our tensor names -> transformers' VJEPA2Model (in memory), applied in order to `JEPAForPreTraining` keys.
+_VJEPA2_RENAMES = [
+    (r"^target_encoder\.embeddings\.patch_embeddings\.projection\.", "encoder.embeddings.patch_embeddings.proj."),
+    (r"^target_encoder\.layers\.", "encoder.layer."),
+    (r"^target_encoder\.layernorm\.", "encoder.layernorm."),
+    (r"^predictor\.embed\.", "predictor.embeddings.predictor_embeddings."),
+    (r"^predictor\.mask_token$", "predictor.embeddings.mask_tokens"),
+    (r"^predictor\.layers\.", "predictor.layer."),
+    (r"\.layernorm_before\.", ".norm1."),
+    (r"\.layernorm_after\.", ".norm2."),
+    (r"\.attention\.q_proj\.", ".attention.query."),
+    (r"\.attention\.k_proj\.", ".attention.key."),
+    (r"\.attention\.v_proj\.", ".attention.value."),
+    (r"\.attention\.o_proj\.", ".attention.proj."),
+]
+# Our tensor names -> the official code's, inside one encoder / predictor state dict. The official blocks fuse the
+# query, key and value projections into one `attn.qkv` matrix (in that order along the output dimension).
+_OFFICIAL_BLOCK_RENAMES = [
+    (r"\.layernorm_before\.", ".norm1."),
+    (r"\.layernorm_after\.", ".norm2."),
+    (r"\.attention\.[qkv]_proj\.", ".attn.qkv."),
+    (r"\.attention\.o_proj\.", ".attn.proj."),
+]
+_OFFICIAL_ENCODER_RENAMES = [
+    (r"^embeddings\.patch_embeddings\.projection\.", "patch_embed.proj."),
+    (r"^layers\.", "blocks."),
+    (r"^layernorm\.", "norm."),
+    *_OFFICIAL_BLOCK_RENAMES,
+]
+_OFFICIAL_PREDICTOR_RENAMES = [
+    (r"^embed\.", "predictor_embed."),
+    (r"^layers\.", "predictor_blocks."),
+    (r"^layernorm\.", "predictor_norm."),
+    (r"^proj\.", "predictor_proj."),
+    *_OFFICIAL_BLOCK_RENAMES,
+]
+
+
+def _rename(key: str, renames: list[tuple[str, str]]) -> str:
+    for pattern, replacement in renames:
+        key = re.sub(pattern, replacement, key)
+    return key
+
+
+def _build_config(derived: dict, defaults: dict, overrides: dict) -> JEPAConfig:
+    """A `JEPAConfig` from settings read off the weights (fixed), release defaults and the user's overrides."""
+    conflicts = [name for name, value in overrides.items() if name in derived and derived[name] != value]
+    if conflicts:
+        details = ", ".join(f"{name}={overrides[name]!r} (the weights have {derived[name]!r})" for name in conflicts)
+        raise ValueError(f"config_overrides contradict the checkpoint: {details}; drop them from config_overrides.")
+    return JEPAConfig(**{**defaults, **overrides, **derived})
+
+
+def _mlp_ratio(intermediate_size: int, hidden_size: int) -> float:
+    """The `mlp_ratio` that gives back `intermediate_size` (our MLP width is `int(hidden_size * mlp_ratio)`)."""
+    ratio = intermediate_size / hidden_size
+    if int(hidden_size * ratio) != intermediate_size:
+        raise ValueError(f"An MLP of width {intermediate_size} on {hidden_size} channels has no exact float ratio.")
+    return ratio
+
+
+def _check_positions(stored: torch.Tensor, expected: torch.Tensor, name: str) -> None:
+    """Our models compute their sin-cos tables; a checkpoint's stored table must be the same one."""
+    stored = stored.detach().float().reshape(-1, stored.shape[-1])
+    expected = expected.reshape(-1, expected.shape[-1])
+    if stored.shape != expected.shape:
+        raise ValueError(f"{name} has shape {tuple(stored.shape)}, expected {tuple(expected.shape)}.")
+    difference = (stored - expected).abs().max().item()
+    if difference > _POSITION_TOLERANCE:
+        raise ValueError(
+            f"{name} is not the fixed sin-cos table hf_jepa computes for this grid (largest difference "
+            f"{difference:.3g}); the checkpoint uses another layout or learned positions, which hf_jepa cannot load."
+        )
+
+
+def _load_part(module: torch.nn.Module, state: dict[str, torch.Tensor], name: str) -> None:
+    result = module.load_state_dict(state, strict=False)
+    if result.missing_keys or result.unexpected_keys:
+        raise ValueError(
+            f"The {name} weights do not fit: missing {result.missing_keys}, unexpected {result.unexpected_keys}."
+        )
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# transformers IJepaModel
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def jepa_to_ijepa(encoder: JEPAModel) -> IJepaModel:
+    """The encoder as a transformers `IJepaModel` with the same weights (its position table becomes a parameter)."""
+    config = encoder.config
+    if config.is_video or config.position_embedding_type != "sincos":
+        raise ValueError(
+            "IJepaModel holds image encoders with sin-cos position embeddings; this model has "
+            f"num_frames={config.num_frames}, position_embedding_type={config.position_embedding_type!r}. "
+            "Export video models with target_format 'vjepa2'."
+        )
+    ijepa_config = IJepaConfig(
+        image_size=config.image_size,
+        patch_size=config.patch_size,
+        num_channels=config.num_channels,
+        hidden_size=config.hidden_size,
+        num_hidden_layers=config.num_hidden_layers,
+        num_attention_heads=config.num_attention_heads,
+        intermediate_size=config.intermediate_size,
+        hidden_act=config.hidden_act,
+        qkv_bias=config.qkv_bias,
+        layer_norm_eps=config.layer_norm_eps,
+        hidden_dropout_prob=config.hidden_dropout_prob,
+        attention_probs_dropout_prob=config.attention_probs_dropout_prob,
+        initializer_range=config.initializer_range,
+    )
+    ijepa = IJepaModel(ijepa_config).to(encoder.dtype).eval()
+    state = encoder.state_dict()
+    state["embeddings.position_embeddings"] = encoder.embeddings.position_embeddings
+    _load_part(ijepa, state, "IJepaModel")
+    return ijepa
+
+
+def ijepa_to_jepa(ijepa: IJepaModel, **config_overrides) -> JEPAForPreTraining:
+    """A `JEPAForPreTraining` whose context and target encoders start from `ijepa`, with a new predictor.
+
+    `config_overrides` set what the IJepa checkpoint does not fix: the predictor's shape, the objective, masking.
+    """
+    source = ijepa.config
+    sizes = {"image_size": source.image_size, "patch_size": source.patch_size}
+    for name, value in sizes.items():
+        if not isinstance(value, int):
+            raise ValueError(f"hf_jepa needs a square IJepaModel; its config has {name}={value!r}.")
+    derived = dict(
+        **sizes,
+        num_channels=source.num_channels,
+        hidden_size=source.hidden_size,
+        num_hidden_layers=source.num_hidden_layers,
+        num_attention_heads=source.num_attention_heads,
+        mlp_ratio=_mlp_ratio(source.intermediate_size, source.hidden_size),
+        hidden_act=source.hidden_act,
+        qkv_bias=source.qkv_bias,
+        layer_norm_eps=source.layer_norm_eps,
+        num_frames=1,
+        position_embedding_type="sincos",
+    )
+    defaults = dict(
+        loss_type=_PAPER_LOSS["ijepa"],
+        initializer_range=source.initializer_range,
+        hidden_dropout_prob=source.hidden_dropout_prob,
+        attention_probs_dropout_prob=source.attention_probs_dropout_prob,
+    )
+    config = _build_config(derived, defaults, config_overrides)
+    model = JEPAForPreTraining(config)
+    state = ijepa.state_dict()
+    positions = state.pop("embeddings.position_embeddings")
+    _check_positions(positions, model.target_encoder.embeddings.position_embeddings, "embeddings.position_embeddings")
+    _load_part(model.context_encoder, state, "IJepaModel encoder")
+    _load_part(model.target_encoder, state, "IJepaModel encoder")
+    return model
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# transformers VJEPA2Model
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def _vjepa2_names(model: JEPAForPreTraining) -> dict[str, str]:
+    """Our target encoder and predictor tensor names -> VJEPA2Model's."""
+    names = [key for key in model.state_dict() if key.startswith(("target_encoder.", "predictor."))]
+    return {key: _rename(key, _VJEPA2_RENAMES) for key in names}
+
+
+def jepa_to_vjepa2(model: JEPAForPreTraining) -> VJEPA2Model:
+    """The target encoder and the predictor as a transformers `VJEPA2Model` with the same weights."""
+    config = model.config
+    if not config.is_video or config.position_embedding_type != "rope":
+        raise ValueError(
+            "VJEPA2Model holds video models with rotary position embeddings; this model has "
+            f"num_frames={config.num_frames}, position_embedding_type={config.position_embedding_type!r}."
+        )
+    vjepa2_config = VJEPA2Config(
+        patch_size=config.patch_size,
+        crop_size=config.image_size,
+        frames_per_clip=config.num_frames,
+        tubelet_size=config.tubelet_size,
+        in_chans=config.num_channels,
+        hidden_size=config.hidden_size,
+        num_hidden_layers=config.num_hidden_layers,
+        num_attention_heads=config.num_attention_heads,
+        mlp_ratio=config.mlp_ratio,
+        hidden_act=config.hidden_act,
+        qkv_bias=config.qkv_bias,
+        layer_norm_eps=config.layer_norm_eps,
+        drop_path_rate=config.drop_path_rate,
+        attention_probs_dropout_prob=config.attention_probs_dropout_prob,
+        initializer_range=config.initializer_range,
+        pred_hidden_size=config.pred_hidden_size,
+        pred_num_hidden_layers=config.pred_num_hidden_layers,
+        pred_num_attention_heads=config.pred_num_attention_heads,
+        pred_num_mask_tokens=config.pred_num_mask_tokens,
+        pred_mlp_ratio=config.pred_mlp_ratio,
+    )
+    vjepa2 = VJEPA2Model(vjepa2_config).to(model.dtype).eval()
+    ours = model.state_dict()
+    state = {theirs: ours[key] for key, theirs in _vjepa2_names(model).items()}
+    # ours: [num_tokens, 1, width]; VJEPA2: [num_tokens, 1, 1, width]
+    state["predictor.embeddings.mask_tokens"] = state["predictor.embeddings.mask_tokens"].unsqueeze(1)
+    _load_part(vjepa2, state, "VJEPA2Model")
+    return vjepa2
+
+
+def vjepa2_to_jepa(vjepa2: VJEPA2Model, **config_overrides) -> JEPAForPreTraining:
+    """A `JEPAForPreTraining` whose encoders start from `vjepa2`'s encoder and whose predictor is `vjepa2`'s."""
+    source = vjepa2.config
+    derived = dict(
+        image_size=source.crop_size,
+        patch_size=source.patch_size,
+        num_frames=source.frames_per_clip,
+        tubelet_size=source.tubelet_size,
+        num_channels=source.in_chans,
+        hidden_size=source.hidden_size,
+        num_hidden_layers=source.num_hidden_layers,
+        num_attention_heads=source.num_attention_heads,
+        mlp_ratio=source.mlp_ratio,
+        hidden_act=source.hidden_act,
+        qkv_bias=source.qkv_bias,
+        layer_norm_eps=source.layer_norm_eps,
+        pred_mlp_ratio=source.pred_mlp_ratio,
+        pred_hidden_size=source.pred_hidden_size,
+        pred_num_hidden_layers=source.pred_num_hidden_layers,
+        pred_num_attention_heads=source.pred_num_attention_heads,
+        pred_num_mask_tokens=source.pred_num_mask_tokens,
+        position_embedding_type="rope",
+    )
+    defaults = dict(
+        loss_type=_PAPER_LOSS["vjepa2"],
+        drop_path_rate=source.drop_path_rate,
+        attention_probs_dropout_prob=source.attention_probs_dropout_prob,
+        initializer_range=source.initializer_range,
+    )
+    model = JEPAForPreTraining(_build_config(derived, defaults, config_overrides))
+    theirs = vjepa2.state_dict()
+    state = {key: theirs[name] for key, name in _vjepa2_names(model).items()}
+    state["predictor.mask_token"] = state["predictor.mask_token"].squeeze(1)
+    for part, module in (("target_encoder.", model.context_encoder), ("target_encoder.", model.target_encoder)):
+        encoder = {key.removeprefix(part): tensor for key, tensor in state.items() if key.startswith(part)}
+        _load_part(module, encoder, "VJEPA2Model encoder")
+    predictor = {
+        key.removeprefix("predictor."): tensor for key, tensor in state.items() if key.startswith("predictor.")
+    }
+    _load_part(model.predictor, predictor, "VJEPA2Model predictor")
+    return model
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Official I-JEPA / V-JEPA / V-JEPA 2 checkpoints
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def load_official_checkpoint(path: str | Path) -> dict:
+    """Reads an official `.pth.tar` / `.pt` checkpoint with `weights_only=True` (no arbitrary unpickling)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No checkpoint file at {path}.")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise ValueError(
+            f"{path} holds objects other than tensors and plain Python containers; hf_jepa reads checkpoints with "
+            f"torch.load(weights_only=True) and does not unpickle arbitrary objects. ({error})"
+        ) from error
+    except (RuntimeError, EOFError) as error:
+        raise ValueError(f"{path} is not a readable PyTorch checkpoint: {error}") from error
+    if not isinstance(checkpoint, Mapping):
+        raise ValueError(
+            f"{path} holds a {type(checkpoint).__name__}, expected a dict with encoder/predictor entries."
+        )
+    return dict(checkpoint)
+
+
+def _strip_prefixes(state: Mapping, part: str) -> dict[str, torch.Tensor]:
+    """Drops the `module.` (DistributedDataParallel) and `backbone.` (V-JEPA's mask wrappers) prefixes."""
+    if not isinstance(state, Mapping):
+        raise ValueError(f"The checkpoint's {part!r} entry is a {type(state).__name__}, expected a state dict.")
+    stripped = {}
+    for key, tensor in state.items():
+        if not isinstance(tensor, torch.Tensor):
+            raise ValueError(f"The checkpoint's {part!r} entry holds a {type(tensor).__name__} at {key!r}.")
+        stripped[key.removeprefix("module.").removeprefix("backbone.")] = tensor
+    return stripped
+
+
+def _require_keys(state: dict, keys: tuple[str, ...], part: str) -> None:
+    missing = [key for key in keys if key not in state]
+    if missing:
+        raise ValueError(f"The checkpoint's {part!r} state dict lacks {missing}; it has {sorted(state)[:20]}...")
+
+
+def _count_blocks(state: dict, prefix: str) -> int:
+    indices = {int(match.group(1)) for key in state if (match := re.match(rf"^{prefix}\.(\d+)\.", key))}
+    return max(indices) + 1
+
+
+def _sincos_grid(table: torch.Tensor, video: bool, name: str) -> tuple[tuple[int, int, int], str]:
+    """Finds the token grid and the sin-cos layout (`sincos` or V-JEPA's `sincos_uniform`) of a stored table."""
+    num_tokens, width = table.shape[-2:]
+    candidates = []
+    for time in range(2, num_tokens + 1) if video else [1]:
+        side = math.isqrt(num_tokens // time)
+        if num_tokens % time == 0 and side * side * time == num_tokens:
+            layouts = ("sincos", "sincos_uniform") if video else ("sincos",)
+            candidates += [((time, side, side), layout) for layout in layouts]
+    stored = table.detach().float().reshape(num_tokens, width)
+    for grid, layout in candidates:
+        expected = sincos_position_embeddings(width, grid, uniform=layout == "sincos_uniform")[0]
+        if (stored - expected).abs().max().item() <= _POSITION_TOLERANCE:
+            return grid, layout
+    raise ValueError(
+        f"{name} (shape {tuple(table.shape)}) is none of the sin-cos tables hf_jepa computes "
+        f"(tried grids and layouts {candidates}); the checkpoint uses a position layout hf_jepa cannot load."
+    )
+
+
+def _official_config(
+    source_format: str, encoder: dict, predictor: dict, config_overrides: dict
+) -> tuple[JEPAConfig, list[str]]:
+    """The `JEPAConfig` of an official checkpoint, and the position tables its weights carry but we compute."""
+    _require_keys(encoder, ("patch_embed.proj.weight", "blocks.0.mlp.fc1.weight"), "encoder")
+    _require_keys(predictor, ("predictor_embed.weight", "predictor_blocks.0.mlp.fc1.weight"), "predictor")
+    projection = encoder["patch_embed.proj.weight"]
+    video = source_format != "official_ijepa"
+    if projection.dim() != (5 if video else 4):
+        kind = "a 3D (video) patch embedding" if video else "a 2D (image) patch embedding"
+        raise ValueError(
+            f"{source_format} checkpoints have {kind}, but patch_embed.proj.weight has shape "
+            f"{tuple(projection.shape)}."
+        )
+    hidden_size, pred_hidden_size = projection.shape[0], predictor["predictor_embed.weight"].shape[0]
+    num_mask_tokens = sum(1 for key in predictor if re.fullmatch(r"mask_tokens\.\d+", key))
+    derived = dict(
+        patch_size=projection.shape[-1],
+        num_channels=projection.shape[1],
+        hidden_size=hidden_size,
+        num_hidden_layers=_count_blocks(encoder, "blocks"),
+        mlp_ratio=_mlp_ratio(encoder["blocks.0.mlp.fc1.weight"].shape[0], hidden_size),
+        pred_mlp_ratio=_mlp_ratio(predictor["predictor_blocks.0.mlp.fc1.weight"].shape[0], pred_hidden_size),
+        qkv_bias="blocks.0.attn.qkv.bias" in encoder,
+        pred_hidden_size=pred_hidden_size,
+        pred_num_hidden_layers=_count_blocks(predictor, "predictor_blocks"),
+        pred_num_mask_tokens=max(num_mask_tokens, 1),
+    )
+    defaults = dict(layer_norm_eps=OFFICIAL_LAYER_NORM_EPS, loss_type=_PAPER_LOSS[source_format])
+    heads = config_overrides.get("num_attention_heads", _RELEASED_ENCODER_HEADS[source_format].get(hidden_size))
+    if heads is None:
+        raise ValueError(
+            f"Checkpoints do not record the number of attention heads, and no released {source_format} encoder is "
+            f"{hidden_size} wide; pass num_attention_heads and pred_num_attention_heads in config_overrides."
+        )
+    defaults["num_attention_heads"] = heads
+    defaults["pred_num_attention_heads"] = _VJEPA2_PREDICTOR_HEADS if source_format == "official_vjepa2" else heads
+    if video:
+        derived["tubelet_size"] = projection.shape[2]
+
+    position_keys = [key for key in ("pos_embed", "predictor_pos_embed") if key in encoder or key in predictor]
+    if source_format == "official_vjepa2":
+        derived["position_embedding_type"] = "rope"
+        defaults.update(_VJEPA2_CLIP)
+        return _build_config(derived, defaults, config_overrides), position_keys
+    _require_keys(encoder, ("pos_embed",), "encoder")
+    _require_keys(predictor, ("predictor_pos_embed",), "predictor")
+    (time, height, _), layout = _sincos_grid(encoder["pos_embed"], video, "encoder pos_embed")
+    derived.update(image_size=height * derived["patch_size"], position_embedding_type=layout)
+    derived["num_frames"] = time * derived["tubelet_size"] if video else 1
+    return _build_config(derived, defaults, config_overrides), position_keys
+
+
+def _official_part(
+    module: torch.nn.Module,
+    official: dict[str, torch.Tensor],
+    renames: list[tuple[str, str]],
+    part: str,
+    mask_token_names: list[str] | None = None,
+) -> None:
+    """Loads an official encoder / predictor state dict into `module`; unknown, missing or misshapen keys fail.
+    The predictor's mask tokens are concatenated from `mask_token_names`."""
+    state, used, missing, misshapen = {}, set(), {}, []
+    for key, expected in module.state_dict().items():
+        names = mask_token_names if key == "mask_token" else [_rename(key, renames)]
+        absent = [name for name in names if name not in official]
+        if absent:
+            missing.update(dict.fromkeys(absent))
+            continue
+        used.update(names)
+        tensor = torch.cat([official[name] for name in names]) if key == "mask_token" else official[names[0]]
+        if match := re.search(r"\.attention\.([qkv])_proj\.", key):
+            tensor = tensor.chunk(3, dim=0)["qkv".index(match.group(1))]
+        if tensor.shape != expected.shape:
+            misshapen.append(f"{names[0]} {tuple(tensor.shape)} (for {key} {tuple(expected.shape)})")
+        state[key] = tensor
+    unknown = sorted(set(official) - used)
+    if missing or unknown or misshapen:
+        raise ValueError(
+            f"The checkpoint's {part!r} state dict does not match the architecture read off its weights: "
+            f"missing {list(missing)}, unknown {unknown}, wrong shapes {misshapen}."
+        )
+    _load_part(module, state, part)
+
+
+def official_to_jepa(
+    checkpoint: str | Path | Mapping,
+    source_format: str,
+    target_encoder: str = "target_encoder",
+    **config_overrides,
+) -> JEPAForPreTraining:
+    """A `JEPAForPreTraining` holding all three parts of an official I-JEPA / V-JEPA / V-JEPA 2 checkpoint.
+
+    Args:
+        checkpoint: the path of the `.pth.tar` / `.pt` file, or its loaded dict.
+        source_format: `official_ijepa`, `official_vjepa` or `official_vjepa2`.
+        target_encoder: the checkpoint entry that becomes our (EMA) target encoder, the one used downstream:
+            `target_encoder` (default; the one the papers evaluate) or `encoder`. The context encoder is always
+            the checkpoint's `encoder`, which the predictor was trained with.
+        config_overrides: `JEPAConfig` settings the weights do not fix (attention heads, clip shape for V-JEPA 2,
+            objective, masking).
+    """
+    if source_format not in OFFICIAL_FORMATS:
+        raise ValueError(f"source_format must be one of {OFFICIAL_FORMATS}, got {source_format!r}.")
+    if target_encoder not in ENCODER_CHOICES:
+        raise ValueError(f"target_encoder must be one of {ENCODER_CHOICES}, got {target_encoder!r}.")
+    if not isinstance(checkpoint, Mapping):
+        checkpoint = load_official_checkpoint(checkpoint)
+    absent = [entry for entry in ("encoder", "predictor", target_encoder) if entry not in checkpoint]
+    if absent:
+        raise ValueError(f"The checkpoint lacks the entries {absent}; it has {sorted(checkpoint)}.")
+    encoder = _strip_prefixes(checkpoint["encoder"], "encoder")
+    target = _strip_prefixes(checkpoint[target_encoder], target_encoder)
+    predictor = _strip_prefixes(checkpoint["predictor"], "predictor")
+
+    config, position_keys = _official_config(source_format, encoder, predictor, config_overrides)
+    model = JEPAForPreTraining(config)
+    for key in position_keys:
+        for state, part in ((encoder, "encoder"), (target, target_encoder), (predictor, "predictor")):
+            if key not in state:
+                continue
+            table = state.pop(key)
+            if config.position_embedding_type == "rope":
+                logger.info(f"Dropped {part} {key}: V-JEPA 2 positions are rotary, computed inside attention.")
+                continue
+            module = model.predictor if part == "predictor" else model.target_encoder.embeddings
+            _check_positions(table, module.position_embeddings, f"{part} {key}")
+    _official_part(model.context_encoder, encoder, _OFFICIAL_ENCODER_RENAMES, "encoder")
+    _official_part(model.target_encoder, target, _OFFICIAL_ENCODER_RENAMES, target_encoder)
+    # I-JEPA has one `mask_token`; V-JEPA and V-JEPA 2 a list `mask_tokens.0`, `mask_tokens.1`, ...
+    if source_format == "official_ijepa":
+        mask_token_names = ["mask_token"]
+    else:
+        mask_token_names = [f"mask_tokens.{index}" for index in range(config.pred_num_mask_tokens)]
+    _official_part(model.predictor, predictor, _OFFICIAL_PREDICTOR_RENAMES, "predictor", mask_token_names)
+    return model
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Files
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def load_pretraining_model(
+    source: str | Path, source_format: str, target_encoder: str = "target_encoder", **config_overrides
+) -> tuple[JEPAForPreTraining, bool]:
+    """Reads any supported format as a `JEPAForPreTraining`; also says whether it came with trained predictor
+    weights (False for transformers' IJepa, which has none, and for hf_jepa encoder-only checkpoints)."""
+    if source_format not in FORMATS:
+        raise ValueError(f"source_format must be one of {FORMATS}, got {source_format!r}.")
+    if source_format in OFFICIAL_FORMATS:
+        return official_to_jepa(source, source_format, target_encoder, **config_overrides), True
+    if source_format == "ijepa":
+        return ijepa_to_jepa(IJepaModel.from_pretrained(source), **config_overrides), False
+    if source_format == "vjepa2":
+        return vjepa2_to_jepa(VJEPA2Model.from_pretrained(source), **config_overrides), True
+    config = JEPAConfig.from_pretrained(source, **config_overrides)
+    if "JEPAForPreTraining" in (config.architectures or []):
+        model = JEPAForPreTraining.from_pretrained(source, config=config)
+        has_predictor = True
+    else:  # an encoder-only checkpoint: pretraining continues from that encoder on both sides, with a new predictor
+        encoder = JEPAModel.from_pretrained(source, config=config)
+        model = JEPAForPreTraining(encoder.config)
+        model.context_encoder.load_state_dict(encoder.state_dict())
+        model.target_encoder.load_state_dict(encoder.state_dict())
+        has_predictor = False
+    model.target_encoder.requires_grad_(False)
+    return model, has_predictor
+
+
+def _image_processor(model: JEPAForPreTraining, source: str | Path, source_format: str):
+    """The source's own image processor when it has one, else ImageNet normalisation at the model's size."""
+    if source_format in ("hf_jepa", "ijepa") and (Path(source) / "preprocessor_config.json").is_file():
+        return AutoImageProcessor.from_pretrained(source)
+    size = model.config.image_size
+    return ViTImageProcessor(
+        size={"height": size, "width": size}, image_mean=IMAGENET_DEFAULT_MEAN, image_std=IMAGENET_DEFAULT_STD
+    )
+
+
+def convert_checkpoint(
+    source: str | Path,
+    source_format: str,
+    output_dir: str | Path,
+    target_format: str = "hf_jepa",
+    target_encoder: str = "target_encoder",
+    config_overrides: dict | None = None,
+) -> Path:
+    """Converts a checkpoint between formats and writes it to `output_dir` (created if needed).
+
+    `hf_jepa` writes a `JEPAForPreTraining` to continue pretraining from; `ijepa` writes the target encoder as an
+    `IJepaModel` with a `preprocessor_config.json`; `vjepa2` writes the target encoder and the predictor as a
+    `VJEPA2Model` with a video processor. Both load with plain transformers (`AutoModel.from_pretrained`).
+    """
+    if target_format not in TARGET_FORMATS:
+        raise ValueError(
+            f"target_format must be one of {TARGET_FORMATS} (the official formats are read, not written), "
+            f"got {target_format!r}."
+        )
+    model, has_predictor = load_pretraining_model(source, source_format, target_encoder, **(config_overrides or {}))
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    if target_format == "hf_jepa":
+        model.save_pretrained(output_dir)
+    elif target_format == "ijepa":
+        jepa_to_ijepa(model.target_encoder).save_pretrained(output_dir)
+        _image_processor(model, source, source_format).save_pretrained(output_dir)
+    else:
+        if not has_predictor:
+            raise ValueError(
+                f"VJEPA2Model includes a predictor, and this {source_format} source has no trained predictor weights."
+            )
+        jepa_to_vjepa2(model).save_pretrained(output_dir)
+        VJEPA2VideoProcessor(crop_size=model.config.image_size).save_pretrained(output_dir)
+    logger.info(f"Wrote the {source_format} checkpoint {source} as {target_format} to {output_dir}.")
+    return output_dir
+
+
+__all__ = [
+    "ENCODER_CHOICES",
+    "FORMATS",
+    "OFFICIAL_FORMATS",
+    "TARGET_FORMATS",
+    "convert_checkpoint",
+    "ijepa_to_jepa",
+    "jepa_to_ijepa",
+    "jepa_to_vjepa2",
+    "load_official_checkpoint",
+    "load_pretraining_model",
+    "official_to_jepa",
+    "vjepa2_to_jepa",
+]
