@@ -117,6 +117,12 @@ def _check_masks(masks: list[torch.Tensor], name: str, batch_size: int, num_toke
         raise ValueError(f"All tensors of {name} must keep the same number of tokens, got lengths {sorted(lengths)}.")
 
 
+def _pixel_input(pixel_values: torch.Tensor | None, pixel_values_videos: torch.Tensor | None) -> torch.Tensor:
+    if (pixel_values is None) == (pixel_values_videos is None):
+        raise ValueError("Pass exactly one of pixel_values (images or clips) and pixel_values_videos (clips).")
+    return pixel_values if pixel_values is not None else pixel_values_videos
+
+
 class JEPAPatchEmbeddings(nn.Module):
     """Turns images `[B, C, H, W]` or videos `[B, T, C, H, W]` into patch / tubelet tokens `[B, N, hidden_size]`."""
 
@@ -402,9 +408,10 @@ class JEPAModel(JEPAPreTrainedModel):
     @capture_outputs(tie_last_hidden_states=False)
     def forward(
         self,
-        pixel_values: torch.Tensor,
+        pixel_values: torch.Tensor | None = None,
         mask: list[torch.Tensor] | None = None,
         interpolate_pos_encoding: bool = False,
+        pixel_values_videos: torch.Tensor | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> BaseModelOutputWithPooling:
         r"""
@@ -413,7 +420,9 @@ class JEPAModel(JEPAPreTrainedModel):
         mask (`list[torch.LongTensor]`, *optional*): index tensors of shape `(batch, num_kept)`; only those tokens are
             encoded. Several masks are encoded side by side, giving a batch of `len(mask) * batch` sequences.
         interpolate_pos_encoding (`bool`): resample the position embeddings for inputs of another size.
+        pixel_values_videos (`torch.FloatTensor`, *optional*): clips under the name video processors give them.
         """
+        pixel_values = _pixel_input(pixel_values, pixel_values_videos)
         hidden_states = self.embeddings(pixel_values, mask=mask, interpolate_pos_encoding=interpolate_pos_encoding)
         position_embeddings = None
         if self.config.position_embedding_type == "rope":
@@ -698,14 +707,16 @@ class JEPAForImageClassification(JEPAPreTrainedModel):
     @can_return_tuple
     def forward(
         self,
-        pixel_values: torch.Tensor,
+        pixel_values: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         interpolate_pos_encoding: bool = False,
+        pixel_values_videos: torch.Tensor | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> ImageClassifierOutput:
         r"""
         labels (`torch.LongTensor` of shape `(batch,)`, *optional*): class indices for the cross-entropy loss.
         """
+        pixel_values = _pixel_input(pixel_values, pixel_values_videos)
         outputs = self.target_encoder(pixel_values, interpolate_pos_encoding=interpolate_pos_encoding, **kwargs)
         if self.pooler is not None:
             pooled = self.pooler(outputs.last_hidden_state)

@@ -29,6 +29,7 @@ from .modeling_jepa import JEPAForPreTraining, JEPAModel
 logger = get_logger(__name__)
 
 CHECKPOINT_PREFIX = "checkpoint-"
+RUN_FACTS = ("steps", "global_batch_size", "wall_time_seconds", "hardware", "final_loss", "samples_skipped")
 
 
 @dataclass
@@ -381,7 +382,7 @@ def pretrain(args: PretrainingArguments) -> dict:
     global_batch = args.per_device_train_batch_size * accelerator.num_processes * args.gradient_accumulation_steps
     if accelerator.is_main_process:
         Path(args.output_dir).mkdir(parents=True, exist_ok=True)
-        (Path(args.output_dir) / "training_args.json").write_text(json.dumps(asdict(args), indent=2))
+        (Path(args.output_dir) / "training_args.json").write_text(json.dumps(public_arguments(args), indent=2))
     accelerator.init_trackers("jepa-pretraining", config={k: str(v) for k, v in asdict(args).items()})
     log_masking(accelerator, config)
     accelerator.print(
@@ -393,6 +394,7 @@ def pretrain(args: PretrainingArguments) -> dict:
     evaluator = make_step_evaluator(args, config, accelerator) if args.eval_steps else None
     window_loss, window_start, window_samples, last_loss = [], time.perf_counter(), 0, float("nan")
     first_spread = None
+    background_pushes = []
     micro_batch = 0
     while state.step < total_steps:
         train_data.set_epoch(state.epoch)
@@ -482,7 +484,7 @@ def pretrain(args: PretrainingArguments) -> dict:
             if args.checkpointing_steps and state.step % args.checkpointing_steps == 0:
                 saved = save_checkpoint(accelerator, args, state.step)
                 if args.push_to_hub and args.hub_strategy == "every_save" and accelerator.is_main_process:
-                    push_checkpoint_in_background(args, saved)
+                    background_pushes.append(push_checkpoint_in_background(args, unwrapped, saved))
             if state.step >= total_steps:
                 break
         else:
@@ -504,6 +506,9 @@ def pretrain(args: PretrainingArguments) -> dict:
     }
     if state.samples_skipped:
         accelerator.print(f"Skipped {state.samples_skipped} undecodable samples of {state.samples_seen}.")
+    for push in background_pushes:  # a failed checkpoint upload is reported, never fatal: the final push follows
+        if push.exception() is not None:
+            logger.warning(f"Pushing a checkpoint to the Hub failed: {push.exception()}")
     if accelerator.is_main_process:
         summary.update(save_final_model(args, unwrapped, summary))
     accelerator.end_training()
@@ -540,18 +545,27 @@ def make_step_evaluator(args: PretrainingArguments, config: JEPAConfig, accelera
     return make_knn_evaluator(args, config, device=accelerator.device)
 
 
-def push_checkpoint_in_background(args: PretrainingArguments, checkpoint: Path):
-    from .hub import push_to_hub
+def push_checkpoint_in_background(args: PretrainingArguments, model: JEPAForPreTraining, checkpoint: Path):
+    """`hub_strategy="every_save"`: a loadable model at the repo root after every save, uploaded in the background.
+    The resumable training states (optimizer, RNG) stay local."""
+    from .hub import build_processor, push_to_hub, write_model_card
 
+    model.save_pretrained(args.output_dir)
+    build_processor(model.config, args.image_mean, args.image_std).save_pretrained(args.output_dir)
+    write_model_card(args.output_dir, config=model.config, training_args=public_arguments(args))
     return push_to_hub(
-        checkpoint.parent,
+        args.output_dir,
         args.hub_model_id,
         private=args.hub_private_repo,
         token=args.hub_token,
         commit_message=f"Training in progress: {checkpoint.name}",
         run_as_future=True,
-        allow_patterns=[f"{checkpoint.name}/**"],
     )
+
+
+def public_arguments(args: PretrainingArguments) -> dict:
+    """The training arguments without credentials, for training_args.json and the model card."""
+    return {key: value for key, value in asdict(args).items() if key != "hub_token"}
 
 
 def save_final_model(args: PretrainingArguments, model: JEPAForPreTraining, summary: dict) -> dict:
@@ -569,11 +583,11 @@ def save_final_model(args: PretrainingArguments, model: JEPAForPreTraining, summ
     write_model_card(
         output_dir,
         config=model.config,
-        training_args=asdict(args),
+        training_args=public_arguments(args),
         eval_results=results.get("eval_results"),
         base_model=summary["base_model"],
         datasets=[summary["dataset"]] if summary["dataset"] else None,
-        training_summary=summary,
+        training_summary={key: summary[key] for key in RUN_FACTS},
     )
     if args.push_to_hub:
         results["hub_url"] = str(

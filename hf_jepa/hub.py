@@ -1,0 +1,491 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""The Hub side of a checkpoint: its image / video processor, its model card, and pushing it to the Hub.
+
+A saved checkpoint folder holds the weights (`model.safetensors`), `config.json` with an `auto_map`, the model code
+(`configuration_jepa.py`, `modeling_jepa.py`), the processor config, `README.md` (the model card rendered here from
+`model_cards/`), `training_args.json`, `eval_results.json` and the tensorboard logs under `runs/`. `push_to_hub`
+uploads all of it, so that `AutoModel.from_pretrained(repo_id, trust_remote_code=True)` works without hf_jepa.
+"""
+
+import json
+import math
+import shutil
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import torch
+from huggingface_hub import CommitInfo, EvalResult, HfApi, ModelCard, ModelCardData
+from huggingface_hub.utils import filter_repo_objects, validate_repo_id
+from transformers import ViTImageProcessor
+from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+from transformers.models.vjepa2.video_processing_vjepa2 import VJEPA2VideoProcessor
+
+from .configuration_jepa import JEPAConfig
+from .modeling_jepa import JEPAModel, JEPAPredictor
+
+# The templates of model_cards/ ship inside the package in a wheel (see pyproject.toml), beside it in the source tree
+_TEMPLATE = "model_cards/jepa_model_card.md"
+_PACKAGE = Path(__file__).resolve().parent
+MODEL_CARD_TEMPLATE = _PACKAGE / _TEMPLATE if (_PACKAGE / _TEMPLATE).is_file() else _PACKAGE.parent / _TEMPLATE
+
+# The masking parameters each strategy of `masking.sample_masks` reads from the config.
+_MASKING_PARAMETERS = {
+    "multiblock": (
+        "num_target_blocks",
+        "target_block_scale",
+        "target_aspect_ratio",
+        "context_block_scale",
+        "min_context_fraction",
+    ),
+    "block": ("target_block_scale", "target_aspect_ratio"),
+    "random": ("mask_ratio",),
+    "tube": ("mask_ratio",),
+    "multiblock3d": ("num_target_blocks", "target_block_scale", "target_aspect_ratio"),
+    "temporal": ("frames_ahead",),
+}
+_REGULARIZERS = ("variance_weight", "covariance_weight", "consistency_weight", "sigreg_weight")
+_BASELINE_ORDER = ("trained", "random-init", "raw-pixels")
+# All pushes go through one worker, so they reach the Hub in the order they were requested. Python waits for it at
+# exit, so a training script's background pushes complete before the process ends.
+_PUSH_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hf_jepa_push")
+
+
+class PushToHubError(RuntimeError):
+    """An upload to the Hub failed; the message says which step and why. The local folder is left untouched."""
+
+
+def build_processor(
+    config: JEPAConfig,
+    image_mean: Sequence[float] | None = None,
+    image_std: Sequence[float] | None = None,
+) -> ViTImageProcessor | VJEPA2VideoProcessor:
+    """The transformers processor that turns raw images (or clips) into the model's `pixel_values`.
+
+    Images get a `ViTImageProcessor`, clips a `VJEPA2VideoProcessor` (output key `pixel_values_videos`). Both resize
+    the short side to `image_size * 256 / 224` and centre-crop `image_size` pixels (the usual evaluation transform, and
+    what `VJEPA2VideoProcessor` always does), then normalise with `image_mean` / `image_std` (ImageNet by default).
+    `save_pretrained(dir)` writes `preprocessor_config.json` for images and `video_preprocessor_config.json` for
+    video, the files `AutoImageProcessor` / `AutoVideoProcessor` read.
+    """
+    image_mean = list(IMAGENET_DEFAULT_MEAN if image_mean is None else image_mean)
+    image_std = list(IMAGENET_DEFAULT_STD if image_std is None else image_std)
+    for name, values in (("image_mean", image_mean), ("image_std", image_std)):
+        if len(values) != config.num_channels:
+            raise ValueError(
+                f"{name} needs one value per input channel (num_channels={config.num_channels}), got {values}."
+            )
+    if any(not std > 0 for std in image_std):
+        raise ValueError(f"image_std must be positive, got {image_std}.")
+    common = dict(image_mean=image_mean, image_std=image_std, do_convert_rgb=config.num_channels == 3)
+    if config.is_video:
+        return VJEPA2VideoProcessor(crop_size=config.image_size, **common)
+    side = config.image_size
+    return ViTImageProcessor(
+        size={"shortest_edge": int(side * 256 / 224)},
+        do_center_crop=True,
+        crop_size={"height": side, "width": side},
+        **common,
+    )
+
+
+def _is_hub_id(name: str) -> bool:
+    """Whether `name` reads as a Hub repository id rather than a local path."""
+    try:
+        validate_repo_id(name)
+    except ValueError:
+        return False
+    return not Path(name).exists()
+
+
+def _public_name(name: str) -> str:
+    """A dataset or checkpoint as a public card names it: a Hub id as is, a local path by its last part."""
+    return name if _is_hub_id(name) else Path(name).name
+
+
+def _read_json(path: Path, default):
+    if not path.is_file():
+        return default
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON: {error}.") from error
+
+
+def _check_eval_results(eval_results: list[dict]) -> list[dict]:
+    if not isinstance(eval_results, list):
+        raise ValueError(f"eval_results must be a list of records, got {type(eval_results).__name__}.")
+    for index, record in enumerate(eval_results):
+        problems = []
+        if not isinstance(record, dict):
+            problems.append("it is not a dict")
+        else:
+            for key in ("metric", "dataset"):
+                if not isinstance(record.get(key), str) or not record[key]:
+                    problems.append(f"{key!r} must be a non-empty string")
+            value = record.get("value")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                problems.append("'value' must be a finite number")
+        if problems:
+            raise ValueError(f"eval_results[{index}] = {record!r} is invalid: {'; '.join(problems)}.")
+    return eval_results
+
+
+def _count_parameters(config: JEPAConfig) -> dict[str, int]:
+    # Built on the meta device: exact counts for any model size without allocating its weights.
+    with torch.device("meta"):
+        encoder = sum(p.numel() for p in JEPAModel(config).parameters())
+        predictor = sum(p.numel() for p in JEPAPredictor(config).parameters())
+    return {"encoder": encoder, "predictor": predictor, "pretraining": 2 * encoder + predictor}
+
+
+def _format_number(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _is_credential(argument: str) -> bool:
+    """Training arguments that hold secrets (`hub_token`, `..._api_key`): never published."""
+    return argument.lower().endswith(("token", "api_key"))
+
+
+def _public_value(value) -> str:
+    """A training argument as the public card shows it: absolute paths of this machine by their last part only."""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    if isinstance(value, str) and Path(value).is_absolute():
+        return f".../{Path(value).name}"
+    return _format_number(value)
+
+
+def _format_duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m {seconds:02d}s" if hours else f"{minutes}m {seconds:02d}s"
+
+
+def _architecture_rows(config: JEPAConfig, parameters: dict[str, int]) -> list[tuple[str, str]]:
+    time, height, width = config.grid_size
+    rows = [("Input", f"{config.image_size}x{config.image_size} px, {config.num_channels} channels")]
+    if config.is_video:
+        rows.append(("Clip", f"{config.num_frames} frames, tubelets of {config.tubelet_size} frames"))
+        rows.append(
+            ("Token grid", f"{time}x{height}x{width} = {config.num_patches} tubelets of {config.patch_size} px")
+        )
+    else:
+        rows.append(("Token grid", f"{height}x{width} = {config.num_patches} patches of {config.patch_size} px"))
+    rows += [
+        (
+            "Encoder",
+            f"ViT, width {config.hidden_size}, depth {config.num_hidden_layers}, {config.num_attention_heads} heads, "
+            f"MLP ratio {config.mlp_ratio}, {config.position_embedding_type} positions, no CLS token",
+        ),
+        (
+            "Predictor",
+            f"ViT, width {config.pred_hidden_size}, depth {config.pred_num_hidden_layers}, "
+            f"{config.pred_num_attention_heads} heads",
+        ),
+        ("Encoder parameters", f"{parameters['encoder']:,}"),
+        ("Predictor parameters", f"{parameters['predictor']:,}"),
+        ("Pretraining parameters", f"{parameters['pretraining']:,} (context + EMA target encoder + predictor)"),
+    ]
+    return rows
+
+
+def _objective_rows(config: JEPAConfig) -> list[tuple[str, str]]:
+    rows = [
+        ("Loss", f"{config.loss_type} between predicted and target-encoder features"),
+        ("Target layer norm", str(config.normalize_targets)),
+        ("Masking", config.mask_strategy),
+    ]
+    rows += [(name, _format_number(getattr(config, name))) for name in _MASKING_PARAMETERS[config.mask_strategy]]
+    rows += [(name, _format_number(getattr(config, name))) for name in _REGULARIZERS if getattr(config, name) > 0]
+    return rows
+
+
+def _summary_rows(training_summary: dict) -> list[tuple[str, str]]:
+    labels = {
+        "steps": "Optimisation steps",
+        "global_batch_size": "Global batch size",
+        "wall_time_seconds": "Wall time",
+        "hardware": "Hardware",
+        "final_loss": "Final loss",
+    }
+    rows = []
+    for key, value in training_summary.items():
+        if value is not None:
+            text = _format_duration(value) if key == "wall_time_seconds" else _public_value(value)
+            rows.append((labels.get(key, key), text))
+    return rows
+
+
+def _evaluation_table(eval_results: list[dict]) -> tuple[list[str], list[list[str]]]:
+    """Pivots the records into one row per (dataset, split, protocol, metric, feature layers) and one column per
+    model, so that the trained model's numbers stand beside the baselines'. A record without `feature_layers` (the
+    raw-pixels baseline) fills every row of its dataset, split, protocol and metric."""
+    models = sorted(
+        {record.get("model", "trained") for record in eval_results},
+        key=lambda name: (_BASELINE_ORDER.index(name) if name in _BASELINE_ORDER else len(_BASELINE_ORDER), name),
+    )
+    rows: dict[tuple, dict[str, str]] = {}
+    layered = [record for record in eval_results if "feature_layers" in record]
+    unlayered = [record for record in eval_results if "feature_layers" not in record]
+    for record in layered + unlayered:
+        task = (
+            _public_name(record["dataset"]),
+            *(str(record.get(name, "")) for name in ("split", "protocol", "metric")),
+        )
+        if "feature_layers" in record:
+            keys = [(*task, str(record["feature_layers"]))]
+        else:
+            keys = [key for key in rows if key[:4] == task] or [(*task, "")]
+        for key in keys:
+            rows.setdefault(key, {})[record.get("model", "trained")] = _format_number(record["value"])
+    table = [list(key) + [by_model.get(model, "") for model in models] for key, by_model in rows.items()]
+    return models, table
+
+
+def _model_index(eval_results: list[dict], is_video: bool) -> list[EvalResult]:
+    task = "video-classification" if is_video else "image-classification"
+    results = []
+    for record in eval_results:
+        if record.get("model", "trained") != "trained":
+            continue
+        protocol = record.get("protocol")
+        results.append(
+            EvalResult(
+                task_type=task,
+                dataset_type=_public_name(record["dataset"]),
+                dataset_name=_public_name(record["dataset"]),
+                dataset_split=record.get("split"),
+                metric_type=record["metric"],
+                metric_value=record["value"],
+                metric_name=f"{protocol} {record['metric']}" if protocol else record["metric"],
+            )
+        )
+    return results
+
+
+def write_model_card(
+    output_dir: str | Path,
+    *,
+    config: JEPAConfig | None = None,
+    training_args: dict | None = None,
+    eval_results: list[dict] | None = None,
+    base_model: str | None = None,
+    datasets: list[str] | None = None,
+    training_summary: dict | None = None,
+    repo_id: str | None = None,
+    template_path: str | Path | None = None,
+) -> ModelCard:
+    """Renders the model card of the checkpoint in `output_dir` and writes it to `output_dir/README.md`.
+
+    Arguments left `None` are read from the folder: `config.json`, `training_args.json`, `eval_results.json` (a list
+    of records `{"metric", "value", "dataset", "split", "protocol", "model", "feature_layers", "seconds"}`, where
+    `model` is `"trained"` or a baseline such as `"random-init"` / `"raw-pixels"`) and `training_summary.json`
+    (`{"steps", "global_batch_size", "wall_time_seconds", "hardware", "final_loss"}`). A `training_summary` passed in
+    is saved to `training_summary.json`, so that re-rendering the card later (after an evaluation) keeps it; for the
+    same reason `base_model` and `datasets` default to what the existing card says. `repo_id` (default: the
+    `hub_model_id` training argument, else the folder's path) is the name the usage examples load.
+
+    Returns the `huggingface_hub.ModelCard`; its metadata carries license, library, tags, datasets, pipeline tag,
+    base model and the `model-index` of the trained model's evaluation results.
+    """
+    output_dir = Path(output_dir)
+    if not output_dir.is_dir():
+        raise ValueError(f"output_dir {str(output_dir)!r} is not a directory.")
+    if config is None:
+        if not (output_dir / "config.json").is_file():
+            raise ValueError(f"No config.json in {output_dir}: save the model there first, or pass config=.")
+        config = JEPAConfig.from_pretrained(output_dir)
+    if training_args is None:
+        training_args = _read_json(output_dir / "training_args.json", {})
+    if eval_results is None:
+        eval_results = _read_json(output_dir / "eval_results.json", [])
+    eval_results = _check_eval_results(eval_results)
+    if training_summary is None:
+        training_summary = _read_json(output_dir / "training_summary.json", {})
+    else:
+        (output_dir / "training_summary.json").write_text(json.dumps(training_summary, indent=2) + "\n")
+    previous = ModelCard.load(output_dir / "README.md").data if (output_dir / "README.md").is_file() else None
+
+    if datasets is None:
+        source = training_args.get("dataset_name") or training_args.get("train_dir")
+        datasets = [source] if isinstance(source, str) else (previous.datasets if previous else None) or []
+    if base_model is None and previous is not None:
+        base_model = previous.base_model
+    # Hub ids go into the metadata; local data and checkpoints are named in the text by their last path part only.
+    hub_datasets = [name for name in datasets if _is_hub_id(name)]
+    local_datasets = [_public_name(name) for name in datasets if not _is_hub_id(name)]
+    hub_base_model = base_model if base_model and _is_hub_id(base_model) else None
+    repo_id = repo_id or training_args.get("hub_model_id") or str(output_dir)
+    name = repo_id.rstrip("/").split("/")[-1]
+
+    card_data = ModelCardData(
+        license="apache-2.0",
+        library_name="transformers",
+        tags=[
+            "jepa",
+            "self-supervised-learning",
+            "hf-jepa",
+            "video" if config.is_video else "image-feature-extraction",
+        ],
+        datasets=hub_datasets or None,
+        pipeline_tag="feature-extraction" if config.is_video else "image-feature-extraction",
+        base_model=hub_base_model,
+        model_name=name,
+        eval_results=_model_index(eval_results, config.is_video) or None,
+    )
+    models, evaluation_rows = _evaluation_table(eval_results)
+    hyperparameters = [
+        (key, _public_value(value)) for key, value in sorted(training_args.items()) if not _is_credential(key)
+    ]
+    template_path = Path(template_path or MODEL_CARD_TEMPLATE)
+    if not template_path.is_file():
+        raise FileNotFoundError(f"Model card template {template_path} not found.")
+    card = ModelCard.from_template(
+        card_data,
+        template_path=str(template_path),
+        model_name=name,
+        repo_id=repo_id,
+        is_video=config.is_video,
+        is_pretraining_checkpoint="JEPAForPreTraining" in (config.architectures or []),
+        config=config,
+        family="V-JEPA" if config.is_video else "I-JEPA",
+        architecture=_architecture_rows(config, _count_parameters(config)),
+        objective=_objective_rows(config),
+        hub_datasets=hub_datasets,
+        local_datasets=local_datasets,
+        hub_base_model=hub_base_model,
+        local_base_model=_public_name(base_model) if base_model and not hub_base_model else None,
+        training_summary=_summary_rows(training_summary),
+        hyperparameters=hyperparameters,
+        evaluation_models=models,
+        evaluation_rows=evaluation_rows,
+    )
+    card.save(output_dir / "README.md")
+    return card
+
+
+def _check_checkpoint(output_dir: Path) -> None:
+    """Refuses folders that would not load on the Hub without hf_jepa: no config, or model code missing."""
+    if not output_dir.is_dir():
+        raise ValueError(f"output_dir {str(output_dir)!r} is not a directory.")
+    config = _read_json(output_dir / "config.json", None)
+    if config is None:
+        raise ValueError(f"{output_dir} holds no config.json: save the model with save_pretrained before pushing.")
+    auto_map = config.get("auto_map")
+    if not auto_map:
+        raise ValueError(
+            f"{output_dir}/config.json has no auto_map, so the model could not load without hf_jepa. Save it with "
+            "hf_jepa's save_pretrained (after `import hf_jepa`), which writes the auto_map and the model code."
+        )
+    modules = {f"{reference.split('.')[0]}.py" for reference in auto_map.values()}
+    missing = sorted(module for module in modules if not (output_dir / module).is_file())
+    if missing:
+        raise ValueError(
+            f"{output_dir} lacks the model code {missing} that config.json's auto_map refers to, so the model could "
+            "not load without hf_jepa. Save it with hf_jepa's save_pretrained, which copies the code files."
+        )
+
+
+def _check_no_credentials(output_dir: Path) -> None:
+    """Refuses to publish a token that a training run wrote into its arguments."""
+    training_args = _read_json(output_dir / "training_args.json", {})
+    leaked = sorted(key for key, value in training_args.items() if _is_credential(key) and value)
+    if leaked:
+        raise ValueError(
+            f"{output_dir / 'training_args.json'} holds a value for {leaked}: pushing it would publish the "
+            "credential. Remove it from the file; the Hub token belongs in HF_TOKEN or `hf auth login`."
+        )
+
+
+def _upload(
+    api: HfApi,
+    folder: Path,
+    repo_id: str,
+    private: bool,
+    commit_message: str,
+    ignore_patterns: list[str],
+    source: Path,
+) -> CommitInfo:
+    step = f"creating the repository {repo_id}"
+    try:
+        repo_url = api.create_repo(repo_id, private=private, exist_ok=True)
+        step = f"uploading {source} to {repo_url.repo_id}"
+        return api.upload_folder(
+            repo_id=repo_url.repo_id,
+            folder_path=folder,
+            commit_message=commit_message,
+            ignore_patterns=ignore_patterns,
+        )
+    except Exception as error:  # whatever failed (HTTP, network, disk), say where; the cause stays chained
+        raise PushToHubError(
+            f"Push to {api.endpoint} failed while {step}: {type(error).__name__}: {error}\n"
+            f"The local folder {source} is unchanged. Run the same push again to resume: "
+            "files that already reached the Hub are not uploaded again."
+        ) from error
+
+
+def _snapshot(output_dir: Path, ignore_patterns: list[str]) -> Path:
+    """Copies the files to push into a temporary folder, so that training can overwrite them during the upload."""
+    snapshot = Path(tempfile.mkdtemp(prefix="hf_jepa_push_"))
+    files = [path.relative_to(output_dir).as_posix() for path in output_dir.rglob("*") if path.is_file()]
+    for relative in filter_repo_objects(files, ignore_patterns=ignore_patterns):
+        (snapshot / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(output_dir / relative, snapshot / relative)
+    return snapshot
+
+
+def push_to_hub(
+    output_dir: str | Path,
+    repo_id: str,
+    *,
+    private: bool = False,
+    token: str | None = None,
+    commit_message: str = "Upload JEPA model with hf_jepa",
+    run_as_future: bool = False,
+    ignore_patterns: list[str] | None = None,
+    update_model_card: bool = True,
+) -> CommitInfo | Future:
+    """Uploads a saved checkpoint folder to the Hub repository `repo_id` (created if needed) in one commit.
+
+    Everything in the folder goes: weights, `config.json` with `auto_map`, the model code, the processor config, the
+    model card, training arguments and results, `runs/` (tensorboard logs) - except resumable training states
+    (`checkpoint-*`, and `.partial-checkpoint-*` while one is written), `*.pyc` files and `ignore_patterns`. With
+    `update_model_card`, the card is first re-rendered (see `write_model_card`) so that its examples load `repo_id`.
+    `token` defaults to `HF_TOKEN` or the token saved by `hf auth login`; a folder whose `training_args.json` holds a
+    token is refused rather than published.
+
+    A failed upload raises `PushToHubError` saying which step failed; the local folder is left as it was, and calling
+    `push_to_hub` again resumes (large files already uploaded are skipped, unchanged files are not committed again).
+    With `run_as_future=True` the files are copied aside and uploaded in a background thread; the returned
+    `concurrent.futures.Future` gives the `CommitInfo` or raises `PushToHubError`. Pushes run one after the other in
+    the order they were requested: a blocking push waits for the background pushes requested before it.
+    """
+    output_dir = Path(output_dir)
+    validate_repo_id(repo_id)
+    _check_checkpoint(output_dir)
+    _check_no_credentials(output_dir)
+    if update_model_card:
+        write_model_card(output_dir, repo_id=repo_id)
+    patterns = ["checkpoint-*", ".partial-checkpoint-*", "*.pyc", *(ignore_patterns or [])]
+    api = HfApi(token=token)
+    folder = _snapshot(output_dir, patterns) if run_as_future else output_dir
+
+    def upload() -> CommitInfo:
+        try:
+            return _upload(api, folder, repo_id, private, commit_message, patterns, output_dir)
+        finally:
+            if folder != output_dir:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    # Every push goes through the worker, so a blocking push (the final one) also lands after the pending
+    # background pushes (the checkpoints before it).
+    pushed = _PUSH_WORKER.submit(upload)
+    return pushed if run_as_future else pushed.result()
+
+
+__all__ = ["PushToHubError", "build_processor", "push_to_hub", "write_model_card"]

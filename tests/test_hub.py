@@ -1,0 +1,403 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""Processors, model cards and pushing to the Hub (against the local Hub of `hub_server.py`)."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hub_server import LocalHub, local_hub  # noqa: F401  (`local_hub` is a fixture)
+from huggingface_hub import ModelCard
+from PIL import Image
+from torch.utils.tensorboard import SummaryWriter
+from transformers import AutoImageProcessor, AutoVideoProcessor, pipeline
+
+from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAModel, JEPAPredictor
+from hf_jepa.hub import build_processor, push_to_hub, write_model_card
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ID = "jepa-lab/tiny-jepa"
+TRAINING_ARGS = {
+    "dataset_name": "fashion_mnist",
+    "per_device_train_batch_size": 32,
+    "learning_rate": 1e-3,
+    "max_steps": 20,
+    "hub_model_id": REPO_ID,
+    "hub_token": None,
+}
+EVAL_RESULTS = [
+    {"metric": "accuracy", "value": 0.8125, "dataset": "fashion_mnist", "split": "test", "protocol": "knn",
+     "model": "trained", "feature_layers": 1, "seconds": 1.5},
+    {"metric": "accuracy", "value": 0.5, "dataset": "fashion_mnist", "split": "test", "protocol": "knn",
+     "model": "random-init", "feature_layers": 1, "seconds": 1.4},
+    {"metric": "accuracy", "value": 0.75, "dataset": "fashion_mnist", "split": "test", "protocol": "knn",
+     "model": "raw-pixels", "seconds": 0.3},
+]  # fmt: skip
+TRAINING_SUMMARY = {
+    "steps": 20,
+    "global_batch_size": 32,
+    "wall_time_seconds": 3725.0,
+    "hardware": "2 CPU cores",
+    "final_loss": 0.4321,
+}
+
+
+def test_image_processor_round_trip_and_normalisation(tmp_path):
+    config = JEPAConfig.from_preset("tiny")
+    processor = build_processor(config)
+    processor.save_pretrained(tmp_path)
+    assert sorted(os.listdir(tmp_path)) == ["preprocessor_config.json"]
+    loaded = AutoImageProcessor.from_pretrained(tmp_path)
+    assert type(loaded) is type(processor)
+    assert loaded.to_dict() == processor.to_dict()
+
+    colour = (200, 100, 50)
+    image = Image.new("RGB", (48, 40), colour)  # not square: resized by the short side, then centre-cropped
+    pixels = loaded(image, return_tensors="pt")["pixel_values"]
+    assert pixels.shape == (1, 3, 32, 32)
+    expected = (torch.tensor(colour) / 255 - torch.tensor([0.485, 0.456, 0.406])) / torch.tensor([0.229, 0.224, 0.225])
+    torch.testing.assert_close(pixels[0].mean(dim=(1, 2)), expected, atol=1e-4, rtol=0)
+
+    grey = Image.fromarray(np.full((28, 28), 128, dtype=np.uint8))  # e.g. Fashion-MNIST: converted to RGB
+    assert loaded(grey, return_tensors="pt")["pixel_values"].shape == (1, 3, 32, 32)
+
+
+def test_video_processor_round_trip_feeds_the_model(tmp_path):
+    config = JEPAConfig.from_preset("tiny-video")
+    build_processor(config, image_mean=[0.5] * 3, image_std=[0.25] * 3).save_pretrained(tmp_path)
+    assert sorted(os.listdir(tmp_path)) == ["video_preprocessor_config.json"]
+    processor = AutoVideoProcessor.from_pretrained(tmp_path)
+    assert list(processor.image_mean) == [0.5] * 3 and list(processor.image_std) == [0.25] * 3
+    assert processor.crop_size["height"] == processor.crop_size["width"] == 32
+
+    video = torch.full((8, 3, 40, 50), 255, dtype=torch.uint8)
+    pixels = processor(video, return_tensors="pt")["pixel_values_videos"]
+    assert pixels.shape == (1, 8, 3, 32, 32)
+    torch.testing.assert_close(pixels, torch.full_like(pixels, (1.0 - 0.5) / 0.25))
+    with torch.no_grad():
+        features = JEPAModel(config).eval()(pixel_values=pixels).last_hidden_state
+    assert features.shape == (1, config.num_patches, config.hidden_size) == (1, 256, 192)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"image_mean": [0.5, 0.5]},
+            r"image_mean needs one value per input channel \(num_channels=3\), got \[0.5, 0.5\]",
+        ),
+        ({"image_std": [0.2, 0.0, 0.2]}, r"image_std must be positive, got \[0.2, 0.0, 0.2\]"),
+    ],
+)
+def test_build_processor_rejects_bad_statistics(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        build_processor(JEPAConfig.from_preset("tiny"), **kwargs)
+
+
+def make_checkpoint(folder: Path, seed: int = 0) -> JEPAForPreTraining:
+    """What the pretraining script leaves in its output_dir: model, processor, arguments, results, logs, card."""
+    torch.manual_seed(seed)
+    model = JEPAForPreTraining(JEPAConfig.from_preset("tiny")).eval()
+    model.save_pretrained(folder)
+    build_processor(model.config).save_pretrained(folder)
+    (folder / "training_args.json").write_text(json.dumps(TRAINING_ARGS))
+    (folder / "eval_results.json").write_text(json.dumps(EVAL_RESULTS))
+    with SummaryWriter(folder / "runs") as writer:
+        writer.add_scalar("train/loss", 0.5, global_step=1)
+    write_model_card(folder, training_summary=TRAINING_SUMMARY)
+    return model
+
+
+def test_model_card_metadata_parses_back(tmp_path):
+    make_checkpoint(tmp_path)
+    write_model_card(tmp_path, training_args={**TRAINING_ARGS, "hub_token": "hf_secret_that_must_not_be_published"})
+    card = ModelCard.load(tmp_path / "README.md")
+    data = card.data
+    assert data.license == "apache-2.0"
+    assert data.library_name == "transformers"
+    assert data.pipeline_tag == "image-feature-extraction"
+    assert data.tags == ["jepa", "self-supervised-learning", "hf-jepa", "image-feature-extraction"]
+    assert data.datasets == ["fashion_mnist"]
+    assert data.base_model is None
+    # model-index holds the trained model's results only; the baselines stand beside them in the body
+    [result] = data.eval_results
+    assert (result.task_type, result.dataset_type, result.dataset_split) == (
+        "image-classification",
+        "fashion_mnist",
+        "test",
+    )
+    assert (result.metric_type, result.metric_value, result.metric_name) == ("accuracy", 0.8125, "knn accuracy")
+    assert data.model_name == "tiny-jepa"
+
+    config = JEPAConfig.from_preset("tiny")
+    encoder_parameters = sum(p.numel() for p in JEPAModel(config).parameters())
+    predictor_parameters = sum(p.numel() for p in JEPAPredictor(config).parameters())
+    body = card.text
+    assert f"| Encoder parameters | {encoder_parameters:,} |" in body
+    assert f"| Pretraining parameters | {2 * encoder_parameters + predictor_parameters:,} " in body
+    assert "| Token grid | 8x8 = 64 patches of 4 px |" in body
+    assert "| fashion_mnist | test | knn | accuracy | 1 | 0.8125 | 0.5 | 0.75 |" in body
+    assert "| Wall time | 1h 02m 05s |" in body and "| Hardware | 2 CPU cores |" in body
+    assert "| Masking | multiblock |" in body and "| num_target_blocks | 4 |" in body
+    assert 'AutoModel.from_pretrained("jepa-lab/tiny-jepa", trust_remote_code=True)' in body
+    assert 'pipeline("image-feature-extraction", model="jepa-lab/tiny-jepa", trust_remote_code=True)' in body
+    assert "hf_secret" not in body and "hub_token" not in body
+    assert "Assran" in body and "Bardes" in body
+
+
+def test_model_card_refresh_keeps_what_it_was_given(tmp_path):
+    make_checkpoint(tmp_path)
+    write_model_card(tmp_path, base_model="jepa-lab/base-jepa", training_summary=TRAINING_SUMMARY)
+    first = (tmp_path / "README.md").read_text()
+    assert json.loads((tmp_path / "training_summary.json").read_text()) == TRAINING_SUMMARY
+
+    results = EVAL_RESULTS + [{"metric": "accuracy", "value": 0.9, "dataset": "cifar10", "split": "test"}]
+    (tmp_path / "eval_results.json").write_text(json.dumps(results))
+    write_model_card(tmp_path)  # what scripts/evaluate.py does after writing eval_results.json
+    card = ModelCard.load(tmp_path / "README.md")
+    assert card.data.base_model == "jepa-lab/base-jepa"
+    assert [result.dataset_name for result in card.data.eval_results] == ["fashion_mnist", "cifar10"]
+    assert "| Final loss | 0.4321 |" in card.text
+    assert card.text.replace("| cifar10 | test |  | accuracy |  | 0.9 |  |  |\n", "") == first.split("---\n", 2)[2]
+
+
+def test_video_model_card(tmp_path):
+    config = JEPAConfig.from_preset("tiny-video", mask_strategy="temporal", frames_ahead=1)
+    JEPAModel(config).save_pretrained(tmp_path)
+    card = write_model_card(tmp_path, datasets=["my-org/clips"], repo_id="jepa-lab/tiny-vjepa")
+    assert card.data.pipeline_tag == "feature-extraction"
+    assert "video" in card.data.tags and card.data.datasets == ["my-org/clips"]
+    assert "| Token grid | 4x8x8 = 256 tubelets of 4 px |" in card.text
+    assert "predicts the features of the next 2 frames" in card.text
+    assert 'AutoVideoProcessor.from_pretrained("jepa-lab/tiny-vjepa")' in card.text
+    assert "AutoModelForPreTraining" not in card.text  # a bare encoder checkpoint has no predictor
+    assert "Not evaluated yet" in card.text
+
+
+def test_model_card_names_local_data_and_checkpoints_by_folder_only(tmp_path):
+    JEPAModel(JEPAConfig.from_preset("tiny")).save_pretrained(tmp_path)
+    private = tmp_path / "private"
+    (private / "holiday_photos").mkdir(parents=True)
+    (private / "run1").mkdir()
+    for training_args in (
+        {"train_dir": str(private / "holiday_photos")},
+        {"dataset_name": str(private / "holiday_photos")},
+    ):
+        card = write_model_card(tmp_path, training_args=training_args, base_model=str(private / "run1"))
+        assert card.data.datasets is None and card.data.base_model is None  # the metadata holds Hub ids only
+        assert "Data: a local dataset (`holiday_photos`)." in card.text
+        assert "Pretraining continued from a local checkpoint (`run1`)." in card.text
+        assert "private" not in card.text
+
+
+def test_model_card_rejects_bad_inputs(tmp_path):
+    with pytest.raises(ValueError, match="No config.json in"):
+        write_model_card(tmp_path)
+    config = JEPAConfig.from_preset("tiny")
+    bad = [{"metric": "accuracy", "value": "high", "dataset": "fashion_mnist"}]
+    with pytest.raises(ValueError, match=r"eval_results\[0\] = .*'value' must be a finite number"):
+        write_model_card(tmp_path, config=config, eval_results=bad)
+    (tmp_path / "eval_results.json").write_text("{not json")
+    with pytest.raises(ValueError, match="eval_results.json is not valid JSON"):
+        write_model_card(tmp_path, config=config)
+
+
+def test_pipeline_returns_patch_and_pooled_features(tmp_path):
+    model = make_checkpoint(tmp_path)
+    image = Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 48, 3), dtype=np.uint8))
+    extractor = pipeline("image-feature-extraction", model=str(tmp_path), trust_remote_code=True)
+    patches = extractor(image, return_tensors=True)
+    pooled = extractor(image, pool=True, return_tensors=True)
+    assert patches.shape == (1, 64, 192) and pooled.shape == (1, 192)
+
+    pixels = build_processor(model.config)(image, return_tensors="pt")["pixel_values"]
+    with torch.no_grad():
+        expected = model.target_encoder(pixels)
+    torch.testing.assert_close(patches, expected.last_hidden_state)
+    torch.testing.assert_close(pooled, expected.pooler_output)
+
+
+def test_push_refuses_folders_that_would_not_load_or_would_leak_a_token(tmp_path):
+    make_checkpoint(tmp_path)
+    with pytest.raises(ValueError, match="Repo id must"):
+        push_to_hub(tmp_path, "not a/valid/repo")
+    (tmp_path / "training_args.json").write_text(json.dumps({**TRAINING_ARGS, "hub_token": "hf_secret"}))
+    with pytest.raises(ValueError, match=r"training_args.json holds a value for \['hub_token'\]: pushing it would"):
+        push_to_hub(tmp_path, REPO_ID)
+    (tmp_path / "modeling_jepa.py").unlink()
+    with pytest.raises(ValueError, match=r"lacks the model code \['modeling_jepa.py'\]"):
+        push_to_hub(tmp_path, REPO_ID)
+    with pytest.raises(ValueError, match="holds no config.json"):
+        push_to_hub(tmp_path / "runs", REPO_ID)
+
+
+def run_client(script: str, *args: str, env: dict[str, str], cwd: Path) -> str:
+    """Runs Python code in a fresh process (the Hub settings are read when huggingface_hub is imported)."""
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script), *args],
+        env={**env, "OMP_NUM_THREADS": "1"},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, f"client failed:\n{result.stdout}\n{result.stderr[-4000:]}"
+    return result.stdout
+
+
+RUN_SCRIPT = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+LOAD_WITHOUT_HF_JEPA = """
+    import sys
+    sys.modules["hf_jepa"] = None  # this machine does not have hf_jepa: `import hf_jepa` raises ImportError
+    import torch
+    from PIL import Image
+    from transformers import AutoImageProcessor, AutoModel, pipeline
+
+    repo_id, image_path, output_path = sys.argv[1:]
+    image = Image.open(image_path)
+    model = AutoModel.from_pretrained(repo_id, trust_remote_code=True)
+    processor = AutoImageProcessor.from_pretrained(repo_id)
+    with torch.no_grad():
+        outputs = model(**processor(image, return_tensors="pt"))
+    extractor = pipeline("image-feature-extraction", model=repo_id, trust_remote_code=True)
+    torch.save(
+        {
+            "module": type(model).__module__,
+            "last_hidden_state": outputs.last_hidden_state,
+            "pooler_output": outputs.pooler_output,
+            "pipeline_pooled": extractor(image, pool=True, return_tensors=True),
+        },
+        output_path,
+    )
+"""
+
+
+def test_push_with_the_script_then_load_without_hf_jepa(tmp_path):
+    folder = tmp_path / "output"
+    model = make_checkpoint(folder)
+    image_path = tmp_path / "image.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (36, 44, 3), dtype=np.uint8)).save(image_path)
+
+    with LocalHub(token="hf_local_test_token") as hub:
+        env = hub.client_env(tmp_path / "hf_home", base=os.environ)
+        push = [str(REPO_ROOT / "scripts" / "push_to_hub.py"), str(folder), REPO_ID, "--private"]
+        output = run_client(RUN_SCRIPT, *push, env=env, cwd=tmp_path)
+        assert f"to {hub.endpoint}/{REPO_ID}" in output
+        pushed = hub.files(REPO_ID)
+        run_client(LOAD_WITHOUT_HF_JEPA, REPO_ID, str(image_path), str(tmp_path / "out.pt"), env=env, cwd=tmp_path)
+        assert hub.unhandled == []
+        assert hub.repos[REPO_ID].private
+
+    local = {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+    assert pushed == local  # weights, config, code, processor, card, arguments, results, summary, tensorboard logs
+    expected_files = ["model.safetensors", "config.json", "modeling_jepa.py", "configuration_jepa.py", "README.md"]
+    expected_files += ["preprocessor_config.json", "training_args.json", "eval_results.json", "training_summary.json"]
+    assert set(expected_files) <= set(pushed)
+    assert any(path.startswith("runs/events.out.tfevents") for path in pushed)
+    assert json.loads(pushed["config.json"])["auto_map"]["AutoModel"] == "modeling_jepa.JEPAModel"
+
+    loaded = torch.load(tmp_path / "out.pt")
+    assert loaded["module"].startswith("transformers_modules.")  # the model code came from the repository
+    pixels = build_processor(model.config)(Image.open(image_path), return_tensors="pt")["pixel_values"]
+    with torch.no_grad():
+        expected = model.target_encoder(pixels)
+    torch.testing.assert_close(loaded["last_hidden_state"], expected.last_hidden_state)
+    torch.testing.assert_close(loaded["pooler_output"], expected.pooler_output)
+    torch.testing.assert_close(loaded["pipeline_pooled"], expected.pooler_output)
+
+
+def folder_digest(folder: Path) -> dict[str, str]:
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+PUSH_FAILING_TWICE = """
+    import json, sys
+    from hf_jepa.hub import PushToHubError, push_to_hub
+
+    folder, repo_id = sys.argv[1:]
+    messages = []
+    for _ in range(2):
+        try:
+            push_to_hub(folder, repo_id)
+        except PushToHubError as error:
+            messages.append(str(error))
+    commit = push_to_hub(folder, repo_id)
+    print(json.dumps({"messages": messages, "oid": commit.oid}))
+"""
+
+
+def test_failed_push_says_what_failed_keeps_the_folder_and_resumes(local_hub, tmp_path):  # noqa: F811
+    folder = tmp_path / "output"
+    make_checkpoint(folder)
+    before = folder_digest(folder)
+    local_hub.fail_next("create", status=403)
+    local_hub.fail_next("commit", status=500)
+
+    output = run_client(
+        PUSH_FAILING_TWICE, str(folder), REPO_ID, env=local_hub.client_env(tmp_path / "hf"), cwd=tmp_path
+    )
+    report = json.loads(output.splitlines()[-1])
+    create_error, commit_error = report["messages"]
+    assert f"failed while creating the repository {REPO_ID}" in create_error
+    assert "403 Forbidden" in create_error and "Injected failure of the create endpoint" in create_error
+    assert f"failed while uploading {folder} to {REPO_ID}" in commit_error
+    assert "500" in commit_error and "Injected failure of the commit endpoint" in commit_error
+    for message in (create_error, commit_error):
+        assert f"The local folder {folder} is unchanged. Run the same push again to resume" in message
+
+    assert folder_digest(folder) == before
+    assert local_hub.repos[REPO_ID].head.oid == report["oid"]
+    assert local_hub.files(REPO_ID) == {path: (folder / path).read_bytes() for path in before}
+    # the large files (weights, tensorboard events) reached LFS storage in the failed attempt; the retry only
+    # committed them
+    lfs_files = [path for path, stored in local_hub.repos[REPO_ID].head.files.items() if stored.lfs]
+    assert "model.safetensors" in lfs_files
+    assert local_hub.served("lfs-upload") == len(lfs_files) and local_hub.served("commit") == 2
+
+
+PUSH_IN_BACKGROUND = """
+    import json, sys
+    from pathlib import Path
+    from hf_jepa.hub import PushToHubError, push_to_hub
+
+    folder, repo_id = sys.argv[1:]
+    failing = push_to_hub(folder, repo_id, run_as_future=True, commit_message="checkpoint 1")
+    checkpoint = push_to_hub(folder, repo_id, run_as_future=True, commit_message="checkpoint 2")
+    Path(folder, "model.safetensors").write_bytes(b"the weights of the next save")  # while the push is under way
+    final = push_to_hub(folder, repo_id, commit_message="final")  # blocks, and lands after the pushes before it
+    try:
+        failing.result(timeout=60)
+    except PushToHubError as error:
+        failure = str(error)
+    print(json.dumps({"failure": failure, "checkpoint": checkpoint.result(timeout=0).oid, "final": final.oid}))
+"""
+
+
+def test_pushes_land_in_order_and_background_ones_upload_a_snapshot(local_hub, tmp_path):  # noqa: F811
+    folder = tmp_path / "output"
+    make_checkpoint(folder)
+    weights = (folder / "model.safetensors").read_bytes()
+    local_hub.fail_next("commit", status=500)
+
+    env = local_hub.client_env(tmp_path / "hf")
+    report = json.loads(run_client(PUSH_IN_BACKGROUND, str(folder), REPO_ID, env=env, cwd=tmp_path).splitlines()[-1])
+    assert (
+        "failed while uploading" in report["failure"]
+        and "Injected failure of the commit endpoint" in report["failure"]
+    )
+    commits = local_hub.repos[REPO_ID].commits
+    assert [commit.title for commit in commits] == ["initial commit", "checkpoint 2", "final"]
+    assert [commit.oid for commit in commits[1:]] == [report["checkpoint"], report["final"]]
+    # the background push sent the files as they were when it was requested, not the file being rewritten
+    assert local_hub.files(REPO_ID, report["checkpoint"])["model.safetensors"] == weights
+    assert local_hub.files(REPO_ID)["model.safetensors"] == b"the weights of the next save"
