@@ -23,6 +23,14 @@ from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 
 from . import data
 from .configuration_jepa import JEPA_PRESETS, JEPAConfig
+from .evaluation import (
+    EvaluationArguments,
+    MissingLabelsError,
+    build_labelled_data,
+    evaluate,
+    knn_accuracy_during_training,
+)
+from .hub import build_processor, push_to_hub, write_model_card
 from .masking import sample_masks
 from .modeling_jepa import JEPAForPreTraining, JEPAModel
 
@@ -391,7 +399,7 @@ def pretrain(args: PretrainingArguments) -> dict:
     )
 
     progress = tqdm(total=total_steps, initial=state.step, disable=not accelerator.is_main_process, desc="pretrain")
-    evaluator = make_step_evaluator(args, config, accelerator) if args.eval_steps else None
+    evaluator = make_step_evaluator(args, config) if args.eval_steps and accelerator.is_main_process else None
     window_loss, window_start, window_samples, last_loss = [], time.perf_counter(), 0, float("nan")
     first_spread = None
     background_pushes = []
@@ -465,10 +473,7 @@ def pretrain(args: PretrainingArguments) -> dict:
                 for name in ("variance_loss", "covariance_loss", "consistency_loss", "sigreg_loss"):
                     if getattr(outputs, name) is not None:
                         metrics[f"train/{name}"] = getattr(outputs, name).item()
-                accelerator.log(metrics, step=state.step)
-                if accelerator.is_main_process:
-                    with open(Path(args.output_dir) / "log_history.jsonl", "a") as history:
-                        history.write(json.dumps({"step": state.step, **metrics}) + "\n")
+                log_metrics(accelerator, args, state.step, metrics)
                 progress.set_postfix(loss=f"{last_loss:.4f}", samples_per_s=f"{window_samples / elapsed:.0f}")
                 if spread < 0.05 * first_spread:
                     logger.warning(
@@ -479,8 +484,8 @@ def pretrain(args: PretrainingArguments) -> dict:
                     )
                 window_loss, window_start, window_samples = [], time.perf_counter(), 0
 
-            if evaluator is not None and state.step % args.eval_steps == 0:
-                accelerator.log({"eval/knn_accuracy": evaluator(unwrapped.target_encoder)}, step=state.step)
+            if evaluator is not None and state.step % args.eval_steps == 0:  # main process only
+                log_metrics(accelerator, args, state.step, {"eval/knn_accuracy": evaluator(unwrapped.target_encoder)})
             if args.checkpointing_steps and state.step % args.checkpointing_steps == 0:
                 saved = save_checkpoint(accelerator, args, state.step)
                 if args.push_to_hub and args.hub_strategy == "every_save" and accelerator.is_main_process:
@@ -515,6 +520,14 @@ def pretrain(args: PretrainingArguments) -> dict:
     return summary
 
 
+def log_metrics(accelerator: Accelerator, args: PretrainingArguments, step: int, metrics: dict) -> None:
+    """To the trackers, and to output_dir/log_history.jsonl (one JSON record per line)."""
+    accelerator.log(metrics, step=step)
+    if accelerator.is_main_process:
+        with open(Path(args.output_dir) / "log_history.jsonl", "a") as history:
+            history.write(json.dumps({"step": step, **metrics}) + "\n")
+
+
 def describe_hardware(accelerator: Accelerator) -> str:
     if accelerator.device.type == "cuda":
         device = torch.cuda.get_device_name(accelerator.device)
@@ -539,17 +552,53 @@ def log_masking(accelerator: Accelerator, config: JEPAConfig) -> None:
     )
 
 
-def make_step_evaluator(args: PretrainingArguments, config: JEPAConfig, accelerator: Accelerator):
-    from .evaluation import make_knn_evaluator
+def evaluation_arguments(args: PretrainingArguments, **overrides) -> EvaluationArguments:
+    """The probes' settings for the data this run trained on."""
+    values = dict(
+        model_name_or_path=args.output_dir,
+        output_dir=args.output_dir,
+        dataset_name=args.dataset_name,
+        dataset_config_name=args.dataset_config_name,
+        train_dir=args.train_dir,
+        image_column_name=args.image_column_name,
+        video_column_name=args.video_column_name,
+        label_column_name=args.label_column_name,
+        train_split=args.train_split,
+        eval_split=args.eval_split,
+        max_train_samples=args.max_eval_samples,
+        max_eval_samples=args.max_eval_samples,
+        frame_step=args.frame_step,
+        baselines=args.eval_baselines,
+        cache_dir=args.cache_dir,
+        seed=args.seed,
+    )
+    return EvaluationArguments(**{**values, **overrides})
 
-    return make_knn_evaluator(args, config, device=accelerator.device)
+
+def make_step_evaluator(args: PretrainingArguments, config: JEPAConfig):
+    """`--eval_steps`: the kNN accuracy of the target encoder on the labelled splits, as a function of the encoder."""
+    labelled = build_labelled_data(
+        evaluation_arguments(args, protocols=["knn"]),
+        image_size=config.image_size,
+        image_mean=args.image_mean,
+        image_std=args.image_std,
+        num_frames=config.num_frames,
+    )
+    return lambda encoder: knn_accuracy_during_training(encoder, labelled.train, labelled.eval)
+
+
+def evaluate_after_pretraining(args: PretrainingArguments) -> list[dict] | None:
+    """kNN and linear probes of the saved target encoder (and the baselines); None when the data has no labels."""
+    try:
+        return evaluate(evaluation_arguments(args))
+    except MissingLabelsError as error:
+        logger.warning(f"No evaluation at the end of pretraining: {error}", main_process_only=True)
+        return None
 
 
 def push_checkpoint_in_background(args: PretrainingArguments, model: JEPAForPreTraining, checkpoint: Path):
     """`hub_strategy="every_save"`: a loadable model at the repo root after every save, uploaded in the background.
     The resumable training states (optimizer, RNG) stay local."""
-    from .hub import build_processor, push_to_hub, write_model_card
-
     model.save_pretrained(args.output_dir)
     build_processor(model.config, args.image_mean, args.image_std).save_pretrained(args.output_dir)
     write_model_card(args.output_dir, config=model.config, training_args=public_arguments(args))
@@ -570,16 +619,12 @@ def public_arguments(args: PretrainingArguments) -> dict:
 
 def save_final_model(args: PretrainingArguments, model: JEPAForPreTraining, summary: dict) -> dict:
     """Writes the Hub-ready folder: model + code, processor, model card; evaluates and pushes when asked."""
-    from .hub import build_processor, push_to_hub, write_model_card
-
     output_dir = Path(args.output_dir)
     model.save_pretrained(output_dir)
     build_processor(model.config, args.image_mean, args.image_std).save_pretrained(output_dir)
     results = {}
     if args.do_eval:
-        from .evaluation import evaluate_after_pretraining
-
-        results["eval_results"] = evaluate_after_pretraining(args, output_dir)
+        results["eval_results"] = evaluate_after_pretraining(args)
     write_model_card(
         output_dir,
         config=model.config,

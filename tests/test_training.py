@@ -51,7 +51,10 @@ def quick_args(output_dir, **overrides) -> PretrainingArguments:
 
 def history(output_dir) -> dict[int, dict]:
     lines = (Path(output_dir) / "log_history.jsonl").read_text().splitlines()
-    return {record["step"]: record for record in map(json.loads, lines)}  # a resumed step overwrites the old line
+    records = {}
+    for record in map(json.loads, lines):  # a resumed step overwrites the old line
+        records.setdefault(record["step"], {}).update(record)
+    return records
 
 
 def test_main_job_on_the_shipped_dataset_writes_a_loadable_model(tmp_path):
@@ -68,6 +71,23 @@ def test_main_job_on_the_shipped_dataset_writes_a_loadable_model(tmp_path):
     )
     encoder = AutoModel.from_pretrained(tmp_path)
     assert isinstance(encoder, JEPAModel) and encoder.config.hidden_size == 64
+
+
+def test_probes_during_and_after_pretraining(tmp_path):
+    summary = pretrain(quick_args(tmp_path, eval_steps=2, do_eval=True, max_eval_samples=100))
+    knn = [history(tmp_path)[step]["eval/knn_accuracy"] for step in (2, 4)]
+    assert all(0.0 <= value <= 1.0 for value in knn)
+    records = json.loads((tmp_path / "eval_results.json").read_text())
+    assert records == summary["eval_results"]
+    assert {(r["protocol"], r["model"]) for r in records} >= {
+        ("knn", "trained"),
+        ("linear", "trained"),
+        ("knn", "random-init"),
+        ("knn", "raw-pixels"),
+    }
+    assert all(0.0 < r["value"] <= 1.0 for r in records)
+    card = (tmp_path / "README.md").read_text()
+    assert "random-init" in card and "model-index" in card
 
 
 def test_loss_falls_over_a_longer_run(tmp_path):
