@@ -543,12 +543,13 @@ def target_spread(targets: torch.Tensor) -> float:
 
 
 def log_masking(accelerator: Accelerator, config: JEPAConfig) -> None:
-    context, targets = sample_masks(config, 64, torch.Generator().manual_seed(0))
-    tokens = config.num_patches
+    """Reports the average share of the token grid that the context and each target block keep."""
+    draws = [sample_masks(config, 64, torch.Generator().manual_seed(seed)) for seed in range(8)]
+    context = sum(contexts[0].shape[1] for contexts, _ in draws) / len(draws) / config.num_patches
+    target = sum(targets[0].shape[1] for _, targets in draws) / len(draws) / config.num_patches
     accelerator.print(
         f"Masking {config.mask_strategy!r} on a {'x'.join(map(str, config.grid_size))} token grid: context "
-        f"{context[0].shape[1] / tokens:.0%} of the tokens, {len(targets)} target block(s) of "
-        f"{targets[0].shape[1] / tokens:.0%}"
+        f"{context:.0%} of the tokens, {len(draws[0][1])} target block(s) of {target:.0%} each"
     )
 
 

@@ -97,3 +97,18 @@ def test_collator_stacks_examples_and_adds_masks():
     assert batch["labels"].tolist() == [0, 1, 2, 0, 1]
     assert len(batch["context_mask"]) == 1 and len(batch["target_mask"]) == config.num_target_blocks
     assert batch["context_mask"][0].shape[0] == 5
+
+
+def test_small_grids_keep_the_official_proportions():
+    """The tiny preset's 8x8 grid keeps the context / target shares that multi-block masking has at 224 px (14x14)."""
+
+    def shares(preset):
+        config = JEPAConfig.from_preset(preset)
+        draws = [sample_masks(config, 128, torch.Generator().manual_seed(seed)) for seed in range(20)]
+        context = sum(c[0].shape[1] for c, _ in draws) / len(draws) / config.num_patches
+        target = sum(t[0].shape[1] for _, t in draws) / len(draws) / config.num_patches
+        return context, target
+
+    (tiny_context, tiny_target), (base_context, base_target) = shares("tiny"), shares("base")
+    assert abs(tiny_context - base_context) < 0.06 and abs(tiny_target - base_target) < 0.03
+    assert 0.2 < base_context < 0.4 and 0.13 < base_target < 0.22
