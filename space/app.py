@@ -1,0 +1,682 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""JEPA explorer: what a JEPA model hides (masks), sees (patch features) and predicts (latents of hidden patches).
+
+    python space/app.py
+
+The models offered are those named in the `JEPA_MODEL` environment variable (Hub ids or local folders, separated by
+commas; the first is the default) followed by the checkpoints shipped next to this file (`checkpoint*/`). A model is
+loaded through `AutoModelForPreTraining` when its checkpoint holds a predictor (an hf_jepa `JEPAForPreTraining`),
+else through `AutoModel` (an hf_jepa encoder or a transformers `IJepaModel`: masks and features, no prediction).
+Masks come from `hf_jepa.masking`, so that the Space shows exactly what pretraining uses.
+"""
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from torchcodec.decoders import VideoDecoder
+from transformers import AutoConfig, AutoImageProcessor, AutoModel, AutoModelForPreTraining
+from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+
+from hf_jepa import JEPAConfig
+from hf_jepa.configuration_jepa import MASK_STRATEGIES, VIDEO_ONLY_STRATEGIES
+from hf_jepa.masking import sample_masks, temporal_masks
+
+APP_DIR = Path(__file__).resolve().parent
+EXAMPLES_DIR = APP_DIR / "examples"
+PANEL_SIDE = 384  # rendered panels are about this many pixels wide, rounded to whole patches
+# One colour per target block (cycled when there are more blocks).
+BLOCK_COLOURS = np.array(
+    [(230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240), (240, 50, 230)]
+)
+# Anchors of the viridis colour map (CC0): dark purple for low values, yellow for high ones.
+VIRIDIS = np.array([(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)])
+CONTEXT, DROPPED = 0, -1  # cell labels; target block k is k + 1
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    name: str
+    model: torch.nn.Module
+    config: object
+    grid: tuple[int, int, int]
+    image_size: int
+    num_frames: int
+    mean: torch.Tensor
+    std: torch.Tensor
+    normalization_source: str
+
+    @property
+    def encoder(self) -> torch.nn.Module:
+        """The encoder whose features are shown: the EMA target encoder of a pretraining checkpoint."""
+        return getattr(self.model, "target_encoder", self.model)
+
+    @property
+    def has_predictor(self) -> bool:
+        return hasattr(self.model, "predictor")
+
+    @property
+    def is_video(self) -> bool:
+        return self.num_frames > 1
+
+    @property
+    def cell(self) -> int:
+        """Side of one patch in the rendered panels, in pixels."""
+        return max(1, round(PANEL_SIDE / self.grid[1]))
+
+
+def model_choices() -> list[str]:
+    requested = [name.strip() for name in os.environ.get("JEPA_MODEL", "").split(",") if name.strip()]
+    shipped = [str(path.parent) for path in sorted(APP_DIR.glob("checkpoint*/config.json"))]
+    return list(dict.fromkeys(requested + shipped))
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(name: str) -> LoadedModel:
+    if name not in model_choices():
+        raise gr.Error(f"Unknown model {name!r}; choose one of {model_choices()}.")
+    try:
+        config = AutoConfig.from_pretrained(name, trust_remote_code=True)
+        pretraining = any(arch.endswith("ForPreTraining") for arch in config.architectures or [])
+        auto_class = AutoModelForPreTraining if pretraining else AutoModel
+        model = auto_class.from_pretrained(name, trust_remote_code=True).eval()
+    except (OSError, ValueError) as error:
+        raise gr.Error(f"Could not load the model {name!r}: {error}") from error
+    image_size, patch_size = getattr(config, "image_size", None), getattr(config, "patch_size", None)
+    if not (isinstance(image_size, int) and isinstance(patch_size, int)):
+        raise gr.Error(f"{name!r} ({type(model).__name__}) is not a ViT with an integer image_size and patch_size.")
+    num_frames = getattr(config, "num_frames", 1)
+    tubelet_size = getattr(config, "tubelet_size", 1) if num_frames > 1 else 1
+    side = image_size // patch_size
+    try:
+        processor = AutoImageProcessor.from_pretrained(name)
+        mean, std, source = processor.image_mean, processor.image_std, "the checkpoint's image processor"
+    except OSError:  # no preprocessor_config.json in the checkpoint
+        mean, std, source = IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD, "ImageNet defaults"
+    return LoadedModel(
+        name=name,
+        model=model,
+        config=config,
+        grid=(num_frames // tubelet_size, side, side),
+        image_size=image_size,
+        num_frames=num_frames,
+        mean=torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1),
+        std=torch.tensor(std, dtype=torch.float32).view(-1, 1, 1),
+        normalization_source=source,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- inputs
+
+
+def read_image(path: str | None, loaded: LoadedModel) -> torch.Tensor:
+    """The image as a `[3, height, width]` uint8 tensor: orientation fixed, transparency over white, at most a few
+    panel sizes large (huge images are decoded at reduced size where the format allows)."""
+    if path is None:
+        raise gr.Error("Upload an image or pick an example first.")
+    largest = 2 * max(loaded.image_size, PANEL_SIDE)
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            image.draft("RGB", (largest, largest))  # JPEG: decode directly at a reduced size
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail((largest, largest))
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as error:
+        raise gr.Error(f"Could not read '{Path(path).name}' as an image: {error}") from error
+    if min(width, height) < loaded.grid[1]:
+        raise gr.Error(
+            f"The image is {width}x{height} px, smaller than the model's {loaded.grid[1]}x{loaded.grid[2]} patch grid "
+            f"(at least one pixel per patch); upload a larger image."
+        )
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
+    return torch.from_numpy(np.array(image.convert("RGB"))).permute(2, 0, 1)
+
+
+def read_clip(path: str | None, loaded: LoadedModel, start: int, step: int) -> tuple[torch.Tensor, list[int], int]:
+    """The model's clip length of frames `[F, 3, H, W]` (uint8) every `step` frames from `start`; only those frames
+    are decoded, so long videos cost no more than short ones. Also returns the frame indices and the video's length."""
+    if path is None:
+        raise gr.Error("Upload a video or pick the example first.")
+    try:
+        decoder = VideoDecoder(path)
+        total = len(decoder)
+    except (RuntimeError, ValueError) as error:
+        raise gr.Error(f"Could not decode '{Path(path).name}' as a video; upload an MP4, WebM or AVI clip.") from error
+    start, step = int(start), int(step)
+    if start < 0 or step < 1:
+        raise gr.Error(f"The start frame must be >= 0 and the frame step >= 1, got start {start} and step {step}.")
+    indices = list(range(start, start + step * loaded.num_frames, step))
+    if indices[-1] >= total:
+        raise gr.Error(
+            f"The video has {total} frames, but {loaded.num_frames} frames every {step} from frame {start} need "
+            f"{indices[-1] + 1}; lower the start frame or the frame step."
+        )
+    frames = decoder.get_frames_at(indices).data
+    if min(frames.shape[-2:]) < loaded.grid[1]:
+        raise gr.Error(
+            f"The video is {frames.shape[-1]}x{frames.shape[-2]} px, smaller than the model's "
+            f"{loaded.grid[1]}x{loaded.grid[2]} patch grid; upload a larger video."
+        )
+    return frames, indices, total
+
+
+def resize(frames: torch.Tensor, side: int) -> torch.Tensor:
+    """`[F, 3, h, w]` uint8 → `[F, 3, side, side]` floats in [0, 1] (squashed to a square, like ViT processors)."""
+    return F.interpolate(frames.float() / 255, size=(side, side), mode="bicubic", antialias=True).clamp(0, 1)
+
+
+def model_inputs(loaded: LoadedModel, frames: torch.Tensor) -> torch.Tensor:
+    """`pixel_values` for the model: `[1, 3, S, S]` for an image model, `[1, T, 3, S, S]` for a video model (a single
+    image becomes a still clip)."""
+    pixels = (resize(frames, loaded.image_size) - loaded.mean) / loaded.std
+    if not loaded.is_video:
+        return pixels[:1]
+    return pixels.expand(loaded.num_frames, -1, -1, -1).unsqueeze(0)
+
+
+def panel_frames(loaded: LoadedModel, frames: torch.Tensor) -> np.ndarray:
+    """One display frame per time step of the token grid (the first frame of each tubelet; a single image is
+    repeated): `[T, side, side, 3]` floats in [0, 1]."""
+    time_steps = loaded.grid[0]
+    if len(frames) == 1:
+        frames = frames.expand(time_steps, -1, -1, -1)
+    else:
+        frames = frames[:: len(frames) // time_steps]
+    return resize(frames, loaded.cell * loaded.grid[1]).permute(0, 2, 3, 1).numpy()
+
+
+def sample_token_masks(
+    loaded: LoadedModel,
+    strategy: str,
+    mask_ratio: float,
+    num_target_blocks: int,
+    scale_min: float,
+    scale_max: float,
+    aspect_min: float,
+    aspect_max: float,
+    frames_ahead: int,
+    seed: int,
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """One sample's masks from `hf_jepa.masking`, with the settings validated by `JEPAConfig`."""
+    try:
+        settings = JEPAConfig(
+            image_size=loaded.image_size,
+            patch_size=loaded.image_size // loaded.grid[1],
+            num_frames=loaded.num_frames,
+            tubelet_size=loaded.num_frames // loaded.grid[0],
+            mask_strategy=strategy,
+            mask_ratio=mask_ratio,
+            num_target_blocks=int(num_target_blocks),
+            target_block_scale=(scale_min, scale_max),
+            target_aspect_ratio=(aspect_min, aspect_max),
+            frames_ahead=int(frames_ahead),
+        )
+        return sample_masks(settings, 1, torch.Generator().manual_seed(int(seed)))
+    except ValueError as error:
+        raise gr.Error(str(error)) from error
+
+
+# ---------------------------------------------------------------------------------------------------- drawing
+
+
+def colour_map(values: np.ndarray) -> np.ndarray:
+    """Values in [0, 1] → viridis RGB floats in [0, 1] (one more trailing axis)."""
+    position = np.clip(values, 0, 1) * (len(VIRIDIS) - 1)
+    low = np.floor(position).astype(int).clip(max=len(VIRIDIS) - 2)
+    fraction = (position - low)[..., None]
+    return ((1 - fraction) * VIRIDIS[low] + fraction * VIRIDIS[low + 1]) / 255
+
+
+def paint(panels: np.ndarray, colours: np.ndarray, opacity: np.ndarray, cell: int) -> np.ndarray:
+    """Blends one colour per patch (`[T, H, W, 3]`, opacity `[T, H, W]`) over the panels, draws the patch grid and
+    lays the time steps side by side: a uint8 image."""
+    colours = colours.repeat(cell, 1).repeat(cell, 2)
+    opacity = opacity.repeat(cell, 1).repeat(cell, 2)[..., None]
+    painted = panels * (1 - opacity) + colours * opacity
+    painted[:, ::cell] *= 0.7
+    painted[:, :, ::cell] *= 0.7
+    gap = np.ones((len(painted), painted.shape[1], max(2, cell // 4), 3))
+    strip = np.concatenate([np.concatenate([panel, space], 1) for panel, space in zip(painted, gap)], 1)
+    return (strip[:, : -gap.shape[2]] * 255).round().astype(np.uint8)
+
+
+def outline(image: np.ndarray, row: int, col: int, cell: int, colour: tuple[int, int, int]) -> np.ndarray:
+    """Draws a frame around patch (row, col) of a single-panel rendering."""
+    width = max(1, cell // 8)
+    top, left = row * cell, col * cell
+    box = image[top : top + cell, left : left + cell]
+    box[:width], box[-width:], box[:, :width], box[:, -width:] = colour, colour, colour, colour
+    return image
+
+
+def cell_labels(grid: tuple[int, int, int], context: torch.Tensor, targets: list[torch.Tensor]) -> np.ndarray:
+    """`[T, H, W]` labels: DROPPED, CONTEXT or k + 1 for target block k (later blocks drawn over earlier ones)."""
+    labels = np.full(grid[0] * grid[1] * grid[2], DROPPED)
+    labels[context.numpy()] = CONTEXT
+    for block, indices in enumerate(targets):
+        labels[indices.numpy()] = block + 1
+    return labels.reshape(grid)
+
+
+def render_masks(loaded: LoadedModel, panels: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    colours = np.zeros((*labels.shape, 3))
+    is_target = labels > CONTEXT
+    colours[is_target] = BLOCK_COLOURS[(labels[is_target] - 1) % len(BLOCK_COLOURS)] / 255
+    opacity = np.where(is_target, 0.6, np.where(labels == DROPPED, 0.75, 0.0))
+    return paint(panels, colours, opacity, loaded.cell)
+
+
+def render_scores(loaded: LoadedModel, panels: np.ndarray, labels: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Target patches coloured by a [0, 1] score, context patches plain, dropped ones dark."""
+    colours = colour_map(scores)
+    opacity = np.where(labels > CONTEXT, 0.85, np.where(labels == DROPPED, 0.75, 0.0))
+    return paint(panels, np.where((labels == DROPPED)[..., None], 0.0, colours), opacity, loaded.cell)
+
+
+# ---------------------------------------------------------------------------------------------------- endpoints
+
+
+def describe_model(model_name: str) -> tuple:
+    """The model's summary, and the masking controls set to its configuration's defaults."""
+    loaded = load_model(model_name)
+    time_steps, height, width = loaded.grid
+    kind = f"video model ({loaded.num_frames} frames, {time_steps} time steps)" if loaded.is_video else "image model"
+    parameters = sum(parameter.numel() for parameter in loaded.model.parameters())
+    summary = (
+        f"**{type(loaded.model).__name__}**, {kind}, {loaded.image_size} px, patch grid {height}x{width}, "
+        f"{parameters / 1e6:.1f}M parameters; predictor: {'yes' if loaded.has_predictor else 'no'}; "
+        f"input normalisation: {loaded.normalization_source}."
+    )
+
+    def setting(name: str):  # a checkpoint without masking settings (e.g. IJepaModel) gets JEPAConfig's defaults
+        return getattr(loaded.config, name, getattr(JEPAConfig, name))
+
+    strategies = [name for name in MASK_STRATEGIES if loaded.is_video or name not in VIDEO_ONLY_STRATEGIES]
+    strategy = setting("mask_strategy") if setting("mask_strategy") in strategies else strategies[0]
+    most_ahead = max(1, time_steps - 1)
+    return (
+        summary,
+        gr.Dropdown(choices=strategies, value=strategy),
+        setting("mask_ratio"),
+        setting("num_target_blocks"),
+        *setting("target_block_scale"),
+        *setting("target_aspect_ratio"),
+        gr.Number(maximum=most_ahead, value=setting("frames_ahead"), visible=loaded.is_video),
+        gr.Number(maximum=most_ahead, value=setting("frames_ahead")),
+    )
+
+
+def show_masks(
+    model_name: str,
+    image: str | None,
+    strategy: str,
+    mask_ratio: float,
+    num_target_blocks: int,
+    scale_min: float,
+    scale_max: float,
+    aspect_min: float,
+    aspect_max: float,
+    frames_ahead: int,
+    seed: int,
+) -> tuple[np.ndarray, dict]:
+    """The image with context patches clear, each target block in its own colour and dropped patches dark; counts."""
+    loaded = load_model(model_name)
+    frames = read_image(image, loaded)[None]
+    context, targets = sample_token_masks(
+        loaded,
+        strategy,
+        mask_ratio,
+        num_target_blocks,
+        scale_min,
+        scale_max,
+        aspect_min,
+        aspect_max,
+        frames_ahead,
+        seed,
+    )
+    labels = cell_labels(loaded.grid, context[0][0], [target[0] for target in targets])
+    counts = {
+        "grid": list(loaded.grid),
+        "tokens": int(labels.size),
+        "context": int(context[0].shape[1]),
+        "target_blocks": [int(target.shape[1]) for target in targets],
+        "target_union": int((labels > CONTEXT).sum()),
+        "dropped": int((labels == DROPPED).sum()),
+    }
+    return render_masks(loaded, panel_frames(loaded, frames), labels), counts
+
+
+def require_predictor(loaded: LoadedModel) -> None:
+    if not loaded.has_predictor:
+        raise gr.Error(
+            f"{loaded.name!r} ({type(loaded.model).__name__}) has no predictor; prediction needs a JEPAForPreTraining "
+            f"checkpoint. Masks and features still work."
+        )
+
+
+@torch.no_grad()
+def predict_latents(
+    loaded: LoadedModel, pixel_values: torch.Tensor, context_mask: list[torch.Tensor], target_mask: list[torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The predictor's latents `[num_targets, K, D]` for one sample, and the target encoder's latents of every token
+    `[N, D]` in the space the loss compares them in (layer-normed when the configuration says so)."""
+    model = loaded.model
+    latents = model.target_encoder(pixel_values).last_hidden_state[0]
+    if model.config.normalize_targets:
+        latents = F.layer_norm(latents, latents.shape[-1:])
+    context = model.context_encoder(pixel_values, mask=context_mask).last_hidden_state
+    return model.predictor(context, context_mask, target_mask), latents
+
+
+def predict(
+    model_name: str,
+    image: str | None,
+    strategy: str,
+    mask_ratio: float,
+    num_target_blocks: int,
+    scale_min: float,
+    scale_max: float,
+    aspect_min: float,
+    aspect_max: float,
+    frames_ahead: int,
+    seed: int,
+) -> tuple[np.ndarray, float, dict]:
+    """For the masks of the Masking tab: cosine similarity between predicted and actual target latents per target
+    patch, and the prediction loss."""
+    loaded = load_model(model_name)
+    require_predictor(loaded)
+    frames = read_image(image, loaded)[None]
+    context_mask, target_mask = sample_token_masks(
+        loaded,
+        strategy,
+        mask_ratio,
+        num_target_blocks,
+        scale_min,
+        scale_max,
+        aspect_min,
+        aspect_max,
+        frames_ahead,
+        seed,
+    )
+    predictions, latents = predict_latents(loaded, model_inputs(loaded, frames), context_mask, target_mask)
+    targets = torch.stack([latents[block[0]] for block in target_mask])
+    loss = loaded.model.prediction_loss(predictions, targets).item()
+    cosine = F.cosine_similarity(predictions, targets, dim=-1)  # [num_targets, K]
+    # a patch in several target blocks is predicted once per block: show the mean
+    sums, counts = torch.zeros(len(latents)), torch.zeros(len(latents))
+    for block, values in zip(target_mask, cosine):
+        sums.index_add_(0, block[0], values)
+        counts.index_add_(0, block[0], torch.ones_like(values))
+    per_patch = (sums / counts.clamp(min=1)).reshape(loaded.grid).numpy()
+    labels = cell_labels(loaded.grid, context_mask[0][0], [block[0] for block in target_mask])
+    patch_cosine = np.where(counts.reshape(loaded.grid).numpy() > 0, per_patch.round(4), None)  # None: not a target
+    info = {
+        "loss": loss,
+        "loss_type": loaded.model.config.loss_type,
+        "mean_cosine": cosine.mean().item(),
+        "block_cosine": cosine.mean(1).tolist(),
+        "patch_cosine": patch_cosine.tolist(),
+    }
+    return render_scores(loaded, panel_frames(loaded, frames), labels, per_patch), loss, info
+
+
+@functools.lru_cache(maxsize=16)
+def patch_features(model_name: str, image: str) -> tuple[torch.Tensor, np.ndarray]:
+    """`[H * W, D]` features of the image's patches (averaged over time for a video model) and its display panel."""
+    loaded = load_model(model_name)
+    frames = read_image(image, loaded)[None]
+    with torch.no_grad():
+        hidden = loaded.encoder(pixel_values=model_inputs(loaded, frames)).last_hidden_state[0]
+    time_steps, height, width = loaded.grid
+    return hidden.reshape(time_steps, height * width, -1).mean(0), panel_frames(loaded, frames)[0]
+
+
+def pick_patch(model_name: str, image: str | None, event: gr.SelectData) -> tuple[int, int]:
+    """The (row, column) of the patch under a click on the image (the click is in the uploaded image's pixels)."""
+    loaded = load_model(model_name)
+    with Image.open(image) as opened:
+        width, height = opened.size
+        if opened.getexif().get(ExifTags.Base.Orientation, 1) in (5, 6, 7, 8):  # shown rotated by 90 degrees
+            width, height = height, width
+    x, y = event.index
+    _, rows, cols = loaded.grid
+    return min(rows - 1, int(y * rows / height)), min(cols - 1, int(x * cols / width))
+
+
+def similarity(
+    model_name: str, image_a: str | None, image_b: str | None, row: int, col: int
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, dict]:
+    """Cosine similarity between patch (row, col) of image A and every patch of A and of B, and a PCA view."""
+    loaded = load_model(model_name)
+    _, rows, cols = loaded.grid
+    row, col = int(row), int(col)
+    if not (0 <= row < rows and 0 <= col < cols):
+        raise gr.Error(f"Patch (row {row}, column {col}) is outside the model's {rows}x{cols} patch grid.")
+    features_a, panel_a = patch_features(model_name, image_a)
+    query = features_a[row * cols + col]
+    all_features, panels = [features_a], [panel_a]
+    if image_b is not None:
+        features_b, panel_b = patch_features(model_name, image_b)
+        all_features.append(features_b)
+        panels.append(panel_b)
+    maps = [F.cosine_similarity(features, query[None], dim=-1).reshape(rows, cols) for features in all_features]
+    low = min(float(values.min()) for values in maps)
+    heat = []
+    for values, panel in zip(maps, panels):
+        scaled = ((values - low) / max(1.0 - low, 1e-6)).numpy()  # shared scale: 1.0 is the clicked patch itself
+        best_row, best_col = divmod(int(values.argmax()), cols)
+        image = paint(panel[None], colour_map(scaled)[None], np.full((1, rows, cols), 0.65), loaded.cell)
+        heat.append(outline(image, best_row, best_col, loaded.cell, (255, 255, 255)))
+    info = {"patch": [row, col], "similarity_a": maps[0].numpy().round(4).tolist()}
+    info["best_match_a"] = list(divmod(int(maps[0].argmax()), cols))
+    if image_b is not None:
+        info["similarity_b"] = maps[1].numpy().round(4).tolist()
+        info["best_match_b"] = list(divmod(int(maps[1].argmax()), cols))
+    return heat[0], heat[1] if image_b is not None else None, pca_view(loaded, all_features), info
+
+
+def pca_view(loaded: LoadedModel, features: list[torch.Tensor]) -> np.ndarray:
+    """The first three principal components of all images' patch features as RGB, images side by side."""
+    _, rows, cols = loaded.grid
+    stacked = torch.cat(features)
+    centered = stacked - stacked.mean(0)
+    components = torch.linalg.svd(centered, full_matrices=False).Vh[:3]
+    projected = F.pad(centered @ components.T, (0, 3 - len(components)))
+    low, high = projected.min(0).values, projected.max(0).values
+    colours = ((projected - low) / (high - low).clamp(min=1e-8)).reshape(len(features), rows, cols, 3).numpy()
+    side = loaded.cell * rows
+    return paint(np.zeros((len(features), side, side, 3)), colours, np.ones(colours.shape[:3]), loaded.cell)
+
+
+@torch.no_grad()
+def surprise(
+    model_name: str, video: str | None, start_frame: int, frame_step: int, frames_ahead: int
+) -> tuple[np.ndarray, pd.DataFrame, dict]:
+    """Temporal masking on one clip: the predictor's latents of the last `frames_ahead` time steps against the actual
+    ones, per time step, next to copying the last seen time step's latents forward."""
+    loaded = load_model(model_name)
+    if not loaded.is_video:
+        raise gr.Error(f"{model_name!r} is an image model (num_frames 1); choose a video checkpoint for this tab.")
+    require_predictor(loaded)
+    frames, indices, total = read_clip(video, loaded, start_frame, frame_step)
+    time_steps, rows, cols = loaded.grid
+    try:
+        context_mask, target_mask = temporal_masks(loaded.grid, 1, frames_ahead=int(frames_ahead))
+    except ValueError as error:
+        raise gr.Error(str(error)) from error
+    predictions, latents = predict_latents(loaded, model_inputs(loaded, frames), context_mask, target_mask)
+    latents = latents.reshape(time_steps, rows * cols, -1)
+    seen = time_steps - int(frames_ahead)
+    future = latents[seen:]
+    predicted = F.cosine_similarity(predictions[0].reshape(future.shape), future, dim=-1)  # [frames_ahead, H * W]
+    copied = F.cosine_similarity(latents[seen - 1 : seen].expand_as(future), future, dim=-1)
+    tubelet = loaded.num_frames // time_steps
+    future_frames = [indices[step * tubelet] for step in range(seen, time_steps)]
+    curve = pd.DataFrame(
+        {
+            "frame": future_frames * 2,
+            "cosine similarity": predicted.mean(1).tolist() + copied.mean(1).tolist(),
+            "latents": ["predicted"] * len(future_frames) + ["copy of the last seen frame"] * len(future_frames),
+        }
+    )
+    labels = cell_labels(loaded.grid, context_mask[0][0], [target_mask[0][0]])
+    scores = np.zeros(loaded.grid)
+    scores[seen:] = predicted.reshape(-1, rows, cols).numpy()
+    info = {
+        "video_frames": total,
+        "frames_used": indices,
+        "context_frames": indices[: seen * tubelet],
+        "predicted_frames": indices[seen * tubelet :],
+        "predicted_cosine": predicted.mean(1).tolist(),
+        "copy_last_frame_cosine": copied.mean(1).tolist(),
+        "loss": loaded.model.prediction_loss(predictions[0], future.flatten(0, 1)).item(),
+    }
+    return render_scores(loaded, panel_frames(loaded, frames), labels, scores), curve, info
+
+
+# ---------------------------------------------------------------------------------------------------- layout
+
+
+def build_demo() -> gr.Blocks:
+    choices = model_choices()
+    if not choices:
+        raise SystemExit(
+            "No model to show: set JEPA_MODEL to a Hub id or a local checkpoint folder, or put a checkpoint in "
+            f"{APP_DIR / 'checkpoint'}."
+        )
+    examples = sorted(str(path) for path in EXAMPLES_DIR.glob("*.png"))
+    pair = [str(EXAMPLES_DIR / "sneaker_1.png"), str(EXAMPLES_DIR / "sneaker_2.png")]  # two items of one class
+    clips = sorted(str(path) for path in EXAMPLES_DIR.glob("*.mp4"))
+    # uploads reach `read_image` untouched (image_mode=None): it handles grayscale, transparency and huge files
+    image_input = functools.partial(gr.Image, type="filepath", image_mode=None, height=320)
+    with gr.Blocks(title="JEPA explorer") as demo:
+        gr.Markdown(
+            "# JEPA explorer\nWhat a JEPA model **hides** (masks), **sees** (patch features) and **predicts** "
+            "(the latents of hidden patches, from the visible ones)."
+        )
+        with gr.Row():
+            labels = [Path(name).name if Path(name).is_dir() else name for name in choices]  # folder or Hub id
+            model = gr.Dropdown(list(zip(labels, choices)), value=choices[0], label="Model", elem_id="model", scale=1)
+            summary = gr.Markdown(elem_id="model_summary")
+
+        with gr.Tab("Masking"):
+            with gr.Row():
+                with gr.Column():
+                    mask_image = image_input(label="Image", elem_id="mask_image", value=pair[0])
+                    gr.Examples(examples, mask_image)
+                with gr.Column():
+                    strategy = gr.Dropdown(MASK_STRATEGIES, label="Strategy", elem_id="strategy")
+                    mask_ratio = gr.Slider(0.05, 0.95, step=0.05, label="Mask ratio (random, tube)")
+                    num_blocks = gr.Slider(1, 8, step=1, label="Target blocks (multiblock)")
+                    with gr.Row():
+                        scale_min = gr.Slider(0.02, 1.0, step=0.01, label="Block scale min")
+                        scale_max = gr.Slider(0.02, 1.0, step=0.01, label="Block scale max")
+                    with gr.Row():
+                        aspect_min = gr.Slider(0.2, 5.0, step=0.05, label="Aspect ratio min")
+                        aspect_max = gr.Slider(0.2, 5.0, step=0.05, label="Aspect ratio max")
+                    mask_ahead = gr.Number(1, minimum=1, precision=0, label="Time steps ahead (temporal, video)")
+                    seed = gr.Number(0, precision=0, label="Seed", elem_id="seed")
+                    mask_button = gr.Button("Sample masks", variant="primary", elem_id="mask_button")
+            with gr.Row():
+                mask_view = gr.Image(
+                    label="Context (clear), target blocks (colours), dropped (dark)", elem_id="mask_view", format="png"
+                )
+                mask_counts = gr.JSON(label="Token counts", elem_id="mask_counts")
+
+        with gr.Tab("Prediction"):
+            gr.Markdown(
+                "Uses the image and the mask settings of the **Masking** tab. Each target patch is coloured by the "
+                "cosine similarity between the predictor's latent and the target encoder's (dark purple: 0 or less, "
+                "yellow: 1): the model's imagination of what it cannot see, compared with what is there."
+            )
+            predict_button = gr.Button("Predict the hidden patches", variant="primary", elem_id="predict_button")
+            with gr.Row():
+                prediction_view = gr.Image(
+                    label="Prediction quality per target patch", elem_id="prediction_view", format="png"
+                )
+                with gr.Column():
+                    prediction_loss = gr.Number(label="Prediction loss", elem_id="prediction_loss")
+                    prediction_info = gr.JSON(label="Details", elem_id="prediction_info")
+
+        with gr.Tab("Feature similarity"):
+            gr.Markdown(
+                "Click a patch of image A: the heat maps show the cosine similarity of its feature with every patch "
+                "of A and of B (white frame: the best match). PCA: the first three principal components as RGB."
+            )
+            with gr.Row():
+                image_a = image_input(label="Image A (click)", elem_id="image_a", value=pair[0])
+                image_b = image_input(label="Image B", elem_id="image_b", value=pair[1])
+            gr.Examples(
+                [pair, *([example, pair[0]] for example in examples if example not in pair)], [image_a, image_b]
+            )
+            with gr.Row():
+                patch_row = gr.Number(0, precision=0, label="Patch row", elem_id="patch_row")
+                patch_col = gr.Number(0, precision=0, label="Patch column", elem_id="patch_col")
+                similarity_button = gr.Button("Compare", elem_id="similarity_button")
+            with gr.Row():
+                heat_a = gr.Image(label="Similarity in A", elem_id="heat_a", format="png")
+                heat_b = gr.Image(label="Similarity in B (correspondence)", elem_id="heat_b", format="png")
+                pca = gr.Image(label="PCA of patch features (A | B)", elem_id="pca", format="png")
+            with gr.Accordion("Similarity values", open=False):
+                similarity_info = gr.JSON(label="Similarities", elem_id="similarity_info")
+
+        with gr.Tab("Video"):
+            gr.Markdown(
+                "Temporal masking: the model sees the first time steps of a clip and predicts the latents of the "
+                "last ones. The curve compares its predictions with the actual latents, next to the baseline of "
+                "copying the last seen frame's latents forward; a low value is a surprise."
+            )
+            with gr.Row():
+                with gr.Column():
+                    video = gr.Video(label="Clip", elem_id="video", value=clips[0] if clips else None, height=320)
+                    if clips:
+                        gr.Examples(clips, video)
+                    start_frame = gr.Number(0, precision=0, label="Start frame", elem_id="start_frame")
+                    frame_step = gr.Slider(1, 8, value=1, step=1, label="Frame step", elem_id="frame_step")
+                    video_ahead = gr.Number(1, minimum=1, precision=0, label="Time steps ahead", elem_id="video_ahead")
+                    video_button = gr.Button("Predict the future", variant="primary", elem_id="video_button")
+                with gr.Column():
+                    video_view = gr.Image(
+                        label="Seen (clear) and predicted time steps", elem_id="video_view", format="png"
+                    )
+                    curve = gr.LinePlot(x="frame", y="cosine similarity", color="latents", elem_id="surprise_plot")
+                    video_info = gr.JSON(label="Details", elem_id="video_info")
+
+        mask_settings = [strategy, mask_ratio, num_blocks, scale_min, scale_max, aspect_min, aspect_max, mask_ahead]
+        controls = [summary, *mask_settings, video_ahead]
+        demo.load(describe_model, model, controls, api_name="describe_model_on_load", api_visibility="private")
+        model.change(describe_model, model, controls, api_name="describe_model")
+        mask_button.click(
+            show_masks, [model, mask_image, *mask_settings, seed], [mask_view, mask_counts], api_name="masks"
+        )
+        predict_button.click(
+            predict,
+            [model, mask_image, *mask_settings, seed],
+            [prediction_view, prediction_loss, prediction_info],
+            api_name="predict",
+        )
+        similarity_inputs = [model, image_a, image_b, patch_row, patch_col]
+        similarity_outputs = [heat_a, heat_b, pca, similarity_info]
+        image_a.select(pick_patch, [model, image_a], [patch_row, patch_col], api_visibility="private").then(
+            similarity, similarity_inputs, similarity_outputs, api_name="similarity_on_click", api_visibility="private"
+        )
+        similarity_button.click(similarity, similarity_inputs, similarity_outputs, api_name="similarity")
+        video_button.click(
+            surprise,
+            [model, video, start_frame, frame_step, video_ahead],
+            [video_view, curve, video_info],
+            api_name="surprise",
+        )
+    return demo
+
+
+if __name__ == "__main__":
+    build_demo().queue(default_concurrency_limit=1, max_size=32).launch(show_error=True)
