@@ -1,0 +1,148 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""Representation-quality benchmark: pretrain a recipe with several seeds, probe the target encoder, and compare it
+with the same network at random initialisation and with raw pixels (`scripts/benchmark_quality.py`)."""
+
+import dataclasses
+import json
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from accelerate.state import AcceleratorState
+from transformers import HfArgumentParser
+
+from .evaluation import (
+    EvaluationArguments,
+    build_labelled_data,
+    extract_features,
+    extract_pixels,
+    knn_probe,
+    linear_probe,
+    load_encoder,
+    processor_settings,
+)
+from .training import PretrainingArguments, pretrain
+
+MODELS = ("trained", "random-init", "raw-pixels")
+
+
+@dataclass
+class QualityBenchmarkArguments:
+    recipe: str = field(default="recipes/tiny-cpu.yaml", metadata={"help": "A pretraining recipe (YAML / JSON)."})
+    dataset_name: str = field(default="fashion_mnist", metadata={"help": "Labelled dataset to pretrain and probe on."})
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+    max_steps: int | None = field(default=None, metadata={"help": "Override the recipe's number of steps."})
+    max_eval_samples: int | None = field(default=None, metadata={"help": "Probe on at most this many samples."})
+    linear_epochs: int = field(default=100)
+    output_dir: str = field(default="outputs/quality")
+    json: str | None = field(default=None, metadata={"help": "Also write the table as JSON here."})
+
+
+def effective_rank(features: torch.Tensor) -> float:
+    """exp(entropy) of the normalised singular values of the centred features (Roy & Vetterli, 2007): how many
+    dimensions the representation really uses; 1 for a collapsed one."""
+    singular_values = torch.linalg.svdvals(features.double() - features.double().mean(0))
+    weights = singular_values / singular_values.sum()
+    return float(torch.exp(-(weights * weights.clamp_min(1e-30).log()).sum()))
+
+
+def recipe_arguments(args: QualityBenchmarkArguments, seed: int) -> PretrainingArguments:
+    parser = HfArgumentParser(PretrainingArguments)
+    is_yaml = args.recipe.endswith((".yaml", ".yml"))
+    (recipe,) = parser.parse_yaml_file(args.recipe) if is_yaml else parser.parse_json_file(args.recipe)
+    overrides = dict(
+        seed=seed,
+        dataset_name=args.dataset_name,
+        output_dir=str(Path(args.output_dir) / f"seed-{seed}"),
+        overwrite_output_dir=True,
+        do_eval=False,
+        push_to_hub=False,
+        report_to="none",
+    )
+    if args.max_steps is not None:
+        overrides["max_steps"] = args.max_steps
+    return dataclasses.replace(recipe, **overrides)
+
+
+def probe(features_train, features_eval, linear_epochs: int, seed: int) -> dict:
+    knn = knn_probe(features_train.pooled, features_train.labels, features_eval.pooled, features_eval.labels)
+    linear = linear_probe(
+        features_train.pooled,
+        features_train.labels,
+        features_eval.pooled,
+        features_eval.labels,
+        epochs=linear_epochs,
+        seed=seed,
+    )
+    return {"knn": knn.accuracy, "linear": linear.accuracy, "effective_rank": effective_rank(features_train.pooled)}
+
+
+def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
+    """Returns `{"runs": [...per seed and model...], "summary": {model: {metric: (mean, std)}}}` and prints a table."""
+    runs = []
+    for seed in args.seeds:
+        training = recipe_arguments(args, seed)
+        start = time.perf_counter()
+        summary = pretrain(training)
+        pretraining_seconds = time.perf_counter() - start
+        AcceleratorState._reset_state(reset_partial_state=True)  # the next seed may run another Accelerator
+
+        evaluation = EvaluationArguments(
+            model_name_or_path=training.output_dir,
+            output_dir=training.output_dir,
+            dataset_name=args.dataset_name,
+            max_train_samples=args.max_eval_samples,
+            max_eval_samples=args.max_eval_samples,
+            batch_size=256,
+            seed=seed,
+        )
+        trained = load_encoder(training.output_dir)
+        image_size, mean, std = processor_settings(training.output_dir, trained.config)
+        labelled = build_labelled_data(
+            evaluation, image_size=image_size, image_mean=mean, image_std=std, num_frames=trained.config.num_frames
+        )
+        random_init = load_encoder(training.output_dir, random_init=True, seed=seed)
+        for model_name, encoder in (("trained", trained), ("random-init", random_init), ("raw-pixels", None)):
+            if encoder is None:
+                train_features, eval_features = extract_pixels(labelled.train), extract_pixels(labelled.eval)
+            else:
+                train_features = extract_features(encoder, labelled.train)
+                eval_features = extract_features(encoder, labelled.eval)
+            run = {"seed": seed, "model": model_name, **probe(train_features, eval_features, args.linear_epochs, seed)}
+            if model_name == "trained":
+                run.update(final_loss=summary["final_loss"], pretraining_seconds=pretraining_seconds)
+            runs.append(run)
+            print(json.dumps(run))
+
+    table = {
+        model: {
+            metric: (
+                statistics.mean(run[metric] for run in runs if run["model"] == model),
+                statistics.pstdev(run[metric] for run in runs if run["model"] == model),
+            )
+            for metric in ("knn", "linear", "effective_rank")
+        }
+        for model in MODELS
+    }
+    print(format_table(table, args))
+    result = {"arguments": dataclasses.asdict(args), "runs": runs, "summary": table}
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
+    return result
+
+
+def format_table(table: dict, args: QualityBenchmarkArguments) -> str:
+    lines = [
+        f"{args.recipe} on {args.dataset_name}, seeds {args.seeds} (mean ± std)",
+        f"| {'model':<11} | {'kNN-20':>13} | {'linear probe':>13} | {'effective rank':>14} |",
+        f"|{'-' * 13}|{'-' * 15}|{'-' * 15}|{'-' * 16}|",
+    ]
+    for model, metrics in table.items():
+        knn, linear, rank = metrics["knn"], metrics["linear"], metrics["effective_rank"]
+        lines.append(
+            f"| {model:<11} | {knn[0]:>6.1%} ± {knn[1]:>4.1%} | {linear[0]:>6.1%} ± {linear[1]:>4.1%} "
+            f"| {rank[0]:>7.1f} ± {rank[1]:>4.1f} |"
+        )
+    return "\n".join(lines)
