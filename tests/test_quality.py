@@ -1,0 +1,52 @@
+import json
+
+import pytest
+import torch
+import yaml
+
+from hf_jepa.quality import QualityBenchmarkArguments, effective_rank, run_quality_benchmark
+
+
+def test_effective_rank_counts_the_dimensions_in_use():
+    torch.manual_seed(0)
+    assert effective_rank(torch.randn(4000, 8)) == pytest.approx(8.0, rel=0.05)
+    assert effective_rank(torch.randn(500, 1) * torch.ones(1, 8)) == pytest.approx(1.0, abs=1e-6)
+    two = torch.cat([torch.randn(500, 2), torch.zeros(500, 6)], dim=1)
+    assert effective_rank(two) == pytest.approx(2.0, rel=0.1)
+
+
+def test_quality_benchmark_reports_every_model_and_seed(tmp_path):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(
+        yaml.safe_dump(
+            dict(
+                config_name_or_path="tiny",
+                config_overrides="num_hidden_layers=2,pred_num_hidden_layers=1",
+                per_device_train_batch_size=16,
+                max_steps=2,
+                dataloader_num_workers=0,
+                max_train_samples=64,
+            )
+        )
+    )
+    args = QualityBenchmarkArguments(
+        recipe=str(recipe),
+        dataset_name="fashion_mnist_small",
+        seeds=[0, 1],
+        max_eval_samples=120,
+        linear_epochs=3,
+        output_dir=str(tmp_path / "out"),
+        json=str(tmp_path / "quality.json"),
+    )
+    result = run_quality_benchmark(args)
+    assert {(run["seed"], run["model"]) for run in result["runs"]} == {
+        (seed, model) for seed in (0, 1) for model in ("trained", "random-init", "raw-pixels")
+    }
+    for run in result["runs"]:
+        assert 0.0 < run["knn"] <= 1.0 and 0.0 < run["linear"] <= 1.0 and run["effective_rank"] >= 1.0
+    pixels = [run for run in result["runs"] if run["model"] == "raw-pixels"]
+    assert pixels[0]["knn"] == pytest.approx(pixels[1]["knn"], abs=0.15)  # same data, another probe seed
+    mean, std = result["summary"]["trained"]["knn"]
+    trained = [run["knn"] for run in result["runs"] if run["model"] == "trained"]
+    assert mean == pytest.approx(sum(trained) / 2) and std == pytest.approx(abs(trained[0] - trained[1]) / 2)
+    assert json.loads((tmp_path / "quality.json").read_text())["summary"]["raw-pixels"]["linear"][0] > 0.3
