@@ -569,6 +569,7 @@ def evaluation_arguments(args: PretrainingArguments, **overrides) -> EvaluationA
         max_train_samples=args.max_eval_samples,
         max_eval_samples=args.max_eval_samples,
         frame_step=args.frame_step,
+        dataloader_num_workers=args.dataloader_num_workers,
         baselines=args.eval_baselines,
         cache_dir=args.cache_dir,
         seed=args.seed,
