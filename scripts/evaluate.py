@@ -7,23 +7,19 @@ python scripts/evaluate.py eval.yaml   # the same arguments from a YAML or JSON 
 """
 
 import logging
-import sys
+from pathlib import Path
 
-from transformers import HfArgumentParser
-
+from hf_jepa.cli import parse_arguments
 from hf_jepa.evaluation import EvaluationArguments, evaluate
+from hf_jepa.hub import write_model_card
 
 
 def main() -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    parser = HfArgumentParser(EvaluationArguments)
-    if len(sys.argv) == 2 and sys.argv[1].endswith((".yaml", ".yml")):
-        (args,) = parser.parse_yaml_file(sys.argv[1])
-    elif len(sys.argv) == 2 and sys.argv[1].endswith(".json"):
-        (args,) = parser.parse_json_file(sys.argv[1])
-    else:
-        (args,) = parser.parse_args_into_dataclasses()
+    args = parse_arguments(EvaluationArguments)
     evaluate(args)
+    if (Path(args.output_dir) / "config.json").is_file():  # evaluating a model folder in place: refresh its card
+        write_model_card(args.output_dir)
 
 
 if __name__ == "__main__":

@@ -7,21 +7,12 @@
         --output_dir outputs/jepa-small --per_device_train_batch_size 64 --mixed_precision bf16
 """
 
-import sys
-
-from transformers import HfArgumentParser
-
 from hf_jepa import PretrainingArguments, pretrain
+from hf_jepa.cli import parse_arguments
 
 
 def main() -> None:
-    parser = HfArgumentParser(PretrainingArguments)
-    if len(sys.argv) == 2 and sys.argv[1].endswith((".yaml", ".yml")):
-        (args,) = parser.parse_yaml_file(sys.argv[1])
-    elif len(sys.argv) == 2 and sys.argv[1].endswith(".json"):
-        (args,) = parser.parse_json_file(sys.argv[1])
-    else:
-        (args,) = parser.parse_args_into_dataclasses()
+    args = parse_arguments(PretrainingArguments)
     summary = pretrain(args)
     print(format_summary(summary))
 
@@ -29,7 +20,7 @@ def main() -> None:
 def format_summary(summary: dict) -> str:
     lines = [f"Model saved to {summary['output_dir']} ({summary['steps']} steps, loss {summary['final_loss']:.4f})"]
     for record in summary.get("eval_results") or []:
-        lines.append(f"  {record['protocol']:>7} accuracy of the {record['model']:<11} encoder: {record['value']:.2%}")
+        lines.append(f"  {record['protocol']:>6} probe accuracy, {record['model']:<11} {record['value']:.2%}")
     if summary.get("hub_url"):
         lines.append(f"Pushed to {summary['hub_url']}")
     return "\n".join(lines)
