@@ -176,6 +176,20 @@ def build_model(args: PretrainingArguments) -> tuple[JEPAForPreTraining, str | N
     return model, source
 
 
+def training_transform(args: PretrainingArguments, config: JEPAConfig):
+    """The augmentation of pretraining: random-resized crop (+ flip), normalisation; one crop per clip for video."""
+    return data.build_transform(
+        config.image_size,
+        args.image_mean,
+        args.image_std,
+        train=True,
+        crop_scale=tuple(args.crop_scale),
+        horizontal_flip=args.horizontal_flip,
+        num_frames=config.num_frames,
+        frame_step=args.frame_step,
+    )
+
+
 def cosine(start: float, end: float, progress: float) -> float:
     return end + 0.5 * (start - end) * (1 + math.cos(math.pi * min(progress, 1.0)))
 
@@ -330,16 +344,7 @@ def pretrain(args: PretrainingArguments) -> dict:
             f"Column {column!r} holds {kind}s but the model is an {'video' if config.is_video else 'image'} model "
             f"(num_frames={config.num_frames}); choose a {'video' if config.is_video else 'image'} preset or column."
         )
-    transform = data.build_transform(
-        config.image_size,
-        args.image_mean,
-        args.image_std,
-        train=True,
-        crop_scale=tuple(args.crop_scale),
-        horizontal_flip=args.horizontal_flip,
-        num_frames=config.num_frames,
-        frame_step=args.frame_step,
-    )
+    transform = training_transform(args, config)
     if args.streaming:
         if args.max_steps <= 0:
             raise ValueError("A streamed dataset has no length: set --max_steps.")
