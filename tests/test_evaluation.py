@@ -12,6 +12,7 @@ import numpy as np
 import PIL.Image
 import pytest
 import torch
+from conftest import MICRO
 from transformers import (
     AutoModelForImageClassification,
     AutoModelForVideoClassification,
@@ -44,16 +45,6 @@ from hf_jepa.hub import build_processor
 
 REPO = Path(__file__).resolve().parents[1]
 
-MICRO = dict(
-    image_size=16,
-    patch_size=4,
-    hidden_size=32,
-    num_hidden_layers=2,
-    num_attention_heads=2,
-    pred_hidden_size=16,
-    pred_num_hidden_layers=1,
-    pred_num_attention_heads=2,
-)
 CPU = torch.device("cpu")
 
 

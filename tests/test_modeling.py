@@ -7,22 +7,12 @@ import textwrap
 
 import pytest
 import torch
+from conftest import MICRO
 from transformers import AutoModel, AutoModelForPreTraining
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAMaskCollator, JEPAModel
 from hf_jepa.modeling_jepa import consistency_loss, covariance_loss, sigreg_loss, variance_loss
 
-# Smaller than the `tiny` preset so that hundreds of optimisation steps take seconds.
-MICRO = dict(
-    image_size=16,
-    patch_size=4,
-    hidden_size=32,
-    num_hidden_layers=2,
-    num_attention_heads=2,
-    pred_hidden_size=16,
-    pred_num_hidden_layers=1,
-    pred_num_attention_heads=2,
-)
 MICRO_VIDEO = dict(MICRO, num_frames=4, tubelet_size=2)
 
 
