@@ -20,6 +20,7 @@ from .modeling_jepa import (
     JEPAPredictor,
     JEPAPreTrainedModel,
 )
+from .training import PretrainingArguments, pretrain
 
 __version__ = "0.1.0"
 
@@ -47,5 +48,7 @@ __all__ = [
     "JEPAModel",
     "JEPAPreTrainedModel",
     "JEPAPredictor",
+    "PretrainingArguments",
+    "pretrain",
     "sample_masks",
 ]
