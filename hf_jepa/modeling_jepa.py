@@ -139,7 +139,8 @@ class JEPAPatchEmbeddings(nn.Module):
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         if self.config.is_video:
             pixel_values = pixel_values.transpose(1, 2)  # [B, T, C, H, W] -> [B, C, T, H, W]
-        return self.projection(pixel_values).flatten(2).transpose(1, 2)
+        # contiguous once here, rather than a copy in every layer norm that follows
+        return self.projection(pixel_values).flatten(2).transpose(1, 2).contiguous()
 
 
 class JEPAEmbeddings(nn.Module):
@@ -600,8 +601,7 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
         """EMA step: `target = momentum * target + (1 - momentum) * context`, parameter by parameter."""
         target = list(self.target_encoder.parameters())
         context = list(self.context_encoder.parameters())
-        torch._foreach_mul_(target, momentum)
-        torch._foreach_add_(target, context, alpha=1.0 - momentum)
+        torch._foreach_lerp_(target, context, 1.0 - momentum)
 
     def prediction_loss(self, predictions: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         if self.config.loss_type == "smooth_l1":

@@ -217,6 +217,13 @@ class Schedules:
     def weight_decay(self, step: int) -> float:
         return cosine(self.args.weight_decay, self.args.final_weight_decay, step / self.total_steps)
 
+    def apply(self, optimizer: torch.optim.Optimizer, step: int) -> None:
+        """Sets the learning rate and weight decay of the step about to be taken."""
+        for group in optimizer.param_groups:
+            group["lr"] = self.learning_rate(step)
+            if group.get("apply_weight_decay"):
+                group["weight_decay"] = self.weight_decay(step)
+
     def ema_momentum(self, step: int) -> float:
         args = self.args
         return args.ema_momentum + (args.final_ema_momentum - args.ema_momentum) * step / self.total_steps
@@ -249,6 +256,13 @@ def optimizer_groups(model: JEPAForPreTraining) -> list[dict]:
             continue
         (no_decay if parameter.ndim < 2 or name.endswith("mask_token") else decay).append(parameter)
     return [{"params": decay, "apply_weight_decay": True}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def build_optimizer(model: JEPAForPreTraining, args: PretrainingArguments) -> torch.optim.AdamW:
+    """AdamW over the context encoder and the predictor; the fused kernel is several times faster per step."""
+    return torch.optim.AdamW(
+        optimizer_groups(model), lr=args.learning_rate, betas=(args.adam_beta1, args.adam_beta2), fused=True
+    )
 
 
 def check_output_dir(args: PretrainingArguments) -> None:
@@ -368,15 +382,14 @@ def pretrain(args: PretrainingArguments) -> dict:
     )
 
     # Optimiser and schedules
-    optimizer = torch.optim.AdamW(
-        optimizer_groups(model), lr=args.learning_rate, betas=(args.adam_beta1, args.adam_beta2)
-    )
+    optimizer = build_optimizer(model, args)
     if args.max_steps > 0:
         total_steps = args.max_steps
     else:
         batches_per_epoch = len(loader) // accelerator.num_processes
         total_steps = max(1, math.ceil(args.num_train_epochs * batches_per_epoch / args.gradient_accumulation_steps))
     schedules = Schedules(args, total_steps)
+    schedules.apply(optimizer, step=0)
 
     # A streamed dataset is already split between processes (`split_by_process`): Accelerate must not shard it again.
     if args.streaming:
@@ -451,10 +464,7 @@ def pretrain(args: PretrainingArguments) -> dict:
             # One optimiser step is done: EMA, schedules, logs, checkpoints.
             unwrapped.update_target_encoder(schedules.ema_momentum(state.step))
             state.step += 1
-            for group in optimizer.param_groups:
-                group["lr"] = schedules.learning_rate(state.step)
-                if group.get("apply_weight_decay"):
-                    group["weight_decay"] = schedules.weight_decay(state.step)
+            schedules.apply(optimizer, state.step)
             progress.update(1)
 
             if state.step % args.logging_steps == 0 or state.step == total_steps:

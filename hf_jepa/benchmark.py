@@ -1,0 +1,705 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""Speed of JEPA pretraining and inference on this machine: `run_benchmark(BenchmarkArguments(...))`.
+
+Measured side by side in one run, because shared machines are noisy:
+
+- the training step of `JEPAForPreTraining` (forward with the default masking, backward, gradient clipping, AdamW,
+  EMA update: the work `training.pretrain` does per step) per preset, batch size and precision: samples/s, FLOPs
+  per step (counted by `torch.utils.flop_counter.FlopCounterMode`) and the model-FLOPs utilisation (MFU) against the
+  matrix-multiply peak measured in the same run; peak memory; the effect of activation checkpointing;
+- inference of `JEPAModel` next to transformers' `IJepaModel` with the same weights (`convert.jepa_to_ijepa`);
+- the data pipeline alone (decode + augment in DataLoader workers, + mask sampling), next to the model.
+
+Every training configuration runs in a fresh process, so that its peak memory (the process high-water mark, or
+`torch.cuda.max_memory_allocated`) is its own.
+"""
+
+import contextlib
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import psutil
+import torch
+import transformers
+from torch.utils.data import DataLoader
+from torch.utils.flop_counter import FlopCounterMode
+from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+
+from . import data
+from .configuration_jepa import JEPA_PRESETS, JEPAConfig
+from .convert import jepa_to_ijepa
+from .masking import sample_masks
+from .modeling_jepa import JEPAForPreTraining, JEPAModel
+from .training import PretrainingArguments, build_optimizer, mask_generator, training_transform
+
+PRECISIONS = ("fp32", "bf16")
+MATMUL_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
+GIB = 2**30
+
+
+@dataclass
+class BenchmarkArguments:
+    """What `scripts/benchmark.py` measures. Defaults keep a full run on two CPU cores within about ten minutes."""
+
+    presets: list[str] = field(
+        default_factory=lambda: ["tiny", "small", "base", "tiny-video"],
+        metadata={"help": "JEPA presets to benchmark (tiny, small = ViT-S/16, base = ViT-B/16, NAME-video, ...)."},
+    )
+    batch_size: list[int] | None = field(
+        default=None,
+        metadata={
+            "help": "Batch sizes to run every preset at. Default: 64 for tiny, 16 for tiny-video and small, "
+            "8 for larger presets (4 with --smoke)."
+        },
+    )
+    precisions: list[str] = field(default_factory=lambda: list(PRECISIONS), metadata={"help": "fp32 and/or bf16."})
+    attn_implementation: list[str] = field(
+        default_factory=lambda: ["sdpa"], metadata={"help": "Attention of the timed training steps (one or more)."}
+    )
+    compile: bool = field(default=False, metadata={"help": "Also time every configuration under torch.compile."})
+    activation_checkpointing: bool = field(
+        default=True,
+        metadata={"help": "Also run each preset with activation checkpointing (first precision and attention)."},
+    )
+    inference: bool = field(default=True, metadata={"help": "Compare JEPAModel with transformers' IJepaModel."})
+    data_pipeline: bool = field(default=True, metadata={"help": "Time the data pipeline on its own."})
+    steps: int = field(default=4, metadata={"help": "Timed steps (after the warm-up) per configuration."})
+    warmup_steps: int = field(default=1, metadata={"help": "Untimed steps first (two more under torch.compile)."})
+    data_batches: int = field(default=10, metadata={"help": "Timed batches of the data pipeline."})
+    data_workers: int = field(
+        default=PretrainingArguments.dataloader_num_workers, metadata={"help": "DataLoader workers (as pretrain)."}
+    )
+    matmul_size: int | None = field(
+        default=None, metadata={"help": "Side of the square matmul that measures the peak (4096 CPU, 8192 GPU)."}
+    )
+    device: str | None = field(default=None, metadata={"help": "cpu or cuda; default: cuda when available."})
+    seed: int = field(default=0)
+    smoke: bool = field(default=False, metadata={"help": "A few tiny steps to check that everything runs (CI)."})
+    json_path: str | None = field(
+        default=None, metadata={"aliases": ["--json"], "help": "Also write the results to this JSON file."}
+    )
+
+    def __post_init__(self):
+        unknown = [name for name in self.presets if name not in JEPA_PRESETS]
+        if unknown:
+            raise ValueError(f"Unknown presets {unknown}; choose from {sorted(JEPA_PRESETS)}.")
+        wrong = [name for name in self.precisions if name not in PRECISIONS]
+        if wrong:
+            raise ValueError(f"precisions must be among {PRECISIONS}, got {wrong}.")
+        known = ["eager", *ALL_ATTENTION_FUNCTIONS.valid_keys()]
+        if not self.attn_implementation or any(name not in known for name in self.attn_implementation):
+            raise ValueError(f"attn_implementation must be among {known}, got {self.attn_implementation}.")
+        if self.batch_size is not None and min(self.batch_size) < 1:
+            raise ValueError(f"batch_size values must be positive, got {self.batch_size}.")
+        for name in ("steps", "data_batches"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
+        if self.warmup_steps < 0 or self.data_workers < 0:
+            raise ValueError(
+                f"warmup_steps ({self.warmup_steps}) and data_workers ({self.data_workers}) must be >= 0."
+            )
+        if self.device not in (None, "cpu", "cuda"):
+            raise ValueError(f"device must be cpu or cuda, got {self.device!r}.")
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ValueError("device='cuda' but torch sees no CUDA GPU; use --device cpu.")
+        if self.smoke:
+            self.steps, self.warmup_steps, self.data_batches = 2, 1, 2
+            self.matmul_size = self.matmul_size or 1024
+        self.device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.matmul_size = self.matmul_size or (8192 if self.device == "cuda" else 4096)
+
+    def batch_sizes(self, preset: str) -> list[int]:
+        if self.batch_size is not None:
+            return self.batch_size
+        if self.smoke:
+            return [4]
+        if preset == "tiny":
+            return [64]
+        return [16] if preset in ("tiny-video", "small") else [8]
+
+
+@dataclass
+class TrainingCase:
+    """One timed training configuration; run by [`run_training_case`] in its own process."""
+
+    preset: str
+    batch_size: int
+    precision: str
+    attn_implementation: str
+    compile: bool
+    activation_checkpointing: bool
+    steps: int
+    warmup_steps: int
+    device: str
+    seed: int
+
+    def describe(self) -> str:
+        extras = [
+            name
+            for name, on in (("activation checkpointing", self.activation_checkpointing), ("compiled", self.compile))
+            if on
+        ]
+        return ", ".join([self.preset, f"batch {self.batch_size}", self.precision, self.attn_implementation, *extras])
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Measuring
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def synchronize(device: torch.device | str) -> None:
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+def autocast(precision: str, device: str) -> contextlib.AbstractContextManager:
+    """bf16 runs under autocast with fp32 weights, as `accelerate`'s `mixed_precision="bf16"` does."""
+    return torch.autocast(device, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+def timed(function: Callable, device: str, *args) -> float:
+    """Seconds that `function(*args)` takes, GPU work included."""
+    synchronize(device)
+    start = time.perf_counter()
+    function(*args)
+    synchronize(device)
+    return time.perf_counter() - start
+
+
+def measure_matmul_peak(precision: str, device: str, size: int, repeats: int = 5) -> float:
+    """FLOP/s of the fastest of `repeats` square `size` x `size` matrix products in `precision` (after a warm-up)."""
+    dtype = MATMUL_DTYPES[precision]
+    left = torch.randn(size, size, device=device, dtype=dtype)
+    right = torch.randn(size, size, device=device, dtype=dtype)
+    torch.matmul(left, right)
+    best = min(timed(torch.matmul, device, left, right) for _ in range(repeats))
+    return 2 * size**3 / best
+
+
+def dummy_pixel_values(config: JEPAConfig, batch_size: int, device: str) -> torch.Tensor:
+    frames = (config.num_frames,) if config.is_video else ()
+    shape = (batch_size, *frames, config.num_channels, config.image_size, config.image_size)
+    return torch.randn(shape, generator=torch.Generator().manual_seed(0)).to(device)
+
+
+def training_flops(
+    model: JEPAForPreTraining, pixel_values: torch.Tensor, context_mask: list, target_mask: list
+) -> dict[str, int]:
+    """FLOPs of one forward and backward pass of `model` on a batch (not the optimiser's element-wise work): the
+    `"total"` and the share of each part (`"target_encoder"`, `"context_encoder"`, `"predictor"`).
+
+    Counted with eager attention (the counter does not see CPU sdpa) on the first sample: every product of the model
+    is linear in the batch size, so the batch costs `batch_size` times as much. Leaves no gradients behind.
+    """
+    implementation = model.config._attn_implementation
+    model.set_attn_implementation("eager")
+    with FlopCounterMode(display=False) as counter:
+        outputs = model(
+            pixel_values[:1], context_mask=[m[:1] for m in context_mask], target_mask=[m[:1] for m in target_mask]
+        )
+        outputs.loss.backward()
+    model.zero_grad(set_to_none=True)
+    model.set_attn_implementation(implementation)
+    by_module = counter.get_flop_counts()
+    parts = {
+        name: sum(by_module.get(f"{type(model).__name__}.{name}", {}).values()) for name, _ in model.named_children()
+    }
+    batch_size = pixel_values.shape[0]
+    return {"total": counter.get_total_flops() * batch_size, **{name: f * batch_size for name, f in parts.items()}}
+
+
+def state_bytes(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> int:
+    """Bytes of the parameters, the gradients of the trainable ones and AdamW's two moments per trainable one."""
+    parameters = sum(p.numel() * p.element_size() for p in model.parameters())
+    trainable = sum(p.numel() * p.element_size() for group in optimizer.param_groups for p in group["params"])
+    return parameters + 3 * trainable
+
+
+def process_peak_bytes() -> int:
+    """The high-water mark of this process's resident memory."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB
+
+
+def run_training_case(case: TrainingCase) -> dict:
+    """Times `case.steps` real training steps after `case.warmup_steps`; meant to run in a fresh process."""
+    device = case.device
+    defaults = PretrainingArguments()
+    config = JEPAConfig.from_preset(case.preset, attn_implementation=case.attn_implementation)
+    pixel_values = dummy_pixel_values(config, case.batch_size, device)
+    warmup_steps = case.warmup_steps + (2 if case.compile else 0)
+    # The masks `pretrain` draws at its first steps, so that every configuration times the same work; the warm-up
+    # uses later ones. Their shapes change from step to step, as in training.
+    steps = [*range(case.steps, case.steps + warmup_steps), *range(case.steps)]
+    masks = [sample_masks(config, case.batch_size, mask_generator(case.seed, step, 0, 0)) for step in steps]
+    masks = [([m.to(device) for m in context], [m.to(device) for m in targets]) for context, targets in masks]
+
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+        baseline = torch.cuda.memory_allocated()
+    else:
+        baseline = psutil.Process().memory_info().rss
+    torch.manual_seed(case.seed)
+    model = JEPAForPreTraining(config).to(device).train()
+    optimizer = build_optimizer(model, defaults)
+    trainable = [p for group in optimizer.param_groups for p in group["params"]]
+    flops_by_shape, flops = {}, []  # the FLOPs depend on the mask shapes only
+    for context, targets in masks[-case.steps :]:
+        shape = (context[0].shape[1], tuple(target.shape[1] for target in targets))
+        if shape not in flops_by_shape:
+            flops_by_shape[shape] = training_flops(model, pixel_values, context, targets)
+        flops.append(flops_by_shape[shape])
+    if case.activation_checkpointing:
+        model.activation_checkpointing_enable()
+    forward = torch.compile(model, dynamic=True) if case.compile else model  # the mask shapes vary
+
+    def step(context_mask: list, target_mask: list) -> None:
+        with autocast(case.precision, device):
+            loss = forward(pixel_values, context_mask=context_mask, target_mask=target_mask).loss
+        loss.backward()
+        if defaults.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(trainable, defaults.max_grad_norm)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        model.update_target_encoder(defaults.ema_momentum)
+
+    seconds = [timed(step, device, context, targets) for context, targets in masks][-case.steps :]
+    peak = torch.cuda.max_memory_allocated() if device == "cuda" else process_peak_bytes()
+    model_state = state_bytes(model, optimizer)
+    return {
+        **asdict(case),
+        "step_seconds": seconds,
+        "flops_per_step": [f["total"] for f in flops],
+        "flops_by_part": {part: statistics.mean(f[part] for f in flops) for part in flops[0] if part != "total"},
+        "context_tokens": [context[0].shape[1] for context, _ in masks[-case.steps :]],
+        "target_tokens": [sum(t.shape[1] for t in targets) for _, targets in masks[-case.steps :]],
+        "num_tokens": config.num_patches,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "memory": {
+            "baseline_bytes": baseline,
+            "peak_bytes": peak,
+            "used_bytes": peak - baseline,
+            "state_bytes": model_state,
+            "activation_bytes": peak - baseline - model_state,
+        },
+    }
+
+
+def run_isolated(function: Callable, *args) -> object:
+    """`function(*args)` in a fresh process, so that its memory high-water mark is its own. Processes fork from a
+    server that has imported hf_jepa once (spawned from scratch where there is no fork server)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+    else:
+        context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(function, *args).result()
+
+
+def summarize_training(result: dict, peaks: dict[str, float]) -> dict:
+    """Adds throughput (median, min, max), achieved FLOP/s and MFU to a [`run_training_case`] result."""
+    seconds, flops = result["step_seconds"], result["flops_per_step"]
+    throughput = [result["batch_size"] / s for s in seconds]
+    achieved = statistics.median(f / s for f, s in zip(flops, seconds))
+    return {
+        **result,
+        "samples_per_second": {
+            "median": statistics.median(throughput),
+            "min": min(throughput),
+            "max": max(throughput),
+        },
+        "mean_flops_per_step": statistics.mean(flops),
+        "achieved_flops_per_second": achieved,
+        "peak_flops_per_second": peaks[result["precision"]],
+        "mfu": achieved / peaks[result["precision"]],
+    }
+
+
+def benchmark_inference(
+    preset: str, batch_size: int, precision: str, attn_implementation: str, compile: bool, args: BenchmarkArguments
+) -> dict:
+    """Forward passes of `JEPAModel` and of transformers' `IJepaModel` holding the same weights, interleaved step by
+    step so that both see the same machine load."""
+    torch.manual_seed(args.seed)
+    config = JEPAConfig.from_preset(preset, attn_implementation=attn_implementation)
+    ours = JEPAModel(config).to(args.device).eval()
+    theirs = jepa_to_ijepa(ours).to(args.device).eval()
+    theirs.set_attn_implementation(attn_implementation)
+    pixel_values = dummy_pixel_values(config, batch_size, args.device)
+    models = {"ours": ours, "transformers": theirs}
+    runners = {name: torch.compile(model) if compile else model for name, model in models.items()}
+    seconds = {name: [] for name in models}
+    with torch.inference_mode(), autocast(precision, args.device):
+        outputs = {name: runner(pixel_values).last_hidden_state for name, runner in runners.items()}  # 1st warm-up
+        for runner in runners.values():
+            for _ in range(max(args.warmup_steps - 1, 0) + (2 if compile else 0)):
+                runner(pixel_values)
+        for step in range(args.steps):
+            order = list(runners.items())
+            for name, runner in order if step % 2 == 0 else reversed(order):  # neither always runs first
+                seconds[name].append(timed(runner, args.device, pixel_values))
+    speed = {name: batch_size / statistics.median(times) for name, times in seconds.items()}
+    return {
+        "preset": preset,
+        "batch_size": batch_size,
+        "precision": precision,
+        "attn_implementation": attn_implementation,
+        "compile": compile,
+        "ours_samples_per_second": speed["ours"],
+        "transformers_samples_per_second": speed["transformers"],
+        "ratio": speed["ours"] / speed["transformers"],
+        "max_abs_difference": (outputs["ours"].float() - outputs["transformers"].float()).abs().max().item(),
+    }
+
+
+def benchmark_data_pipeline(preset: str, batch_size: int, args: BenchmarkArguments) -> dict:
+    """Samples/s of the pretraining input pipeline alone: the default dataset read by `data.MediaDataset` with the
+    training transform in `args.data_workers` DataLoader workers, plus the masks sampled in the training loop."""
+    config = JEPAConfig.from_preset(preset)
+    defaults = PretrainingArguments()
+    dataset_name = "moving_fashion_mnist" if config.is_video else None  # the defaults of `pretrain`
+    dataset = data.load_media_dataset(dataset_name, seed=args.seed)
+    column, _ = data.find_media_column(dataset)
+    transform = training_transform(defaults, config)
+    needed = batch_size * (args.data_batches + 1)
+    if len(dataset) < needed:
+        raise ValueError(
+            f"The data benchmark needs {needed} samples ({args.data_batches} + 1 batches of {batch_size}); "
+            f"the dataset has {len(dataset)}. Lower --data_batches or --batch_size."
+        )
+    loader = DataLoader(
+        data.MediaDataset(dataset, column, transform),
+        batch_size=batch_size,
+        shuffle=True,
+        drop_last=True,
+        num_workers=args.data_workers,
+        collate_fn=data.collate_skipping_bad,
+        generator=torch.Generator().manual_seed(args.seed),
+    )
+    generator = torch.Generator().manual_seed(args.seed)
+    batches = iter(loader)
+    next(batches)  # the workers start and fill their queues
+    mask_seconds, samples = 0.0, 0
+    start = time.perf_counter()
+    for _ in range(args.data_batches):
+        batch = next(batches)
+        mask_start = time.perf_counter()
+        sample_masks(config, len(batch["pixel_values"]), generator)
+        mask_seconds += time.perf_counter() - mask_start
+        samples += len(batch["pixel_values"])
+    elapsed = time.perf_counter() - start
+    return {
+        "preset": preset,
+        "batch_size": batch_size,
+        "num_workers": args.data_workers,
+        "samples_per_second": samples / elapsed,
+        "mask_seconds_per_batch": mask_seconds / args.data_batches,
+    }
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The whole benchmark
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def describe_machine(device: str) -> dict:
+    if device == "cuda":
+        name = torch.cuda.get_device_name()
+    else:
+        name = platform.processor() or platform.machine()
+        cpuinfo = Path("/proc/cpuinfo")
+        if cpuinfo.is_file():
+            models = [
+                line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if "model name" in line
+            ]
+            name = models[0] if models else name
+    return {
+        "device": device,
+        "name": name,
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def training_cases(args: BenchmarkArguments) -> list[TrainingCase]:
+    cases = []
+    for preset in args.presets:
+        for batch_size in args.batch_sizes(preset):
+            variants = [(p, attention, False) for attention in args.attn_implementation for p in args.precisions]
+            if args.activation_checkpointing:
+                variants.append((args.precisions[0], args.attn_implementation[0], True))
+            for compiled in (False, True) if args.compile else (False,):
+                for precision, attention, checkpointing in variants:
+                    cases.append(
+                        TrainingCase(
+                            preset=preset,
+                            batch_size=batch_size,
+                            precision=precision,
+                            attn_implementation=attention,
+                            compile=compiled,
+                            activation_checkpointing=checkpointing,
+                            steps=args.steps,
+                            warmup_steps=args.warmup_steps,
+                            device=args.device,
+                            seed=args.seed,
+                        )
+                    )
+    return cases
+
+
+def checkpointing_effect(training: list[dict]) -> list[dict]:
+    """Activation memory and speed with activation checkpointing against the same run without it."""
+    rows = []
+    for run in training:
+        if not run["activation_checkpointing"]:
+            continue
+        same = ("preset", "batch_size", "precision", "attn_implementation", "compile")
+        plain = next(r for r in training if not r["activation_checkpointing"] and all(r[k] == run[k] for k in same))
+        without, with_ = plain["memory"]["activation_bytes"], run["memory"]["activation_bytes"]
+        rows.append(
+            {
+                **{key: run[key] for key in same},
+                "activation_bytes_without": without,
+                "activation_bytes_with": with_,
+                "activation_reduction": 1 - with_ / without,
+                "speed_ratio": run["samples_per_second"]["median"] / plain["samples_per_second"]["median"],
+            }
+        )
+    return rows
+
+
+def run_benchmark(args: BenchmarkArguments, log: Callable[[str], None] = print) -> dict:
+    """Runs every measurement `args` asks for, prints the tables through `log`, writes `args.json_path`.
+
+    The matrix-multiply peak is measured before and after the rest, and the higher value kept: a peak measured while
+    the machine was briefly busy would inflate every MFU.
+    """
+    results = {"machine": describe_machine(args.device), "settings": asdict(args)}
+    log(f"Benchmarking on {results['machine']['name']} ({args.device}, {torch.get_num_threads()} threads)")
+    first_peaks = {
+        precision: measure_matmul_peak(precision, args.device, args.matmul_size) for precision in args.precisions
+    }
+
+    raw_training = []
+    for case in training_cases(args):
+        log(f"training: {case.describe()}")
+        try:
+            raw_training.append(run_isolated(run_training_case, case))
+        except BrokenProcessPool as error:
+            raise RuntimeError(
+                f"The process timing {case.describe()} died, most likely out of memory: lower --batch_size or leave "
+                "this preset out."
+            ) from error
+
+    image_presets = [preset for preset in args.presets if not JEPAConfig.from_preset(preset).is_video]
+    if args.inference and image_presets:
+        log("inference: JEPAModel vs IJepaModel")
+        results["inference"] = [
+            benchmark_inference(preset, batch_size, precision, attention, compiled, args)
+            for preset in image_presets
+            for batch_size in args.batch_sizes(preset)
+            for precision in args.precisions
+            for attention in ("eager", "sdpa")
+            for compiled in ((False, True) if args.compile else (False,))
+        ]
+    if args.data_pipeline:
+        log("data pipeline")
+        data_rows = [
+            benchmark_data_pipeline(preset, batch_size, args)
+            for preset in args.presets
+            for batch_size in args.batch_sizes(preset)
+        ]
+
+    peaks = {
+        precision: max(first_peaks[precision], measure_matmul_peak(precision, args.device, args.matmul_size))
+        for precision in args.precisions
+    }
+    results["matmul_peak_flops_per_second"] = peaks
+    results["training"] = [summarize_training(result, peaks) for result in raw_training]
+    results["activation_checkpointing"] = checkpointing_effect(results["training"])
+    log(format_peaks(peaks, args.matmul_size))
+    log(format_training(results["training"]))
+    log(format_flops(results["training"]))
+    if results["activation_checkpointing"]:
+        log(format_checkpointing(results["activation_checkpointing"]))
+    if "inference" in results:
+        log(format_inference(results["inference"]))
+    if args.data_pipeline:
+        for row in data_rows:
+            row["model_samples_per_second"] = max(
+                r["samples_per_second"]["median"]
+                for r in results["training"]
+                if r["preset"] == row["preset"] and r["batch_size"] == row["batch_size"]
+            )
+            row["data_to_model_ratio"] = row["samples_per_second"] / row["model_samples_per_second"]
+        results["data_pipeline"] = data_rows
+        log(format_data(data_rows))
+
+    if args.json_path:
+        Path(args.json_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json_path).write_text(json.dumps(results, indent=2))
+        log(f"Wrote {args.json_path}")
+    return results
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def format_table(headers: list[str], rows: list[list]) -> str:
+    """A plain-text table with right-aligned columns (Markdown-compatible)."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(str(cell).rjust(width) for cell, width in zip(cells, widths)) + " |"
+
+    rule = "|" + "|".join("-" * (width + 1) + ":" for width in widths) + "|"
+    return "\n".join([line(headers), rule] + [line(row) for row in rows])
+
+
+def _gib(value: float) -> str:
+    return f"{value / GIB:.2f}"
+
+
+def format_peaks(peaks: dict[str, float], size: int) -> str:
+    rows = [[precision, f"{value / 1e9:.1f}"] for precision, value in peaks.items()]
+    return f"\nMatrix-multiply peak ({size}x{size}):\n" + format_table(["precision", "GFLOP/s"], rows)
+
+
+def format_training(training: list[dict]) -> str:
+    headers = ["preset", "batch", "precision", "attention", "compile", "ckpt", "samples/s (median)", "min-max",
+               "GFLOP/step", "GFLOP/s", "MFU", "peak mem GiB", "activations GiB"]  # fmt: skip
+    rows = []
+    for r in training:
+        speed = r["samples_per_second"]
+        rows.append(
+            [
+                r["preset"],
+                r["batch_size"],
+                r["precision"],
+                r["attn_implementation"],
+                "yes" if r["compile"] else "no",
+                "yes" if r["activation_checkpointing"] else "no",
+                f"{speed['median']:.1f}",
+                f"{speed['min']:.1f}-{speed['max']:.1f}",
+                f"{r['mean_flops_per_step'] / 1e9:.1f}",
+                f"{r['achieved_flops_per_second'] / 1e9:.1f}",
+                f"{r['mfu']:.1%}",
+                _gib(r["memory"]["used_bytes"]),
+                _gib(r["memory"]["activation_bytes"]),
+            ]
+        )
+    title = "\nTraining step (forward + backward + clip + AdamW + EMA; MFU against the same precision's peak):\n"
+    return title + format_table(headers, rows)
+
+
+def format_flops(training: list[dict]) -> str:
+    """Where a step's FLOPs go, once per preset and batch size."""
+    headers = ["preset", "batch", "tokens", "context tokens", "target tokens", "GFLOP/step", "target encoder",
+               "context encoder", "predictor"]  # fmt: skip
+    rows, seen = [], set()
+    for r in training:
+        if (r["preset"], r["batch_size"]) in seen:
+            continue
+        seen.add((r["preset"], r["batch_size"]))
+        total = r["mean_flops_per_step"]
+        rows.append(
+            [
+                r["preset"],
+                r["batch_size"],
+                r["num_tokens"],
+                f"{statistics.mean(r['context_tokens']):.0f}",
+                f"{statistics.mean(r['target_tokens']):.0f}",
+                f"{total / 1e9:.1f}",
+                *(
+                    f"{r['flops_by_part'][part] / total:.0%}"
+                    for part in ("target_encoder", "context_encoder", "predictor")
+                ),
+            ]
+        )
+    title = "\nFLOPs of a training step by part (target encoder: forward only; the others: forward + backward):\n"
+    return title + format_table(headers, rows)
+
+
+def format_checkpointing(rows: list[dict]) -> str:
+    headers = ["preset", "batch", "precision", "activations GiB", "with checkpointing", "reduction", "speed"]
+    body = [
+        [
+            r["preset"],
+            r["batch_size"],
+            r["precision"],
+            _gib(r["activation_bytes_without"]),
+            _gib(r["activation_bytes_with"]),
+            f"{r['activation_reduction']:.0%}",
+            f"{r['speed_ratio']:.2f}x",
+        ]
+        for r in rows
+    ]
+    return "\nActivation checkpointing:\n" + format_table(headers, body)
+
+
+def format_inference(rows: list[dict]) -> str:
+    headers = ["preset", "batch", "precision", "attention", "compile", "ours samples/s", "IJepaModel samples/s",
+               "ours / theirs", "max abs diff"]  # fmt: skip
+    body = [
+        [
+            r["preset"],
+            r["batch_size"],
+            r["precision"],
+            r["attn_implementation"],
+            "yes" if r["compile"] else "no",
+            f"{r['ours_samples_per_second']:.1f}",
+            f"{r['transformers_samples_per_second']:.1f}",
+            f"{r['ratio']:.2f}x",
+            f"{r['max_abs_difference']:.1e}",
+        ]
+        for r in rows
+    ]
+    return "\nInference, JEPAModel vs transformers' IJepaModel with the same weights:\n" + format_table(headers, body)
+
+
+def format_data(rows: list[dict]) -> str:
+    headers = ["preset", "batch", "workers", "data samples/s", "masks ms/batch", "model samples/s", "data / model"]
+    body = [
+        [
+            r["preset"],
+            r["batch_size"],
+            r["num_workers"],
+            f"{r['samples_per_second']:.1f}",
+            f"{r['mask_seconds_per_batch'] * 1e3:.1f}",
+            f"{r['model_samples_per_second']:.1f}",
+            f"{r['data_to_model_ratio']:.1f}x",
+        ]
+        for r in rows
+    ]
+    return "\nData pipeline alone (decode + augment in workers, + masks), next to the training step:\n" + format_table(
+        headers, body
+    )
+
+
+__all__ = [
+    "BenchmarkArguments",
+    "TrainingCase",
+    "benchmark_data_pipeline",
+    "benchmark_inference",
+    "measure_matmul_peak",
+    "run_benchmark",
+    "run_training_case",
+    "training_flops",
+]

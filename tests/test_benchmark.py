@@ -1,0 +1,153 @@
+import json
+import os
+import statistics
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import pytest
+import torch
+from conftest import MICRO
+from torch.utils.flop_counter import FlopCounterMode
+from transformers import HfArgumentParser
+
+from hf_jepa import JEPAConfig, JEPAForPreTraining
+from hf_jepa.benchmark import BenchmarkArguments, run_benchmark, training_flops
+from hf_jepa.masking import sample_masks
+from hf_jepa.training import PretrainingArguments, optimizer_groups
+
+
+def transformer_flops(tokens: int, width: int, depth: int) -> int:
+    """Forward FLOPs of `depth` pre-norm ViT blocks (MLP ratio 4) on one sequence: q, k, v, o and the two MLP
+    products (24 n d^2) plus the two attention products (4 n^2 d)."""
+    return depth * (24 * tokens * width**2 + 4 * tokens**2 * width)
+
+
+def test_training_flops_match_the_analytic_count():
+    config = JEPAConfig(**MICRO, attn_implementation="sdpa")
+    model = JEPAForPreTraining(config)
+    batch = 3
+    pixel_values = torch.randn(batch, 3, 16, 16)
+    context, targets = sample_masks(config, batch, torch.Generator().manual_seed(0))
+    k_context, k_target, blocks = context[0].shape[1], targets[0].shape[1], len(targets)
+    tokens, width, pred_width = config.num_patches, config.hidden_size, config.pred_hidden_size
+
+    patch_embedding = 2 * tokens * (3 * 4 * 4) * width
+    target_encoder = patch_embedding + transformer_flops(tokens, width, 2)  # forward only, no grad
+    # forward + backward (2x); the patch embedding's backward computes only the weight gradient
+    context_encoder = 2 * patch_embedding + 3 * transformer_flops(k_context, width, 2)
+    predictor = 3 * (
+        2 * k_context * width * pred_width  # embed, once per context
+        + blocks * transformer_flops(k_context + k_target, pred_width, 1)  # one sequence per target block
+        + blocks * 2 * k_target * pred_width * width  # projection back to the encoder width
+    )
+    expected = batch * (target_encoder + context_encoder + predictor)
+
+    counted = training_flops(model, pixel_values, context, targets)
+    assert counted["total"] == expected
+    assert counted["target_encoder"] == batch * target_encoder and counted["predictor"] == batch * predictor
+    assert counted["context_encoder"] == batch * context_encoder
+    assert model.config._attn_implementation == "sdpa"  # restored after counting with eager attention
+    assert all(p.grad is None for p in model.parameters())
+    # the counter misses CPU sdpa attention: that is why the count runs with eager attention
+    with FlopCounterMode(display=False) as counter:
+        model(pixel_values, context_mask=context, target_mask=targets).loss.backward()
+    assert counter.get_total_flops() < expected
+
+
+def test_cli_arguments_and_bad_values():
+    parser = HfArgumentParser(BenchmarkArguments)
+    (args,) = parser.parse_args_into_dataclasses(
+        [
+            "--presets",
+            "tiny",
+            "small",
+            "--batch_size",
+            "8",
+            "32",
+            "--json",
+            "out.json",
+            "--no_activation_checkpointing",
+        ]
+    )
+    assert args.presets == ["tiny", "small"] and args.batch_sizes("small") == [8, 32]
+    assert args.json_path == "out.json" and not args.activation_checkpointing and args.device in ("cpu", "cuda")
+    assert BenchmarkArguments(presets=["base"]).batch_sizes("base") == [8]
+    assert BenchmarkArguments(smoke=True).steps == 2
+    with pytest.raises(ValueError, match="'tinyy'"):
+        BenchmarkArguments(presets=["tinyy"])
+    with pytest.raises(ValueError, match="fp16"):
+        BenchmarkArguments(precisions=["fp16"])
+    with pytest.raises(ValueError, match="'sdpaa'"):
+        BenchmarkArguments(attn_implementation=["sdpaa"])
+    with pytest.raises(ValueError, match="-2"):
+        BenchmarkArguments(batch_size=[-2])
+
+
+def test_smoke_run_tables_and_json_are_consistent(tmp_path):
+    path = tmp_path / "bench" / "results.json"
+    lines = []
+    results = run_benchmark(
+        BenchmarkArguments(presets=["tiny"], smoke=True, device="cpu", json_path=str(path)), log=lines.append
+    )
+    assert json.loads(path.read_text()) == json.loads(json.dumps(results))
+    peaks = results["matmul_peak_flops_per_second"]
+    assert set(peaks) == {"fp32", "bf16"} and min(peaks.values()) > 0
+
+    # fp32, bf16, and fp32 with activation checkpointing
+    training = results["training"]
+    assert [(r["precision"], r["activation_checkpointing"]) for r in training] == [
+        ("fp32", False),
+        ("bf16", False),
+        ("fp32", True),
+    ]
+    config = JEPAConfig.from_preset("tiny")
+    model = JEPAForPreTraining(config)
+    trainable = sum(p.numel() for group in optimizer_groups(model) for p in group["params"])
+    for run in training:
+        assert run["batch_size"] == 4 and len(run["step_seconds"]) == len(run["flops_per_step"]) == 2
+        assert min(run["step_seconds"]) > 0 and 0 < min(run["context_tokens"]) < config.num_patches
+        speed = run["samples_per_second"]
+        assert 0 < speed["min"] <= speed["median"] <= speed["max"]
+        achieved = statistics.median(f / s for f, s in zip(run["flops_per_step"], run["step_seconds"]))
+        assert run["achieved_flops_per_second"] == pytest.approx(achieved)
+        assert run["mfu"] == pytest.approx(achieved / peaks[run["precision"]])
+        assert sum(run["flops_by_part"].values()) == pytest.approx(run["mean_flops_per_step"])
+        memory = run["memory"]
+        assert memory["state_bytes"] == 4 * (sum(p.numel() for p in model.parameters()) + 3 * trainable)
+        assert memory["peak_bytes"] >= memory["baseline_bytes"] + memory["state_bytes"] > 0
+        assert memory["activation_bytes"] == memory["used_bytes"] - memory["state_bytes"]
+    # same seeded masks, so the same work in every precision; checkpointing's recomputation is not model FLOPs
+    assert training[0]["flops_per_step"] == training[1]["flops_per_step"] == training[2]["flops_per_step"]
+    assert training[0]["context_tokens"] == training[1]["context_tokens"]
+
+    (effect,) = results["activation_checkpointing"]
+    assert effect["activation_bytes_without"] == training[0]["memory"]["activation_bytes"]
+    assert effect["activation_reduction"] == pytest.approx(
+        1 - training[2]["memory"]["activation_bytes"] / training[0]["memory"]["activation_bytes"]
+    )
+
+    inference = results["inference"]
+    assert [(r["precision"], r["attn_implementation"]) for r in inference] == [
+        ("fp32", "eager"),
+        ("fp32", "sdpa"),
+        ("bf16", "eager"),
+        ("bf16", "sdpa"),
+    ]
+    for row in inference:
+        assert row["ratio"] == pytest.approx(row["ours_samples_per_second"] / row["transformers_samples_per_second"])
+        assert row["max_abs_difference"] < (1e-4 if row["precision"] == "fp32" else 0.25)
+
+    (pipeline,) = results["data_pipeline"]
+    assert pipeline["num_workers"] == PretrainingArguments.dataloader_num_workers  # as `pretrain` loads data
+    assert pipeline["samples_per_second"] > 0 and pipeline["mask_seconds_per_batch"] > 0
+    assert pipeline["model_samples_per_second"] == max(r["samples_per_second"]["median"] for r in training)
+    assert pipeline["data_to_model_ratio"] == pytest.approx(
+        pipeline["samples_per_second"] / pipeline["model_samples_per_second"]
+    )
+
+    table = "\n".join(lines)
+    titles = ("Matrix-multiply peak", "Training step", "FLOPs of a training step", "Activation checkpointing")
+    for title in titles + ("Inference", "Data pipeline"):
+        assert title in table
+    assert table.count("|   tiny |") == 3 + 1 + 1 + 4 + 1  # training, FLOPs, checkpointing, inference, data rows
+    assert f"Wrote {path}" in lines[-1]
