@@ -409,7 +409,7 @@ def pretrain(args: PretrainingArguments) -> dict:
     if accelerator.is_main_process:
         Path(args.output_dir).mkdir(parents=True, exist_ok=True)
         (Path(args.output_dir) / "training_args.json").write_text(json.dumps(public_arguments(args), indent=2))
-    accelerator.init_trackers("jepa-pretraining", config={k: str(v) for k, v in asdict(args).items()})
+    accelerator.init_trackers("jepa-pretraining", config={k: str(v) for k, v in public_arguments(args).items()})
     log_masking(accelerator, config)
     accelerator.print(
         f"Pretraining a {unwrapped.context_encoder.num_parameters() / 1e6:.1f}M-parameter encoder on {column!r} for "

@@ -116,6 +116,10 @@ def test_saved_dataset_and_image_folder_sources(tmp_path):
     shipped.save_to_disk(str(tmp_path / "saved"))
     summary = pretrain(quick_args(tmp_path / "run-saved", dataset_name=str(tmp_path / "saved"), max_steps=2))
     assert summary["steps"] == 2
+    streamed = quick_args(tmp_path / "run-streamed", dataset_name=str(tmp_path / "saved"), streaming=True, max_steps=2)
+    assert pretrain(streamed)["steps"] == 2
+    with pytest.raises(ValueError, match="has no length: set --max_steps"):
+        pretrain(quick_args(tmp_path / "no-steps", dataset_name=str(tmp_path / "saved"), streaming=True, max_steps=-1))
 
     folder = tmp_path / "images"
     folder.mkdir()
