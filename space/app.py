@@ -4,7 +4,8 @@
     python space/app.py
 
 The models offered are those named in the `JEPA_MODEL` environment variable (Hub ids or local folders, separated by
-commas; the first is the default) followed by the checkpoints shipped next to this file (`checkpoint*/`). A model is
+commas; the first is the default), the checkpoints next to this file (`checkpoint*/`, how a Space ships its model) and
+the models the README's recipes trained into `outputs/` (the main job and the video recipe). A model is
 loaded through `AutoModelForPreTraining` when its checkpoint holds a predictor (an hf_jepa `JEPAForPreTraining`),
 else through `AutoModel` (an hf_jepa encoder or a transformers `IJepaModel`: masks and features, no prediction).
 Masks come from `hf_jepa.masking`, so that the Space shows exactly what pretraining uses.
@@ -31,6 +32,7 @@ from hf_jepa.masking import sample_masks, temporal_masks
 
 APP_DIR = Path(__file__).resolve().parent
 EXAMPLES_DIR = APP_DIR / "examples"
+TRAINED_DIR = APP_DIR.parent / "outputs"  # where the README's main job and video recipe write their models
 PANEL_SIDE = 384  # rendered panels are about this many pixels wide, rounded to whole patches
 # One colour per target block (cycled when there are more blocks).
 BLOCK_COLOURS = np.array(
@@ -75,7 +77,8 @@ class LoadedModel:
 def model_choices() -> list[str]:
     requested = [name.strip() for name in os.environ.get("JEPA_MODEL", "").split(",") if name.strip()]
     shipped = [str(path.parent) for path in sorted(APP_DIR.glob("checkpoint*/config.json"))]
-    return list(dict.fromkeys(requested + shipped))
+    trained = [str(path.parent) for path in sorted(TRAINED_DIR.glob("*/config.json"))]
+    return list(dict.fromkeys(requested + shipped + trained))
 
 
 @functools.lru_cache(maxsize=4)
@@ -549,8 +552,9 @@ def build_demo() -> gr.Blocks:
     choices = model_choices()
     if not choices:
         raise SystemExit(
-            "No model to show: set JEPA_MODEL to a Hub id or a local checkpoint folder, or put a checkpoint in "
-            f"{APP_DIR / 'checkpoint'}."
+            "No model to show: run the main job (accelerate launch scripts/pretrain.py recipes/tiny-cpu.yaml), "
+            f"which writes one into {TRAINED_DIR}, set JEPA_MODEL to a Hub id or a checkpoint folder, or put a "
+            f"checkpoint in {APP_DIR / 'checkpoint'}."
         )
     examples = sorted(str(path) for path in EXAMPLES_DIR.glob("*.png"))
     pair = [str(EXAMPLES_DIR / "sneaker_1.png"), str(EXAMPLES_DIR / "sneaker_2.png")]  # two items of one class
