@@ -369,8 +369,7 @@ def benchmark_data_pipeline(preset: str, batch_size: int, args: BenchmarkArgumen
     training transform in `args.data_workers` DataLoader workers, plus the masks sampled in the training loop."""
     config = JEPAConfig.from_preset(preset)
     defaults = PretrainingArguments()
-    dataset_name = "moving_fashion_mnist" if config.is_video else None  # the defaults of `pretrain`
-    dataset = data.load_media_dataset(dataset_name, seed=args.seed)
+    dataset = data.load_media_dataset(data.default_dataset(config.is_video), seed=args.seed)
     column, _ = data.find_media_column(dataset)
     transform = training_transform(defaults, config)
     needed = batch_size * (args.data_batches + 1)

@@ -50,6 +50,13 @@ SMALL_DATASET_FILE = "fashion_mnist_small.npz"
 MOVING_FASHION_MNIST_SIZES = {"train": 1000, "test": 200}
 SHIPPED_DATASETS = ("fashion_mnist_small", "fashion_mnist", "moving_fashion_mnist")
 DEFAULT_DATASET = "fashion_mnist_small"
+DEFAULT_VIDEO_DATASET = "moving_fashion_mnist"
+
+
+def default_dataset(is_video: bool) -> str:
+    """The shipped dataset used when neither a dataset name nor a folder is given."""
+    return DEFAULT_VIDEO_DATASET if is_video else DEFAULT_DATASET
+
 
 IMAGE_COLUMN_NAMES = ("image", "img", "images", "pixel_values", "picture", "photo")
 VIDEO_COLUMN_NAMES = ("video", "videos", "frames", "clip")
@@ -927,6 +934,7 @@ __all__ = [
     "check_bad_fraction",
     "clip_indices",
     "collate_skipping_bad",
+    "default_dataset",
     "fashion_mnist_dataset",
     "find_label_column",
     "find_media_column",

@@ -35,10 +35,10 @@ from transformers.utils import cached_file
 
 from .configuration_jepa import JEPAConfig
 from .data import (
-    DEFAULT_DATASET,
     MediaDataset,
     build_transform,
     collate_skipping_bad,
+    default_dataset,
     find_label_column,
     find_media_column,
     load_media_dataset,
@@ -640,7 +640,7 @@ def build_labelled_data(
     is_video = num_frames > 1
     dataset_name = args.dataset_name
     if dataset_name is None and args.train_dir is None:
-        dataset_name = "moving_fashion_mnist" if is_video else DEFAULT_DATASET
+        dataset_name = default_dataset(is_video)
     source = dict(
         dataset_name=dataset_name,
         dataset_config_name=args.dataset_config_name,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import torch
 from accelerate.state import AcceleratorState
-from transformers import HfArgumentParser
 
+from .cli import parse_argument_file
 from .evaluation import (
     EvaluationArguments,
     build_labelled_data,
@@ -49,9 +49,7 @@ def effective_rank(features: torch.Tensor) -> float:
 
 
 def recipe_arguments(args: QualityBenchmarkArguments, seed: int) -> PretrainingArguments:
-    parser = HfArgumentParser(PretrainingArguments)
-    is_yaml = args.recipe.endswith((".yaml", ".yml"))
-    (recipe,) = parser.parse_yaml_file(args.recipe) if is_yaml else parser.parse_json_file(args.recipe)
+    recipe = parse_argument_file(PretrainingArguments, args.recipe)
     overrides = dict(
         seed=seed,
         dataset_name=args.dataset_name,

@@ -341,7 +341,7 @@ def pretrain(args: PretrainingArguments) -> dict:
     # Data
     dataset_name = args.dataset_name
     if dataset_name is None and args.train_dir is None:
-        dataset_name = "moving_fashion_mnist" if config.is_video else "fashion_mnist_small"
+        dataset_name = data.default_dataset(config.is_video)
     dataset = data.load_media_dataset(
         dataset_name,
         args.dataset_config_name,

@@ -7,13 +7,12 @@ python scripts/benchmark.py --presets small --batch_size 64 --json outputs/bench
 python scripts/benchmark.py --presets tiny --smoke            # a few steps, to check that it runs
 """
 
-from transformers import HfArgumentParser
-
 from hf_jepa.benchmark import BenchmarkArguments, run_benchmark
+from hf_jepa.cli import parse_arguments
 
 
 def main() -> None:
-    (args,) = HfArgumentParser(BenchmarkArguments).parse_args_into_dataclasses()
+    args = parse_arguments(BenchmarkArguments)
     run_benchmark(args)
 
 

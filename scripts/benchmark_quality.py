@@ -6,10 +6,9 @@ same network at random initialisation and raw pixels, with the effective rank of
     python scripts/benchmark_quality.py --recipe recipes/tiny-cpu.yaml --dataset_name fashion_mnist --seeds 0 1 2
 """
 
-from transformers import HfArgumentParser
-
+from hf_jepa.cli import parse_arguments
 from hf_jepa.quality import QualityBenchmarkArguments, run_quality_benchmark
 
 if __name__ == "__main__":
-    (arguments,) = HfArgumentParser(QualityBenchmarkArguments).parse_args_into_dataclasses()
+    arguments = parse_arguments(QualityBenchmarkArguments)
     run_quality_benchmark(arguments)
