@@ -23,7 +23,7 @@ from .evaluation import (
     load_encoder,
     processor_settings,
 )
-from .training import PretrainingArguments, pretrain
+from .training import PretrainingArguments, pretrain, public_arguments
 
 MODELS = ("trained", "random-init", "raw-pixels")
 
@@ -55,6 +55,8 @@ def recipe_arguments(args: QualityBenchmarkArguments, seed: int) -> PretrainingA
         dataset_name=args.dataset_name,
         output_dir=str(Path(args.output_dir) / f"seed-{seed}"),
         overwrite_output_dir=True,
+        # an interrupted benchmark continues from the seed's last checkpoint (the recipe's checkpointing_steps)
+        resume_from_checkpoint="latest",
         do_eval=False,
         push_to_hub=False,
         report_to="none",
@@ -77,42 +79,68 @@ def probe(features_train, features_eval, linear_epochs: int, seed: int) -> dict:
     return {"knn": knn.accuracy, "linear": linear.accuracy, "effective_rank": effective_rank(features_train.pooled)}
 
 
+def benchmark_seed(args: QualityBenchmarkArguments, training: PretrainingArguments) -> list[dict]:
+    """Pretrains one seed, then probes its target encoder, the same network at random initialisation and raw pixels."""
+    seed = training.seed
+    start = time.perf_counter()
+    summary = pretrain(training)
+    pretraining_seconds = time.perf_counter() - start
+    AcceleratorState._reset_state(reset_partial_state=True)  # the next seed may run another Accelerator
+
+    evaluation = EvaluationArguments(
+        model_name_or_path=training.output_dir,
+        output_dir=training.output_dir,
+        dataset_name=args.dataset_name,
+        max_train_samples=args.max_eval_samples,
+        max_eval_samples=args.max_eval_samples,
+        batch_size=256,
+        seed=seed,
+    )
+    trained = load_encoder(training.output_dir)
+    image_size, mean, std = processor_settings(training.output_dir, trained.config)
+    labelled = build_labelled_data(
+        evaluation, image_size=image_size, image_mean=mean, image_std=std, num_frames=trained.config.num_frames
+    )
+    random_init = load_encoder(training.output_dir, random_init=True, seed=seed)
+    runs = []
+    for model_name, encoder in (("trained", trained), ("random-init", random_init), ("raw-pixels", None)):
+        if encoder is None:
+            train_features, eval_features = extract_pixels(labelled.train), extract_pixels(labelled.eval)
+        else:
+            train_features = extract_features(encoder, labelled.train)
+            eval_features = extract_features(encoder, labelled.eval)
+        run = {"seed": seed, "model": model_name, **probe(train_features, eval_features, args.linear_epochs, seed)}
+        if model_name == "trained":
+            run.update(final_loss=summary["final_loss"], pretraining_seconds=pretraining_seconds)
+        runs.append(run)
+        print(json.dumps(run))
+    return runs
+
+
 def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
-    """Returns `{"runs": [...per seed and model...], "summary": {model: {metric: (mean, std)}}}` and prints a table."""
+    """Returns `{"runs": [...per seed and model...], "summary": {model: {metric: (mean, std)}}}` and prints a table.
+
+    Each finished seed leaves `quality_runs.json` in its output folder; running the same benchmark again reuses it
+    (and continues an interrupted seed from its last checkpoint), so hours of CPU time survive an interruption.
+    """
     runs = []
     for seed in args.seeds:
         training = recipe_arguments(args, seed)
-        start = time.perf_counter()
-        summary = pretrain(training)
-        pretraining_seconds = time.perf_counter() - start
-        AcceleratorState._reset_state(reset_partial_state=True)  # the next seed may run another Accelerator
-
-        evaluation = EvaluationArguments(
-            model_name_or_path=training.output_dir,
-            output_dir=training.output_dir,
-            dataset_name=args.dataset_name,
-            max_train_samples=args.max_eval_samples,
-            max_eval_samples=args.max_eval_samples,
-            batch_size=256,
-            seed=seed,
-        )
-        trained = load_encoder(training.output_dir)
-        image_size, mean, std = processor_settings(training.output_dir, trained.config)
-        labelled = build_labelled_data(
-            evaluation, image_size=image_size, image_mean=mean, image_std=std, num_frames=trained.config.num_frames
-        )
-        random_init = load_encoder(training.output_dir, random_init=True, seed=seed)
-        for model_name, encoder in (("trained", trained), ("random-init", random_init), ("raw-pixels", None)):
-            if encoder is None:
-                train_features, eval_features = extract_pixels(labelled.train), extract_pixels(labelled.eval)
-            else:
-                train_features = extract_features(encoder, labelled.train)
-                eval_features = extract_features(encoder, labelled.eval)
-            run = {"seed": seed, "model": model_name, **probe(train_features, eval_features, args.linear_epochs, seed)}
-            if model_name == "trained":
-                run.update(final_loss=summary["final_loss"], pretraining_seconds=pretraining_seconds)
-            runs.append(run)
-            print(json.dumps(run))
+        # everything that decides a seed's numbers: reuse earlier results only when all of it is the same
+        settings = {
+            "training": public_arguments(training),
+            "max_eval_samples": args.max_eval_samples,
+            "linear_epochs": args.linear_epochs,
+        }
+        results_file = Path(training.output_dir) / "quality_runs.json"
+        earlier = json.loads(results_file.read_text()) if results_file.is_file() else None
+        if earlier is not None and earlier["settings"] == json.loads(json.dumps(settings)):
+            print(f"seed {seed}: reusing the results in {results_file}")
+            seed_runs = earlier["runs"]
+        else:
+            seed_runs = benchmark_seed(args, training)
+            results_file.write_text(json.dumps({"settings": settings, "runs": seed_runs}, indent=2))
+        runs.extend(seed_runs)
 
     table = {
         model: {

@@ -474,7 +474,6 @@ def pretrain(args: PretrainingArguments) -> dict:
                 first_spread = first_spread or spread
                 metrics = {
                     "train/loss": last_loss,
-                    "train/prediction_loss": outputs.prediction_loss.item(),
                     "train/learning_rate": schedules.learning_rate(state.step),
                     "train/weight_decay": schedules.weight_decay(state.step),
                     "train/ema_momentum": schedules.ema_momentum(state.step),
@@ -485,9 +484,9 @@ def pretrain(args: PretrainingArguments) -> dict:
                 }
                 if grad_norm is not None:
                     metrics["train/grad_norm"] = float(grad_norm)
-                for name in ("variance_loss", "covariance_loss", "consistency_loss", "sigreg_loss"):
-                    if getattr(outputs, name) is not None:
-                        metrics[f"train/{name}"] = getattr(outputs, name).item()
+                for name, value in outputs.items():  # ModelOutput holds only the terms that are switched on
+                    if name.endswith("_loss"):
+                        metrics[f"train/{name}"] = value.item()
                 log_metrics(accelerator, args, state.step, metrics)
                 progress.set_postfix(loss=f"{last_loss:.4f}", samples_per_s=f"{window_samples / elapsed:.0f}")
                 if spread < 0.05 * first_spread:

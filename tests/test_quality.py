@@ -1,9 +1,11 @@
+import dataclasses
 import json
 
 import pytest
 import torch
 import yaml
 
+from hf_jepa import quality
 from hf_jepa.quality import QualityBenchmarkArguments, effective_rank, run_quality_benchmark
 
 
@@ -15,7 +17,7 @@ def test_effective_rank_counts_the_dimensions_in_use():
     assert effective_rank(two) == pytest.approx(2.0, rel=0.1)
 
 
-def test_quality_benchmark_reports_every_model_and_seed(tmp_path):
+def test_quality_benchmark_reports_every_model_and_seed(tmp_path, monkeypatch):
     recipe = tmp_path / "recipe.yaml"
     recipe.write_text(
         yaml.safe_dump(
@@ -50,3 +52,12 @@ def test_quality_benchmark_reports_every_model_and_seed(tmp_path):
     trained = [run["knn"] for run in result["runs"] if run["model"] == "trained"]
     assert mean == pytest.approx(sum(trained) / 2) and std == pytest.approx(abs(trained[0] - trained[1]) / 2)
     assert json.loads((tmp_path / "quality.json").read_text())["summary"]["raw-pixels"]["linear"][0] > 0.3
+
+    # run again, it reuses every finished seed instead of pretraining again; other probe settings run them again
+    def pretrain_again(_):
+        raise AssertionError("pretrained again")
+
+    monkeypatch.setattr(quality, "pretrain", pretrain_again)
+    assert run_quality_benchmark(args)["runs"] == result["runs"]
+    with pytest.raises(AssertionError, match="pretrained again"):
+        run_quality_benchmark(dataclasses.replace(args, linear_epochs=4))
