@@ -58,7 +58,10 @@ def history(output_dir) -> dict[int, dict]:
 
 
 def test_main_job_on_the_shipped_dataset_writes_a_loadable_model(tmp_path):
-    summary = pretrain(quick_args(tmp_path, checkpointing_steps=2, report_to="tensorboard"))
+    args = quick_args(
+        tmp_path, checkpointing_steps=2, report_to="tensorboard", config_overrides=f"{SMALL},variance_weight=1.0"
+    )
+    summary = pretrain(args)
     assert summary["steps"] == 4 and np.isfinite(summary["final_loss"])
     files = set(os.listdir(tmp_path))
     assert {"config.json", "model.safetensors", "modeling_jepa.py", "preprocessor_config.json", "README.md"} <= files
@@ -69,6 +72,11 @@ def test_main_job_on_the_shipped_dataset_writes_a_loadable_model(tmp_path):
     assert all(
         np.isfinite(record["train/loss"]) and record["train/target_feature_std"] > 0 for record in logged.values()
     )
+    # every loss term the model returns is logged, and only those: here the prediction and the variance terms
+    for record in logged.values():
+        terms = record["train/prediction_loss"] + record["train/variance_loss"]
+        assert record["train/loss"] == pytest.approx(terms, rel=1e-5)
+        assert "train/sigreg_loss" not in record
     encoder = AutoModel.from_pretrained(tmp_path)
     assert isinstance(encoder, JEPAModel) and encoder.config.hidden_size == 64
 
