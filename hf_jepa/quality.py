@@ -4,6 +4,7 @@ with the same network at random initialisation and with raw pixels (`scripts/ben
 
 import dataclasses
 import json
+import shutil
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -55,8 +56,6 @@ def recipe_arguments(args: QualityBenchmarkArguments, seed: int) -> PretrainingA
         dataset_name=args.dataset_name,
         output_dir=str(Path(args.output_dir) / f"seed-{seed}"),
         overwrite_output_dir=True,
-        # an interrupted benchmark continues from the seed's last checkpoint (the recipe's checkpointing_steps)
-        resume_from_checkpoint="latest",
         do_eval=False,
         push_to_hub=False,
         report_to="none",
@@ -77,6 +76,18 @@ def probe(features_train, features_eval, linear_epochs: int, seed: int) -> dict:
         seed=seed,
     )
     return {"knn": knn.accuracy, "linear": linear.accuracy, "effective_rank": effective_rank(features_train.pooled)}
+
+
+def read_json(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def seed_settings(args: QualityBenchmarkArguments, training: dict) -> dict:
+    """Everything that decides a seed's numbers, as JSON values, from its public training arguments (as in
+    training_args.json): earlier results are reused, and an interrupted pretraining resumed, only when it matches."""
+    training = {key: value for key, value in training.items() if key != "resume_from_checkpoint"}
+    settings = {"training": training, "max_eval_samples": args.max_eval_samples, "linear_epochs": args.linear_epochs}
+    return json.loads(json.dumps(settings))
 
 
 def benchmark_seed(args: QualityBenchmarkArguments, training: PretrainingArguments) -> list[dict]:
@@ -126,20 +137,20 @@ def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
     runs = []
     for seed in args.seeds:
         training = recipe_arguments(args, seed)
-        # everything that decides a seed's numbers: reuse earlier results only when all of it is the same
-        settings = {
-            "training": public_arguments(training),
-            "max_eval_samples": args.max_eval_samples,
-            "linear_epochs": args.linear_epochs,
-        }
-        results_file = Path(training.output_dir) / "quality_runs.json"
-        earlier = json.loads(results_file.read_text()) if results_file.is_file() else None
-        if earlier is not None and earlier["settings"] == json.loads(json.dumps(settings)):
-            print(f"seed {seed}: reusing the results in {results_file}")
-            seed_runs = earlier["runs"]
-        else:
-            seed_runs = benchmark_seed(args, training)
-            results_file.write_text(json.dumps({"settings": settings, "runs": seed_runs}, indent=2))
+        seed_dir = Path(training.output_dir)
+        settings = seed_settings(args, public_arguments(training))
+        earlier = read_json(seed_dir / "quality_runs.json")
+        if earlier is not None and earlier["settings"] == settings:
+            print(f"seed {seed}: reusing the results in {seed_dir / 'quality_runs.json'}")
+            runs.extend(earlier["runs"])
+            continue
+        started = read_json(seed_dir / "training_args.json")
+        if started is not None and seed_settings(args, started)["training"] == settings["training"]:
+            training.resume_from_checkpoint = "latest"  # an interrupted seed continues from its last checkpoint
+        elif seed_dir.exists():
+            shutil.rmtree(seed_dir)  # a run of other arguments: none of its checkpoints may be resumed
+        seed_runs = benchmark_seed(args, training)
+        (seed_dir / "quality_runs.json").write_text(json.dumps({"settings": settings, "runs": seed_runs}, indent=2))
         runs.extend(seed_runs)
 
     table = {

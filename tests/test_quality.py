@@ -7,6 +7,7 @@ import yaml
 
 from hf_jepa import quality
 from hf_jepa.quality import QualityBenchmarkArguments, effective_rank, run_quality_benchmark
+from hf_jepa.training import public_arguments
 
 
 def test_effective_rank_counts_the_dimensions_in_use():
@@ -17,7 +18,7 @@ def test_effective_rank_counts_the_dimensions_in_use():
     assert effective_rank(two) == pytest.approx(2.0, rel=0.1)
 
 
-def test_quality_benchmark_reports_every_model_and_seed(tmp_path, monkeypatch):
+def write_recipe(tmp_path):
     recipe = tmp_path / "recipe.yaml"
     recipe.write_text(
         yaml.safe_dump(
@@ -31,8 +32,12 @@ def test_quality_benchmark_reports_every_model_and_seed(tmp_path, monkeypatch):
             )
         )
     )
+    return recipe
+
+
+def test_quality_benchmark_reports_every_model_and_seed(tmp_path, monkeypatch):
     args = QualityBenchmarkArguments(
-        recipe=str(recipe),
+        recipe=str(write_recipe(tmp_path)),
         dataset_name="fashion_mnist_small",
         seeds=[0, 1],
         max_eval_samples=120,
@@ -61,3 +66,29 @@ def test_quality_benchmark_reports_every_model_and_seed(tmp_path, monkeypatch):
     assert run_quality_benchmark(args)["runs"] == result["runs"]
     with pytest.raises(AssertionError, match="pretrained again"):
         run_quality_benchmark(dataclasses.replace(args, linear_epochs=4))
+
+
+def test_an_interrupted_seed_resumes_only_a_run_of_the_same_arguments(tmp_path, monkeypatch):
+    args = QualityBenchmarkArguments(
+        recipe=str(write_recipe(tmp_path)), dataset_name="fashion_mnist_small", seeds=[0], output_dir=str(tmp_path)
+    )
+    seed_dir = tmp_path / "seed-0"
+    (seed_dir / "checkpoint-1").mkdir(parents=True)  # a seed interrupted after its first checkpoint
+    (seed_dir / "training_args.json").write_text(json.dumps(public_arguments(quality.recipe_arguments(args, 0))))
+
+    class Interrupted(Exception):
+        pass
+
+    started = []
+
+    def pretrain(training):
+        started.append((training.resume_from_checkpoint, (seed_dir / "checkpoint-1").exists()))
+        raise Interrupted
+
+    monkeypatch.setattr(quality, "pretrain", pretrain)
+    with pytest.raises(Interrupted):
+        run_quality_benchmark(args)
+    assert started[-1] == ("latest", True)
+    with pytest.raises(Interrupted):  # another step count: start afresh, without the other run's checkpoints
+        run_quality_benchmark(dataclasses.replace(args, max_steps=3))
+    assert started[-1] == (None, False)
