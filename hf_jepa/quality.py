@@ -15,7 +15,6 @@ from accelerate.state import AcceleratorState
 
 from .cli import parse_argument_file
 from .evaluation import (
-    EvaluationArguments,
     build_labelled_data,
     extract_features,
     extract_pixels,
@@ -24,7 +23,7 @@ from .evaluation import (
     load_encoder,
     processor_settings,
 )
-from .training import PretrainingArguments, pretrain, public_arguments
+from .training import PretrainingArguments, evaluation_arguments, pretrain, public_arguments
 
 MODELS = ("trained", "random-init", "raw-pixels")
 
@@ -98,14 +97,8 @@ def benchmark_seed(args: QualityBenchmarkArguments, training: PretrainingArgumen
     pretraining_seconds = time.perf_counter() - start
     AcceleratorState._reset_state(reset_partial_state=True)  # the next seed may run another Accelerator
 
-    evaluation = EvaluationArguments(
-        model_name_or_path=training.output_dir,
-        output_dir=training.output_dir,
-        dataset_name=args.dataset_name,
-        max_train_samples=args.max_eval_samples,
-        max_eval_samples=args.max_eval_samples,
-        batch_size=256,
-        seed=seed,
+    evaluation = evaluation_arguments(
+        training, max_train_samples=args.max_eval_samples, max_eval_samples=args.max_eval_samples, batch_size=256
     )
     trained = load_encoder(training.output_dir)
     image_size, mean, std = processor_settings(training.output_dir, trained.config)
