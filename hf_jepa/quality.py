@@ -81,12 +81,10 @@ def read_json(path: Path) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def seed_settings(args: QualityBenchmarkArguments, training: dict) -> dict:
-    """Everything that decides a seed's numbers, as JSON values, from its public training arguments (as in
-    training_args.json): earlier results are reused, and an interrupted pretraining resumed, only when it matches."""
-    training = {key: value for key, value in training.items() if key != "resume_from_checkpoint"}
-    settings = {"training": training, "max_eval_samples": args.max_eval_samples, "linear_epochs": args.linear_epochs}
-    return json.loads(json.dumps(settings))
+def comparable_training_arguments(training: dict) -> dict:
+    """Public training arguments as JSON values, without `resume_from_checkpoint` (which says how a run started,
+    not what it trains): two runs with equal results train the same model."""
+    return json.loads(json.dumps({key: value for key, value in training.items() if key != "resume_from_checkpoint"}))
 
 
 def benchmark_seed(args: QualityBenchmarkArguments, training: PretrainingArguments) -> list[dict]:
@@ -131,19 +129,22 @@ def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
     for seed in args.seeds:
         training = recipe_arguments(args, seed)
         seed_dir = Path(training.output_dir)
-        settings = seed_settings(args, public_arguments(training))
-        earlier = read_json(seed_dir / "quality_runs.json")
-        if earlier is not None and earlier["settings"] == settings:
-            print(f"seed {seed}: reusing the results in {seed_dir / 'quality_runs.json'}")
-            runs.extend(earlier["runs"])
-            continue
+        # the seed's training_args.json says which pretraining its folder holds; quality_runs.json how it was probed
         started = read_json(seed_dir / "training_args.json")
-        if started is not None and seed_settings(args, started)["training"] == settings["training"]:
+        probe_settings = {"max_eval_samples": args.max_eval_samples, "linear_epochs": args.linear_epochs}
+        wanted = comparable_training_arguments(public_arguments(training))
+        if started is not None and comparable_training_arguments(started) == wanted:
+            earlier = read_json(seed_dir / "quality_runs.json")
+            if earlier is not None and earlier["probe_settings"] == probe_settings:
+                print(f"seed {seed}: reusing the results in {seed_dir / 'quality_runs.json'}")
+                runs.extend(earlier["runs"])
+                continue
             training.resume_from_checkpoint = "latest"  # an interrupted seed continues from its last checkpoint
         elif seed_dir.exists():
-            shutil.rmtree(seed_dir)  # a run of other arguments: none of its checkpoints may be resumed
+            shutil.rmtree(seed_dir)  # a run of other arguments: none of its checkpoints or results may be reused
         seed_runs = benchmark_seed(args, training)
-        (seed_dir / "quality_runs.json").write_text(json.dumps({"settings": settings, "runs": seed_runs}, indent=2))
+        results = {"probe_settings": probe_settings, "runs": seed_runs}
+        (seed_dir / "quality_runs.json").write_text(json.dumps(results, indent=2))
         runs.extend(seed_runs)
 
     table = {
