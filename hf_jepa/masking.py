@@ -9,7 +9,9 @@ same length, so that the model can batch them.
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -177,8 +179,13 @@ def multiblock3d_masks(
     return [_equal_length(contexts, generator)], [_equal_length(targets, generator)]
 
 
-def temporal_masks(grid: Grid, batch_size: int, frames_ahead: int = 1) -> Masks:
-    """Future-frame prediction: context = every token of the first time steps, target = the last `frames_ahead`."""
+def temporal_masks(
+    grid: Grid, batch_size: int, generator: torch.Generator | None = None, frames_ahead: int = 1
+) -> Masks:
+    """Future-frame prediction: context = every token of the first time steps, target = the last `frames_ahead`.
+
+    Deterministic: `generator` is unused, taken so that every sampler of `MASKING_STRATEGIES` is called alike.
+    """
     time, height, width = grid
     if not 1 <= frames_ahead < time:
         raise ValueError(f"frames_ahead ({frames_ahead}) must be at least 1 and smaller than the {time} time steps.")
@@ -188,32 +195,53 @@ def temporal_masks(grid: Grid, batch_size: int, frames_ahead: int = 1) -> Masks:
     return [context.clone()], [target.clone()]
 
 
+@dataclass(frozen=True)
+class MaskingStrategy:
+    """A mask generator and the `JEPAConfig` attributes it takes, which are also the names of its keyword arguments."""
+
+    sampler: Callable[..., Masks]
+    parameters: tuple[str, ...]
+
+
+# The one table of strategies: `sample_masks` dispatches through it, the model card lists each strategy's parameters
+# from it and the Space labels its controls with it. Its names are `configuration_jepa.MASK_STRATEGIES`, which the
+# configuration keeps for its own validation because it ships as remote code and cannot import this module.
+MASKING_STRATEGIES: dict[str, MaskingStrategy] = {
+    "multiblock": MaskingStrategy(
+        multiblock_masks,
+        (
+            "num_target_blocks",
+            "target_block_scale",
+            "target_aspect_ratio",
+            "context_block_scale",
+            "min_context_fraction",
+        ),
+    ),
+    "block": MaskingStrategy(block_masks, ("target_block_scale", "target_aspect_ratio")),
+    "random": MaskingStrategy(random_masks, ("mask_ratio",)),
+    "tube": MaskingStrategy(tube_masks, ("mask_ratio",)),
+    "multiblock3d": MaskingStrategy(
+        multiblock3d_masks, ("num_target_blocks", "target_block_scale", "target_aspect_ratio")
+    ),
+    "temporal": MaskingStrategy(temporal_masks, ("frames_ahead",)),
+}
+
+
+def _strategy(name: str) -> MaskingStrategy:
+    if name not in MASKING_STRATEGIES:
+        raise ValueError(f"Unknown mask_strategy {name!r}; choose one of {list(MASKING_STRATEGIES)}.")
+    return MASKING_STRATEGIES[name]
+
+
+def masking_parameters(config: JEPAConfig) -> dict[str, Any]:
+    """The parameters of `config.mask_strategy`, as `config` sets them."""
+    return {name: getattr(config, name) for name in _strategy(config.mask_strategy).parameters}
+
+
 def sample_masks(config: JEPAConfig, batch_size: int, generator: torch.Generator) -> Masks:
     """Masks for one batch following the masking settings of `config`."""
-    grid = config.grid_size
-    strategy = config.mask_strategy
-    blocks = dict(target_block_scale=config.target_block_scale, target_aspect_ratio=config.target_aspect_ratio)
-    if strategy == "multiblock":
-        return multiblock_masks(
-            grid,
-            batch_size,
-            generator,
-            num_target_blocks=config.num_target_blocks,
-            context_block_scale=config.context_block_scale,
-            min_context_fraction=config.min_context_fraction,
-            **blocks,
-        )
-    if strategy == "block":
-        return block_masks(grid, batch_size, generator, **blocks)
-    if strategy == "random":
-        return random_masks(grid, batch_size, generator, mask_ratio=config.mask_ratio)
-    if strategy == "tube":
-        return tube_masks(grid, batch_size, generator, mask_ratio=config.mask_ratio)
-    if strategy == "multiblock3d":
-        return multiblock3d_masks(grid, batch_size, generator, num_target_blocks=config.num_target_blocks, **blocks)
-    if strategy == "temporal":
-        return temporal_masks(grid, batch_size, frames_ahead=config.frames_ahead)
-    raise ValueError(f"Unknown mask_strategy {strategy!r}.")
+    sampler = _strategy(config.mask_strategy).sampler
+    return sampler(config.grid_size, batch_size, generator, **masking_parameters(config))
 
 
 class JEPAMaskCollator:
@@ -237,8 +265,11 @@ class JEPAMaskCollator:
 
 
 __all__ = [
+    "MASKING_STRATEGIES",
     "JEPAMaskCollator",
+    "MaskingStrategy",
     "block_masks",
+    "masking_parameters",
     "multiblock3d_masks",
     "multiblock_masks",
     "random_masks",

@@ -1,8 +1,12 @@
+import hashlib
+import inspect
+
 import pytest
 import torch
 
 from hf_jepa import JEPAConfig, JEPAMaskCollator, sample_masks
-from hf_jepa.masking import multiblock_masks, temporal_masks
+from hf_jepa.configuration_jepa import MASK_STRATEGIES
+from hf_jepa.masking import MASKING_STRATEGIES, masking_parameters, multiblock_masks, temporal_masks
 
 IMAGE_STRATEGIES = ["multiblock", "block", "random"]
 VIDEO_STRATEGIES = ["multiblock", "block", "random", "tube", "multiblock3d", "temporal"]
@@ -112,3 +116,46 @@ def test_small_grids_keep_the_official_proportions():
     (tiny_context, tiny_target), (base_context, base_target) = shares("tiny"), shares("base")
     assert abs(tiny_context - base_context) < 0.06 and abs(tiny_target - base_target) < 0.03
     assert 0.2 < base_context < 0.4 and 0.13 < base_target < 0.22
+
+
+def test_registry_matches_the_configuration():
+    """The configuration keeps the strategy names for its own validation (it ships as remote code): they cannot
+    drift from the registry, and every parameter is both a JEPAConfig attribute and a keyword of the sampler."""
+    assert tuple(MASKING_STRATEGIES) == MASK_STRATEGIES
+    config = JEPAConfig()
+    for name, strategy in MASKING_STRATEGIES.items():
+        keywords = inspect.signature(strategy.sampler).parameters
+        assert list(keywords)[:3] == ["grid", "batch_size", "generator"], name
+        for parameter in strategy.parameters:
+            assert hasattr(config, parameter) and parameter in keywords, (name, parameter)
+    video = JEPAConfig.from_preset("tiny-video", mask_strategy="tube", mask_ratio=0.5)
+    assert masking_parameters(video) == {"mask_ratio": 0.5}
+    with pytest.raises(ValueError, match="Unknown mask_strategy 'grid'"):
+        masking_parameters(type("Config", (), {"mask_strategy": "grid"})())
+
+
+def _digest(masks) -> str:
+    contexts, targets = masks
+    digest = hashlib.sha256()
+    for mask in contexts + targets:
+        digest.update(str(tuple(mask.shape)).encode())
+        digest.update(mask.numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+@pytest.mark.parametrize(
+    ("preset", "strategy", "seed", "expected"),
+    [
+        ("tiny", "multiblock", 0, "366d3eb7a3ec72f1"),
+        ("tiny", "block", 1, "8771bef4d2f3b01b"),
+        ("tiny", "random", 2, "8aa90d4597d001e9"),
+        ("tiny-video", "tube", 3, "7656f6400b53f461"),
+        ("tiny-video", "multiblock3d", 4, "6213440ce27ee428"),
+        ("tiny-video", "temporal", 5, "5e95f34ae44ca04e"),
+        ("base", "multiblock", 6, "22aef39ab910a3fe"),
+    ],
+)
+def test_known_draws_stay_bit_identical(preset, strategy, seed, expected):
+    """Masks drawn before the strategies moved into one registry: a run resumed or repeated gets the same masks."""
+    _, masks = draw(preset, strategy, seed=seed, batch_size=4)
+    assert _digest(masks) == expected
