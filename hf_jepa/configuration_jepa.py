@@ -6,9 +6,17 @@ from transformers import PreTrainedConfig
 LOSS_TYPES = ("mse", "smooth_l1", "l1")
 MASK_STRATEGIES = ("multiblock", "block", "random", "tube", "multiblock3d", "temporal")
 VIDEO_ONLY_STRATEGIES = ("tube", "multiblock3d", "temporal")
-POSITION_EMBEDDING_TYPES = ("sincos", "sincos_uniform", "rope")
+POSITION_EMBEDDING_TYPES = ("sincos", "sincos_uniform", "rope", "learned")
 REGULARIZATION_TARGETS = ("context", "predictor")
 POOLING_TYPES = ("mean", "attentive")
+# The regularisers of the pretraining loss: the output field that reports each one -> the config weight that
+# enables it. Validation, `JEPAForPreTraining.forward` and the model card all read this one table.
+REGULARIZERS = {
+    "variance_loss": "variance_weight",
+    "covariance_loss": "covariance_weight",
+    "consistency_loss": "consistency_weight",
+    "sigreg_loss": "sigreg_weight",
+}
 
 
 class JEPAConfig(PreTrainedConfig):
@@ -41,7 +49,9 @@ class JEPAConfig(PreTrainedConfig):
         position_embedding_type (`str`): `"sincos"`: fixed 2D (images) / 3D (video) sine-cosine embeddings added to
             the tokens (I-JEPA / V-JEPA layout); `"sincos_uniform"`: the 3D variant that gives time, rows and columns
             an equal share of the channels (V-JEPA's `uniform_power`, video only); `"rope"`: 3D rotary embeddings
-            of the queries and keys in every attention layer (V-JEPA 2).
+            of the queries and keys in every attention layer (V-JEPA 2); `"learned"`: a trained table of the
+            encoder (transformers' `IJepaModel` layout), started from the sin-cos table and resized bicubically for
+            other input sizes. The predictor keeps the fixed sin-cos table with `"learned"`, as in I-JEPA.
         pred_hidden_size (`int`): Width of the predictor.
         pred_num_hidden_layers (`int`): Depth of the predictor.
         pred_num_attention_heads (`int`): Attention heads of the predictor.
@@ -180,10 +190,12 @@ class JEPAConfig(PreTrainedConfig):
             if self.position_embedding_type == "rope" and width // heads < 6:
                 # rotary embeddings rotate at least one pair of channels per axis (time, row, column) in every head
                 fail(f"rope needs at least 6 channels per attention head, got {prefix}hidden_size {width} / {heads}.")
-            # sin-cos embeddings split the width into one sine and one cosine half per axis
+            # sin-cos embeddings split the width into one sine and one cosine half per axis; a learned table starts
+            # from the sin-cos one, and its predictor keeps that
             divisor = 8 if self.is_video else 4
-            if self.position_embedding_type == "sincos" and width % divisor:
-                fail(f"{prefix}hidden_size ({width}) must be divisible by {divisor} for sin-cos position embeddings.")
+            kind = self.position_embedding_type
+            if kind in ("sincos", "learned") and width % divisor:
+                fail(f"{prefix}hidden_size ({width}) must be divisible by {divisor} for {kind} position embeddings.")
         if self.loss_type not in LOSS_TYPES:
             fail(f"loss_type must be one of {LOSS_TYPES}, got {self.loss_type!r}.")
         if self.position_embedding_type not in POSITION_EMBEDDING_TYPES:
@@ -219,10 +231,7 @@ class JEPAConfig(PreTrainedConfig):
             if getattr(self, name) <= 0:
                 fail(f"{name} must be > 0, got {getattr(self, name)}.")
         for name in (
-            "variance_weight",
-            "covariance_weight",
-            "consistency_weight",
-            "sigreg_weight",
+            *REGULARIZERS.values(),
             "drop_path_rate",
             "hidden_dropout_prob",
             "attention_probs_dropout_prob",
@@ -306,4 +315,4 @@ JEPA_PRESETS: dict[str, dict] = {
     **{f"{name}-video": {**preset, **_VIDEO_OVERRIDES[name]} for name, preset in _IMAGE_PRESETS.items()},
 }
 
-__all__ = ["JEPAConfig", "JEPA_PRESETS"]
+__all__ = ["JEPAConfig", "JEPA_PRESETS", "REGULARIZERS"]

@@ -4,12 +4,16 @@
 Every source becomes a [`JEPAForPreTraining`] (context encoder, EMA target encoder, predictor), ready for continued
 pretraining; every hf_jepa model can be written back as a plain transformers checkpoint:
 
-- `ijepa` (transformers `IJepaModel`, e.g. `facebook/ijepa_vith14_1k`): an image encoder with 2D sin-cos positions.
-  Imported, it starts both encoders; the predictor is new. Exported: the target encoder.
+- `ijepa` (transformers `IJepaModel`, e.g. `facebook/ijepa_vith14_1k`): an image encoder whose position table is a
+  parameter. The released models hold the 2D sin-cos table (imported as `sincos`); a table trained with
+  transformers is imported as `learned`. Imported, it starts both encoders; the predictor is new. Exported: the
+  target encoder.
 - `vjepa2` (transformers `VJEPA2Model`, e.g. `facebook/vjepa2-vitl-fpc64-256`): a video encoder and predictor with 3D
   rotary embeddings. Both move, both ways.
 - `official_ijepa`, `official_vjepa`, `official_vjepa2`: the `.pth.tar` / `.pt` training checkpoints of the official
   code: `encoder`, `predictor`, `target_encoder` (+ optimizer state, epoch, ...), read with `weights_only=True`.
+  An encoder `pos_embed` other than the sin-cos table is imported as `learned`. `official_ijepa` is also written
+  (the three state dicts, no optimiser state).
 
 The official files do not record the attention heads nor (for V-JEPA 2) the clip shape; they default to the released
 models' values and can be set with `config_overrides`.
@@ -40,9 +44,11 @@ from .modeling_jepa import JEPAForPreTraining, JEPAModel, sincos_position_embedd
 logger = logging.getLogger(__name__)
 
 FORMATS = ("hf_jepa", "ijepa", "vjepa2", "official_ijepa", "official_vjepa", "official_vjepa2")
-TARGET_FORMATS = ("hf_jepa", "ijepa", "vjepa2")
+TARGET_FORMATS = ("hf_jepa", "ijepa", "vjepa2", "official_ijepa")
 OFFICIAL_FORMATS = ("official_ijepa", "official_vjepa", "official_vjepa2")
 ENCODER_CHOICES = ("target_encoder", "encoder")
+# The name the official I-JEPA training loop gives its latest checkpoint.
+OFFICIAL_IJEPA_FILENAME = "jepa-latest.pth.tar"
 
 # A stored sin-cos table matches ours when it differs by float32 rounding only; another layout differs by ~1.
 _POSITION_TOLERANCE = 1e-4
@@ -92,6 +98,7 @@ _OFFICIAL_BLOCK_RENAMES = [
 ]
 _OFFICIAL_ENCODER_RENAMES = [
     (r"^embeddings\.patch_embeddings\.projection\.", "patch_embed.proj."),
+    (r"^embeddings\.position_embeddings$", "pos_embed"),  # a learned table (sin-cos tables are not in state dicts)
     (r"^layers\.", "blocks."),
     (r"^layernorm\.", "norm."),
     *_OFFICIAL_BLOCK_RENAMES,
@@ -128,18 +135,40 @@ def _mlp_ratio(intermediate_size: int, hidden_size: int) -> float:
     return ratio
 
 
-def _check_positions(stored: torch.Tensor, expected: torch.Tensor, name: str) -> None:
-    """Our models compute their sin-cos tables; a checkpoint's stored table must be the same one."""
+def _sincos_difference(stored: torch.Tensor, expected: torch.Tensor, name: str) -> float:
+    """The largest difference between a stored position table and our sin-cos table; the shapes must agree."""
     stored = stored.detach().float().reshape(-1, stored.shape[-1])
     expected = expected.reshape(-1, expected.shape[-1])
     if stored.shape != expected.shape:
-        raise ValueError(f"{name} has shape {tuple(stored.shape)}, expected {tuple(expected.shape)}.")
-    difference = (stored - expected).abs().max().item()
+        raise ValueError(
+            f"{name} has shape {tuple(stored.shape)}, expected {tuple(expected.shape)} (one row per token of the "
+            "model's grid, one column per channel); hf_jepa can load neither a sin-cos nor a learned table of another "
+            "shape."
+        )
+    return (stored - expected).abs().max().item()
+
+
+def _check_positions(stored: torch.Tensor, expected: torch.Tensor, name: str) -> None:
+    """Tables our models compute (the predictor's, or a `sincos` encoder's) must be stored as the same table."""
+    difference = _sincos_difference(stored, expected, name)
     if difference > _POSITION_TOLERANCE:
         raise ValueError(
             f"{name} is not the fixed sin-cos table hf_jepa computes for this grid (largest difference "
-            f"{difference:.3g}); the checkpoint uses another layout or learned positions, which hf_jepa cannot load."
+            f"{difference:.3g}); hf_jepa computes this table and cannot load another layout or learned values here."
         )
+
+
+def _encoder_position_type(stored: torch.Tensor, expected: torch.Tensor, name: str) -> str:
+    """`sincos` when an encoder's stored table is our sin-cos table (no needless parameter), else `learned`."""
+    difference = _sincos_difference(stored, expected, name)
+    if not torch.isfinite(stored).all():
+        raise ValueError(f"{name} holds non-finite values (NaN or inf); it is no usable position table.")
+    position_type = "sincos" if difference <= _POSITION_TOLERANCE else "learned"
+    logger.info(
+        f"{name}: converted as position_embedding_type={position_type!r} (largest difference from the sin-cos "
+        f"table {difference:.3g}, tolerance {_POSITION_TOLERANCE})."
+    )
+    return position_type
 
 
 def _load_part(module: torch.nn.Module, state: dict[str, torch.Tensor], name: str) -> None:
@@ -156,11 +185,11 @@ def _load_part(module: torch.nn.Module, state: dict[str, torch.Tensor], name: st
 
 
 def jepa_to_ijepa(encoder: JEPAModel) -> IJepaModel:
-    """The encoder as a transformers `IJepaModel` with the same weights (its position table becomes a parameter)."""
+    """The encoder as a transformers `IJepaModel` with the same weights (a sin-cos table becomes a parameter)."""
     config = encoder.config
-    if config.is_video or config.position_embedding_type != "sincos":
+    if config.is_video or config.position_embedding_type not in ("sincos", "learned"):
         raise ValueError(
-            "IJepaModel holds image encoders with sin-cos position embeddings; this model has "
+            "IJepaModel holds image encoders with sin-cos or learned position embeddings; this model has "
             f"num_frames={config.num_frames}, position_embedding_type={config.position_embedding_type!r}. "
             "Export video models with target_format 'vjepa2'."
         )
@@ -189,7 +218,9 @@ def jepa_to_ijepa(encoder: JEPAModel) -> IJepaModel:
 def ijepa_to_jepa(ijepa: IJepaModel, **config_overrides) -> JEPAForPreTraining:
     """A `JEPAForPreTraining` whose context and target encoders start from `ijepa`, with a new predictor.
 
-    `config_overrides` set what the IJepa checkpoint does not fix: the predictor's shape, the objective, masking.
+    The position table decides `position_embedding_type`: `sincos` when it is the sin-cos table hf_jepa computes (the
+    released models), else `learned` (the table is kept as a parameter). `config_overrides` set what the IJepa
+    checkpoint does not fix: the predictor's shape, the objective, masking.
     """
     source = ijepa.config
     sizes = {"image_size": source.image_size, "patch_size": source.patch_size}
@@ -207,7 +238,6 @@ def ijepa_to_jepa(ijepa: IJepaModel, **config_overrides) -> JEPAForPreTraining:
         qkv_bias=source.qkv_bias,
         layer_norm_eps=source.layer_norm_eps,
         num_frames=1,
-        position_embedding_type="sincos",
     )
     defaults = dict(
         loss_type=_PAPER_LOSS["ijepa"],
@@ -215,11 +245,14 @@ def ijepa_to_jepa(ijepa: IJepaModel, **config_overrides) -> JEPAForPreTraining:
         hidden_dropout_prob=source.hidden_dropout_prob,
         attention_probs_dropout_prob=source.attention_probs_dropout_prob,
     )
-    config = _build_config(derived, defaults, config_overrides)
-    model = JEPAForPreTraining(config)
     state = ijepa.state_dict()
-    positions = state.pop("embeddings.position_embeddings")
-    _check_positions(positions, model.target_encoder.embeddings.position_embeddings, "embeddings.position_embeddings")
+    side = source.image_size // source.patch_size
+    sincos = sincos_position_embeddings(source.hidden_size, (1, side, side))
+    name = "IJepaModel embeddings.position_embeddings"
+    derived["position_embedding_type"] = _encoder_position_type(state["embeddings.position_embeddings"], sincos, name)
+    model = JEPAForPreTraining(_build_config(derived, defaults, config_overrides))
+    if derived["position_embedding_type"] == "sincos":
+        del state["embeddings.position_embeddings"]
     _load_part(model.context_encoder, state, "IJepaModel encoder")
     _load_part(model.target_encoder, state, "IJepaModel encoder")
     return model
@@ -379,7 +412,8 @@ def _sincos_grid(table: torch.Tensor, video: bool, name: str) -> tuple[tuple[int
     stored = table.detach().float().reshape(num_tokens, width)
     for grid, layout in candidates:
         expected = sincos_position_embeddings(width, grid, uniform=layout == "sincos_uniform")[0]
-        if (stored - expected).abs().max().item() <= _POSITION_TOLERANCE:
+        # a width that does not split evenly over the axes gives a narrower table: not that layout
+        if expected.shape == stored.shape and (stored - expected).abs().max().item() <= _POSITION_TOLERANCE:
             return grid, layout
     raise ValueError(
         f"{name} (shape {tuple(table.shape)}) is none of the sin-cos tables hf_jepa computes "
@@ -434,7 +468,13 @@ def _official_config(
         return _build_config(derived, defaults, config_overrides), position_keys
     _require_keys(encoder, ("pos_embed",), "encoder")
     _require_keys(predictor, ("predictor_pos_embed",), "predictor")
-    (time, height, _), layout = _sincos_grid(encoder["pos_embed"], video, "encoder pos_embed")
+    # the official predictors keep a fixed sin-cos table: it gives the grid and the layout; the encoder's table is
+    # the same one, or a trained one (`learned`)
+    grid, layout = _sincos_grid(predictor["predictor_pos_embed"], video, "predictor predictor_pos_embed")
+    sincos = sincos_position_embeddings(hidden_size, grid, uniform=layout == "sincos_uniform")
+    if _encoder_position_type(encoder["pos_embed"], sincos, "encoder pos_embed") == "learned":
+        layout = "learned"
+    time, height, _ = grid
     derived.update(image_size=height * derived["patch_size"], position_embedding_type=layout)
     derived["num_frames"] = time * derived["tubelet_size"] if video else 1
     return _build_config(derived, defaults, config_overrides), position_keys
@@ -508,6 +548,8 @@ def official_to_jepa(
         for state, part in ((encoder, "encoder"), (target, target_encoder), (predictor, "predictor")):
             if key not in state:
                 continue
+            if key == "pos_embed" and config.position_embedding_type == "learned":
+                continue  # a trained table: loaded with the rest of its encoder
             table = state.pop(key)
             if config.position_embedding_type == "rope":
                 logger.info(f"Dropped {part} {key}: V-JEPA 2 positions are rotary, computed inside attention.")
@@ -523,6 +565,50 @@ def official_to_jepa(
         mask_token_names = [f"mask_tokens.{index}" for index in range(config.pred_num_mask_tokens)]
     _official_part(model.predictor, predictor, _OFFICIAL_PREDICTOR_RENAMES, "predictor", mask_token_names)
     return model
+
+
+def _official_state(module: torch.nn.Module, renames: list[tuple[str, str]]) -> dict[str, torch.Tensor]:
+    """An encoder / predictor state dict under the official names, query, key and value fused into `attn.qkv`."""
+    ours = module.state_dict()
+    state = {}
+    for key, tensor in ours.items():
+        if match := re.search(r"\.attention\.([qkv])_proj\.", key):
+            if match.group(1) != "q":
+                continue
+            tensor = torch.cat([ours[key.replace(".q_proj.", f".{axis}_proj.")] for axis in "qkv"])
+        state[_rename(key, renames)] = tensor.detach().clone()
+    return state
+
+
+def jepa_to_official_ijepa(model: JEPAForPreTraining) -> dict[str, dict[str, torch.Tensor]]:
+    """The checkpoint dict of the official I-JEPA code: `encoder` (our context encoder), `predictor` and
+    `target_encoder`, keys prefixed with `module.` as its DistributedDataParallel training saves them, position
+    tables included (`pos_embed`: sin-cos or learned). It holds no optimiser state, so it starts a run of the
+    official code rather than resuming one. The layer-norm epsilon is not recorded (the official models use 1e-6).
+    """
+    config = model.config
+    if (
+        config.is_video
+        or config.position_embedding_type not in ("sincos", "learned")
+        or config.pred_num_mask_tokens > 1
+    ):
+        raise ValueError(
+            "The official I-JEPA format holds image models with sin-cos or learned positions and one mask token; "
+            f"this model has num_frames={config.num_frames}, position_embedding_type="
+            f"{config.position_embedding_type!r}, pred_num_mask_tokens={config.pred_num_mask_tokens}."
+        )
+    if config.layer_norm_eps != OFFICIAL_LAYER_NORM_EPS:
+        logger.warning(
+            f"layer_norm_eps={config.layer_norm_eps} is not recorded in official checkpoints, whose models use "
+            f"{OFFICIAL_LAYER_NORM_EPS}; pass it in config_overrides when reading the checkpoint back."
+        )
+    checkpoint = {}
+    for entry, encoder in (("encoder", model.context_encoder), ("target_encoder", model.target_encoder)):
+        checkpoint[entry] = _official_state(encoder, _OFFICIAL_ENCODER_RENAMES)
+        checkpoint[entry]["pos_embed"] = encoder.embeddings.position_embeddings.detach().clone()
+    checkpoint["predictor"] = _official_state(model.predictor, _OFFICIAL_PREDICTOR_RENAMES)
+    checkpoint["predictor"]["predictor_pos_embed"] = model.predictor.position_embeddings.clone()
+    return {entry: {f"module.{key}": tensor for key, tensor in state.items()} for entry, state in checkpoint.items()}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -580,6 +666,7 @@ def convert_checkpoint(
     `hf_jepa` writes a `JEPAForPreTraining` to continue pretraining from; `ijepa` writes the target encoder as an
     `IJepaModel` with a `preprocessor_config.json`; `vjepa2` writes the target encoder and the predictor as a
     `VJEPA2Model` with a video processor. Both load with plain transformers (`AutoModel.from_pretrained`).
+    `official_ijepa` writes the official I-JEPA code's checkpoint dict to `output_dir / "jepa-latest.pth.tar"`.
     """
     if target_format not in TARGET_FORMATS:
         raise ValueError(
@@ -594,11 +681,14 @@ def convert_checkpoint(
     elif target_format == "ijepa":
         jepa_to_ijepa(model.target_encoder).save_pretrained(output_dir)
         _image_processor(model, source, source_format).save_pretrained(output_dir)
+    elif not has_predictor:
+        raise ValueError(
+            f"The {target_format} format includes a predictor, and this {source_format} source has no trained "
+            "predictor weights."
+        )
+    elif target_format == "official_ijepa":
+        torch.save(jepa_to_official_ijepa(model), output_dir / OFFICIAL_IJEPA_FILENAME)
     else:
-        if not has_predictor:
-            raise ValueError(
-                f"VJEPA2Model includes a predictor, and this {source_format} source has no trained predictor weights."
-            )
         jepa_to_vjepa2(model).save_pretrained(output_dir)
         VJEPA2VideoProcessor(crop_size=model.config.image_size).save_pretrained(output_dir)
     logger.info(f"Wrote the {source_format} checkpoint {source} as {target_format} to {output_dir}.")
@@ -609,10 +699,12 @@ __all__ = [
     "ENCODER_CHOICES",
     "FORMATS",
     "OFFICIAL_FORMATS",
+    "OFFICIAL_IJEPA_FILENAME",
     "TARGET_FORMATS",
     "convert_checkpoint",
     "ijepa_to_jepa",
     "jepa_to_ijepa",
+    "jepa_to_official_ijepa",
     "jepa_to_vjepa2",
     "load_official_checkpoint",
     "load_pretraining_model",

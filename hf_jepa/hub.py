@@ -22,7 +22,7 @@ from transformers import ViTImageProcessor
 from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 from transformers.models.vjepa2.video_processing_vjepa2 import VJEPA2VideoProcessor
 
-from .configuration_jepa import JEPAConfig
+from .configuration_jepa import REGULARIZERS, JEPAConfig
 from .modeling_jepa import JEPAModel, JEPAPredictor
 
 # The templates of model_cards/ ship inside the package in a wheel (see pyproject.toml), beside it in the source tree
@@ -45,7 +45,6 @@ _MASKING_PARAMETERS = {
     "multiblock3d": ("num_target_blocks", "target_block_scale", "target_aspect_ratio"),
     "temporal": ("frames_ahead",),
 }
-_REGULARIZERS = ("variance_weight", "covariance_weight", "consistency_weight", "sigreg_weight")
 _BASELINE_ORDER = ("trained", "random-init", "raw-pixels")
 # All pushes go through one worker, so they reach the Hub in the order they were requested. Python waits for it at
 # exit, so a training script's background pushes complete before the process ends.
@@ -201,7 +200,9 @@ def _objective_rows(config: JEPAConfig) -> list[tuple[str, str]]:
         ("Masking", config.mask_strategy),
     ]
     rows += [(name, _format_number(getattr(config, name))) for name in _MASKING_PARAMETERS[config.mask_strategy]]
-    rows += [(name, _format_number(getattr(config, name))) for name in _REGULARIZERS if getattr(config, name) > 0]
+    rows += [
+        (name, _format_number(getattr(config, name))) for name in REGULARIZERS.values() if getattr(config, name) > 0
+    ]
     return rows
 
 

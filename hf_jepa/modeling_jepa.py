@@ -23,7 +23,7 @@ from transformers.utils import ModelOutput, TransformersKwargs
 from transformers.utils.generic import can_return_tuple, merge_with_config_defaults
 from transformers.utils.output_capturing import capture_outputs
 
-from .configuration_jepa import JEPAConfig
+from .configuration_jepa import REGULARIZERS, JEPAConfig
 
 
 def sincos_1d(embed_dim: int, positions: torch.Tensor) -> torch.Tensor:
@@ -53,7 +53,11 @@ def sincos_position_embeddings(embed_dim: int, grid: tuple[int, int, int], unifo
 
 
 def fixed_position_embeddings(config: JEPAConfig, embed_dim: int) -> torch.Tensor | None:
-    """The sin-cos table that `config.position_embedding_type` adds to the tokens; None for rotary embeddings."""
+    """The sin-cos table that `config.position_embedding_type` adds to the tokens; None for rotary embeddings.
+
+    For `learned` it is the 2D / 3D `sincos` table: the starting value of the encoder's trained table (so a learned
+    model starts as the fixed one, with smooth positions that resize well) and the predictor's fixed table.
+    """
     if config.position_embedding_type == "rope":
         return None
     uniform = config.position_embedding_type == "sincos_uniform"
@@ -144,16 +148,21 @@ class JEPAPatchEmbeddings(nn.Module):
 
 
 class JEPAEmbeddings(nn.Module):
-    """Patch embeddings plus fixed sine-cosine positions (none with rotary embeddings); optionally keeps only the
-    tokens of a mask."""
+    """Patch embeddings plus positions (none with rotary embeddings); optionally keeps only the tokens of a mask.
+
+    Sin-cos positions are a buffer computed from the config. A `learned` table is a parameter `[1, N, hidden_size]`
+    named like `IJepaModel`'s: saved with the weights, trained with the context encoder, followed by the EMA target.
+    """
 
     def __init__(self, config: JEPAConfig):
         super().__init__()
         self.config = config
         self.patch_embeddings = JEPAPatchEmbeddings(config)
-        self.register_buffer(
-            "position_embeddings", fixed_position_embeddings(config, config.hidden_size), persistent=False
-        )
+        table = fixed_position_embeddings(config, config.hidden_size)
+        if config.position_embedding_type == "learned":
+            self.position_embeddings = nn.Parameter(table)
+        else:
+            self.register_buffer("position_embeddings", table, persistent=False)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
     def check_input(self, pixel_values: torch.Tensor, interpolate_pos_encoding: bool) -> None:
@@ -440,7 +449,13 @@ class JEPAModel(JEPAPreTrainedModel):
 
 
 class JEPAPredictor(nn.Module):
-    """Narrow ViT that predicts the target encoder's latents at the target positions from the context tokens."""
+    """Narrow ViT that predicts the target encoder's latents at the target positions from the context tokens.
+
+    Its positions are never learned: a fixed sin-cos table at `pred_hidden_size` (also when the encoder's table is
+    `learned`, as in I-JEPA, whose predictor keeps a frozen sin-cos table), or rotary embeddings. A trained predictor
+    table would only learn where the mask tokens sit, which the fixed table already says, and the official
+    checkpoints (and transformers, which has no I-JEPA predictor) give no learned predictor table to load.
+    """
 
     def __init__(self, config: JEPAConfig):
         super().__init__()
@@ -576,6 +591,33 @@ def sigreg_loss(embeddings: torch.Tensor, num_projections: int, num_knots: int =
     return statistic.mean()
 
 
+@dataclass
+class RegularizerInputs:
+    """What the regularisers read: the pooled embeddings they act on (`config.regularization_target`), the context
+    encoder's output and its masks."""
+
+    pooled: torch.Tensor
+    context_hidden_states: torch.Tensor
+    context_mask: list[torch.Tensor]
+
+
+def _per_context_consistency(config: JEPAConfig, inputs: RegularizerInputs) -> torch.Tensor:
+    per_context = inputs.context_hidden_states.unflatten(0, (len(inputs.context_mask), -1))
+    values = [
+        consistency_loss(hidden, mask, config.grid_size) for hidden, mask in zip(per_context, inputs.context_mask)
+    ]
+    return torch.stack(values).mean()
+
+
+# One loss function per entry of `REGULARIZERS` (same names: the output fields that report them).
+REGULARIZER_LOSSES: dict[str, Callable[[JEPAConfig, RegularizerInputs], torch.Tensor]] = {
+    "variance_loss": lambda config, inputs: variance_loss(inputs.pooled),
+    "covariance_loss": lambda config, inputs: covariance_loss(inputs.pooled),
+    "consistency_loss": _per_context_consistency,
+    "sigreg_loss": lambda config, inputs: sigreg_loss(inputs.pooled, config.sigreg_num_projections),
+}
+
+
 class JEPAForPreTraining(JEPAPreTrainedModel):
     """Context encoder, EMA target encoder and predictor, trained to predict target latents from context tokens.
 
@@ -646,23 +688,14 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
         predictions = self.predictor(context, context_mask, target_mask, mask_index=mask_index, **kwargs)
         prediction_loss = self.prediction_loss(predictions, targets.to(predictions.dtype))
 
-        loss = prediction_loss
-        regularized = context.mean(1) if config.regularization_target == "context" else predictions.mean(1)
-        terms = {}
-        if config.variance_weight > 0:
-            terms["variance_loss"] = (variance_loss(regularized), config.variance_weight)
-        if config.covariance_weight > 0:
-            terms["covariance_loss"] = (covariance_loss(regularized), config.covariance_weight)
-        if config.consistency_weight > 0:
-            per_context = context.unflatten(0, (num_contexts, batch_size))
-            value = torch.stack(
-                [consistency_loss(hidden, mask, config.grid_size) for hidden, mask in zip(per_context, context_mask)]
-            ).mean()
-            terms["consistency_loss"] = (value, config.consistency_weight)
-        if config.sigreg_weight > 0:
-            terms["sigreg_loss"] = (sigreg_loss(regularized, config.sigreg_num_projections), config.sigreg_weight)
-        for value, weight in terms.values():
-            loss = loss + weight * value
+        pooled = context.mean(1) if config.regularization_target == "context" else predictions.mean(1)
+        inputs = RegularizerInputs(pooled, context, context_mask)
+        loss, terms = prediction_loss, {}
+        for name, weight_name in REGULARIZERS.items():
+            weight = getattr(config, weight_name)
+            if weight > 0:
+                terms[name] = REGULARIZER_LOSSES[name](config, inputs)
+                loss = loss + weight * terms[name]
 
         return JEPAForPreTrainingOutput(
             loss=loss,
@@ -670,7 +703,7 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
             predictions=predictions,
             targets=targets,
             context_hidden_states=context,
-            **{name: value for name, (value, _) in terms.items()},
+            **terms,
         )
 
 
@@ -714,7 +747,8 @@ class JEPAForImageClassification(JEPAPreTrainedModel):
         **kwargs: Unpack[TransformersKwargs],
     ) -> ImageClassifierOutput:
         r"""
-        labels (`torch.LongTensor` of shape `(batch,)`, *optional*): class indices for the cross-entropy loss.
+        labels (`torch.LongTensor` of shape `(batch,)`, *optional*): class indices for the cross-entropy loss;
+            float labels give a regression (`num_labels == 1`) or multi-label loss, as `config.problem_type` says.
         """
         pixel_values = _pixel_input(pixel_values, pixel_values_videos)
         outputs = self.target_encoder(pixel_values, interpolate_pos_encoding=interpolate_pos_encoding, **kwargs)
@@ -725,12 +759,7 @@ class JEPAForImageClassification(JEPAPreTrainedModel):
         logits = self.classifier(pooled)
         loss = None
         if labels is not None:
-            if labels.dtype not in (torch.int64, torch.int32) or labels.min() < 0 or labels.max() >= self.num_labels:
-                raise ValueError(
-                    f"labels must be integer class indices in [0, {self.num_labels}), got dtype "
-                    f"{labels.dtype} with values in [{labels.min().item()}, {labels.max().item()}]."
-                )
-            loss = F.cross_entropy(logits.float(), labels.long())
+            loss = self.loss_function(labels, logits, self.config, **kwargs)
         return ImageClassifierOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )

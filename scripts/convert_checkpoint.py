@@ -7,6 +7,12 @@
     # hf_jepa -> plain transformers IJepaModel
     python scripts/convert_checkpoint.py --source my-run --source_format hf_jepa --output_dir my-run-ijepa \\
         --target_format ijepa
+    # hf_jepa -> the official I-JEPA code's checkpoint (my-run-official/jepa-latest.pth.tar)
+    python scripts/convert_checkpoint.py --source my-run --source_format hf_jepa --output_dir my-run-official \\
+        --target_format official_ijepa
+
+An IJepaModel / official encoder whose position table is not the fixed sin-cos table (trained positions) becomes
+position_embedding_type "learned"; the log names the type chosen.
 """
 
 import argparse

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from PIL import Image, ImageDraw
 from safetensors import safe_open
 from transformers import IJepaConfig, IJepaModel, VJEPA2Config, VJEPA2Model
@@ -20,14 +21,17 @@ from transformers.models.vjepa2.modeling_vjepa2 import rotate_queries_or_keys
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAMaskCollator, JEPAModel
 from hf_jepa.convert import (
+    OFFICIAL_IJEPA_FILENAME,
     OFFICIAL_LAYER_NORM_EPS,
     convert_checkpoint,
     ijepa_to_jepa,
     jepa_to_ijepa,
+    jepa_to_official_ijepa,
     jepa_to_vjepa2,
     official_to_jepa,
     vjepa2_to_jepa,
 )
+from hf_jepa.masking import sample_masks
 from hf_jepa.modeling_jepa import apply_rotary, gather_tokens, rotary_cos_sin, sincos_position_embeddings
 
 
@@ -147,6 +151,20 @@ def ijepa_model(seed: int = 0) -> IJepaModel:
     with torch.no_grad():  # the published I-JEPA models carry the fixed 2D sin-cos table
         model.embeddings.position_embeddings.copy_(reference_ijepa_table(48, 4, 4))
     return model
+
+
+def learned_ijepa_model(seed: int = 0, trained_steps: int = 0) -> IJepaModel:
+    """A freshly initialised `IJepaModel` (transformers draws its position table at random), optionally after a few
+    optimiser steps of transformers' own training on a regression objective."""
+    torch.manual_seed(seed)
+    model = IJepaModel(IJepaConfig(**ijepa_model().config.to_diff_dict()))
+    images, goal = drawn_images(4, 16, seed=seed), torch.randn(4, 16, 48)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    for _ in range(trained_steps):
+        F.mse_loss(model(images).last_hidden_state, goal).backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    return model.eval()
 
 
 def vjepa2_model(seed: int = 0) -> VJEPA2Model:
@@ -313,16 +331,102 @@ def test_ijepa_export_and_round_trip_are_exact(tmp_path):
     assert state_equal(in_memory.target_encoder, model.target_encoder)
 
 
-def test_ijepa_import_refuses_positions_it_cannot_reproduce():
-    ijepa = ijepa_model()
+SMALL_PREDICTOR = {"pred_hidden_size": 24, "pred_num_hidden_layers": 1, "pred_num_attention_heads": 2}
+
+
+@pytest.mark.parametrize("trained_steps", [0, 3], ids=["random-init", "trained"])
+def test_learned_ijepa_positions_round_trip_through_hf_jepa_and_the_official_format(tmp_path, caplog, trained_steps):
+    ijepa = learned_ijepa_model(seed=trained_steps, trained_steps=trained_steps)
+    sincos = reference_ijepa_table(48, 4, 4)
+    assert (ijepa.embeddings.position_embeddings - sincos).abs().max() > 0.5
+    ijepa.save_pretrained(tmp_path / "ijepa")
+    with caplog.at_level(logging.INFO, logger="hf_jepa.convert"):
+        convert_checkpoint(tmp_path / "ijepa", "ijepa", tmp_path / "ours", config_overrides=SMALL_PREDICTOR)
+    assert "converted as position_embedding_type='learned'" in caplog.text
+    model = JEPAForPreTraining.from_pretrained(tmp_path / "ours").eval()
+    assert model.config.position_embedding_type == "learned"
+
+    images, larger = drawn_images(3, 16, seed=7), drawn_images(2, 24, seed=8)
     with torch.no_grad():
-        ijepa.embeddings.position_embeddings.normal_()  # learned positions, not the fixed table
-    with pytest.raises(ValueError, match="not the fixed sin-cos table hf_jepa computes"):
+        expected = ijepa(images).last_hidden_state
+        expected_larger = ijepa(larger, interpolate_pos_encoding=True).last_hidden_state
+        for encoder in (model.context_encoder, model.target_encoder):
+            assert torch.allclose(encoder(images).last_hidden_state, expected, atol=1e-5)
+            # the table resizes bicubically over the patch grid, as transformers resizes it
+            resized = encoder(larger, interpolate_pos_encoding=True).last_hidden_state
+            assert torch.allclose(resized, expected_larger, atol=1e-5)
+
+    convert_checkpoint(tmp_path / "ours", "hf_jepa", tmp_path / "back", target_format="ijepa")
+    assert "auto_map" not in json.loads((tmp_path / "back" / "config.json").read_text())
+    back = IJepaModel.from_pretrained(tmp_path / "back").eval()
+    assert torch.equal(back.embeddings.position_embeddings, ijepa.embeddings.position_embeddings)
+    with torch.no_grad():
+        assert torch.allclose(back(images).last_hidden_state, expected, atol=1e-5)
+
+    convert_checkpoint(tmp_path / "ours", "hf_jepa", tmp_path / "official", target_format="official_ijepa")
+    official = torch.load(tmp_path / "official" / OFFICIAL_IJEPA_FILENAME, weights_only=True)
+    assert torch.equal(official["encoder"]["module.pos_embed"], ijepa.embeddings.position_embeddings)
+    heads = {"num_attention_heads": 3, "pred_num_attention_heads": 2, "layer_norm_eps": EPS}
+    again = official_to_jepa(tmp_path / "official" / OFFICIAL_IJEPA_FILENAME, "official_ijepa", **heads)
+    assert again.config.position_embedding_type == "learned"
+    assert state_equal(again, model)
+
+
+def test_sincos_ijepa_tables_convert_to_sincos_and_the_official_format_round_trips(caplog):
+    with caplog.at_level(logging.INFO, logger="hf_jepa.convert"):
+        model = ijepa_to_jepa(ijepa_model(), **SMALL_PREDICTOR)
+    assert model.config.position_embedding_type == "sincos"
+    assert "converted as position_embedding_type='sincos'" in caplog.text
+    assert not any("position_embeddings" in name for name, _ in model.named_parameters())  # no needless parameter
+    checkpoint = jepa_to_official_ijepa(model)
+    assert torch.allclose(checkpoint["encoder"]["module.pos_embed"], reference_ijepa_table(48, 4, 4), atol=1e-6)
+    heads = {"num_attention_heads": 3, "pred_num_attention_heads": 2, "layer_norm_eps": EPS}
+    again = official_to_jepa(checkpoint, "official_ijepa", **heads)
+    assert again.config.position_embedding_type == "sincos" and state_equal(again, model)
+    with pytest.raises(ValueError, match="official I-JEPA format holds image models"):
+        jepa_to_official_ijepa(ours(VIDEO))
+
+
+def test_position_tables_hf_jepa_cannot_load_give_clear_errors():
+    ijepa = learned_ijepa_model()
+    ijepa.embeddings.position_embeddings = torch.nn.Parameter(torch.randn(1, 15, 48))
+    with pytest.raises(ValueError, match=r"position_embeddings has shape \(15, 48\), expected \(16, 48\)"):
         ijepa_to_jepa(ijepa)
+    ijepa.embeddings.position_embeddings = torch.nn.Parameter(torch.full((1, 16, 48), float("nan")))
+    with pytest.raises(ValueError, match="position_embeddings holds non-finite values"):
+        ijepa_to_jepa(ijepa)
+    with pytest.raises(ValueError, match=r"position_embedding_type='sincos' \(the weights have 'learned'\)"):
+        ijepa_to_jepa(learned_ijepa_model(), position_embedding_type="sincos")
     with pytest.raises(ValueError, match=r"hidden_size=64 \(the weights have 48\)"):
         ijepa_to_jepa(ijepa_model(), hidden_size=64)
     with pytest.raises(ValueError, match="IJepaModel holds image encoders"):
         jepa_to_ijepa(ours(VIDEO).target_encoder)
+
+
+def test_pretraining_continues_from_a_learned_ijepa_table(tmp_path):
+    learned_ijepa_model(trained_steps=3).save_pretrained(tmp_path / "ijepa")
+    overrides = {**SMALL_PREDICTOR, "loss_type": "mse"}
+    convert_checkpoint(tmp_path / "ijepa", "ijepa", tmp_path / "ours", config_overrides=overrides)
+    model = JEPAForPreTraining.from_pretrained(tmp_path / "ours")
+    model.target_encoder.requires_grad_(False)
+    context_table = model.context_encoder.embeddings.position_embeddings
+    target_table = model.target_encoder.embeddings.position_embeddings
+    start = context_table.detach().clone()
+    assert torch.equal(target_table, start)
+
+    images, generator = drawn_images(4, 16, seed=4), torch.Generator().manual_seed(0)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    model.train()
+    for _ in range(3):
+        context_mask, target_mask = sample_masks(model.config, 4, generator)
+        model(images, context_mask=context_mask, target_mask=target_mask).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        previous_target, context_now = target_table.detach().clone(), context_table.detach().clone()
+        model.update_target_encoder(0.9)
+        assert torch.allclose(target_table, 0.9 * previous_target + 0.1 * context_now, atol=1e-6)
+    assert (context_table - start).abs().max() > 1e-3  # trained
+    assert 1e-4 < (target_table - start).abs().max() < (context_table - start).abs().max()  # followed, by EMA
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -621,9 +725,19 @@ def test_malformed_official_checkpoints_give_clear_errors(tmp_path):
     with pytest.raises(ValueError, match=r"lacks the entries \['predictor'\]; it has \['batch_size', 'encoder'"):
         convert(checkpoint)
 
-    checkpoint = official_checkpoint("official_ijepa")  # V-JEPA's 2D layout: rows first
-    checkpoint["encoder"]["module.pos_embed"] = reference_ijepa_table(48, 4, 4).roll(24, dims=-1)
-    with pytest.raises(ValueError, match="encoder pos_embed .* is none of the sin-cos tables"):
+    checkpoint = official_checkpoint("official_ijepa")  # the predictor computes its table: it must be ours
+    checkpoint["predictor"]["module.predictor_pos_embed"] = reference_ijepa_table(24, 4, 4).roll(12, dims=-1)
+    with pytest.raises(ValueError, match="predictor predictor_pos_embed .* is none of the sin-cos tables"):
+        convert(checkpoint)
+
+    checkpoint = official_checkpoint("official_ijepa")  # another encoder table (here rows first) is a learned one
+    rows_first = reference_ijepa_table(48, 4, 4).roll(24, dims=-1)
+    checkpoint["encoder"]["module.pos_embed"] = rows_first
+    model = convert(checkpoint)
+    assert model.config.position_embedding_type == "learned"
+    assert torch.equal(model.context_encoder.embeddings.position_embeddings, rows_first)
+    checkpoint["encoder"]["module.pos_embed"] = torch.randn(1, 12, 48)
+    with pytest.raises(ValueError, match=r"encoder pos_embed has shape \(12, 48\), expected \(16, 48\)"):
         convert(checkpoint)
 
     with pytest.raises(ValueError, match="no released official_ijepa encoder is 48 wide"):
@@ -722,10 +836,10 @@ def test_cli_exports_to_transformers_and_rejects_bad_formats(tmp_path, capsys):
                 "--output_dir",
                 "y",
                 "--target_format",
-                "official_ijepa",
+                "official_vjepa",
             ]
         )
-    assert "invalid choice: 'official_ijepa'" in capsys.readouterr().err
+    assert "invalid choice: 'official_vjepa'" in capsys.readouterr().err
     with pytest.raises(FileNotFoundError, match="No checkpoint file at"):
         convert_cli(
             ["--source", str(tmp_path / "missing.pth.tar"), "--source_format", "official_vjepa2", "--output_dir", "y"]

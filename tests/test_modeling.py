@@ -7,11 +7,21 @@ import textwrap
 
 import pytest
 import torch
+import torch.nn.functional as F
 from conftest import MICRO
 from transformers import AutoModel, AutoModelForPreTraining
 
-from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAMaskCollator, JEPAModel
-from hf_jepa.modeling_jepa import consistency_loss, covariance_loss, sigreg_loss, variance_loss
+from hf_jepa import JEPAConfig, JEPAForImageClassification, JEPAForPreTraining, JEPAMaskCollator, JEPAModel
+from hf_jepa.configuration_jepa import REGULARIZERS
+from hf_jepa.modeling_jepa import (
+    REGULARIZER_LOSSES,
+    JEPAForPreTrainingOutput,
+    consistency_loss,
+    covariance_loss,
+    sigreg_loss,
+    sincos_position_embeddings,
+    variance_loss,
+)
 
 MICRO_VIDEO = dict(MICRO, num_frames=4, tubelet_size=2)
 
@@ -214,6 +224,57 @@ def test_regularisers_are_reported_and_weighted():
     assert torch.allclose(out.loss, expected)
     plain = JEPAForPreTraining(JEPAConfig(**MICRO_VIDEO))(**masked_batch(config))
     assert plain.variance_loss is None and torch.equal(plain.loss, plain.prediction_loss)
+
+
+def test_every_regulariser_has_a_weight_a_loss_function_and_an_output_field():
+    fields = set(JEPAForPreTrainingOutput.__dataclass_fields__)
+    assert REGULARIZER_LOSSES.keys() == REGULARIZERS.keys() and set(REGULARIZERS) <= fields
+    assert all(name.endswith("_loss") for name in REGULARIZERS)  # the training loop logs every `*_loss` field
+    for weight in REGULARIZERS.values():
+        with pytest.raises(ValueError, match=f"{weight} must be >= 0, got -1"):
+            micro_config(**{weight: -1.0})
+
+
+def test_classification_loss_is_transformers_cross_entropy():
+    torch.manual_seed(0)
+    model = JEPAForImageClassification(micro_config(num_labels=3)).eval()
+    pixel_values, labels = torch.randn(4, 3, 16, 16), torch.tensor([0, 2, 1, 2])
+    out = model(pixel_values, labels=labels)
+    assert model.config.problem_type == "single_label_classification"
+    assert torch.allclose(out.loss, F.cross_entropy(out.logits, labels))
+    with pytest.raises(IndexError, match="out of bounds"):
+        model(pixel_values, labels=torch.tensor([0, 1, 2, 3]))
+
+
+def test_learned_positions_are_a_trained_parameter_that_the_ema_target_follows(tmp_path):
+    torch.manual_seed(0)
+    model = JEPAForPreTraining(micro_config(position_embedding_type="learned"))
+    table = model.context_encoder.embeddings.position_embeddings
+    assert isinstance(table, torch.nn.Parameter) and table.requires_grad
+    # starts as the sin-cos table; the predictor keeps a fixed sin-cos buffer at its own width
+    assert torch.equal(table, sincos_position_embeddings(32, (1, 4, 4)))
+    assert torch.equal(model.target_encoder.embeddings.position_embeddings, table)
+    assert torch.equal(model.predictor.position_embeddings, sincos_position_embeddings(16, (1, 4, 4)))
+    assert "predictor.position_embeddings" not in dict(model.named_parameters())
+
+    # a masked forward reads the rows of the kept tokens only
+    context = [torch.tensor([[0, 5, 6], [5, 9, 15]])]
+    target = [torch.tensor([[1, 2], [3, 4]])]
+    model(torch.randn(2, 3, 16, 16), context_mask=context, target_mask=target).loss.backward()
+    touched = table.grad[0].abs().sum(-1).nonzero().flatten().tolist()
+    assert touched == [0, 5, 6, 9, 15]
+
+    with torch.no_grad():
+        table.add_(1.0)
+    model.update_target_encoder(0.75)
+    expected = sincos_position_embeddings(32, (1, 4, 4)) + 0.25
+    assert torch.allclose(model.target_encoder.embeddings.position_embeddings, expected, atol=1e-6)
+
+    model.save_pretrained(tmp_path)
+    reloaded = JEPAForPreTraining.from_pretrained(tmp_path)
+    for name in ("context_encoder", "target_encoder"):
+        stored = getattr(model, name).embeddings.position_embeddings
+        assert torch.equal(getattr(reloaded, name).embeddings.position_embeddings, stored)
 
 
 def test_future_frame_prediction_predicts_the_last_time_steps():
