@@ -32,6 +32,7 @@ from pathlib import Path
 import psutil
 import torch
 import transformers
+from accelerate import Accelerator
 from torch.utils.data import DataLoader
 from torch.utils.flop_counter import FlopCounterMode
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
@@ -41,7 +42,15 @@ from .configuration_jepa import JEPA_PRESETS, JEPAConfig
 from .convert import jepa_to_ijepa
 from .masking import sample_masks
 from .modeling_jepa import JEPAForPreTraining, JEPAModel
-from .training import PretrainingArguments, build_optimizer, mask_generator, training_transform
+from .tables import format_table
+from .training import (
+    PretrainingArguments,
+    Schedules,
+    build_optimizer,
+    mask_generator,
+    training_step,
+    training_transform,
+)
 
 PRECISIONS = ("fp32", "bf16")
 MATMUL_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
@@ -253,7 +262,7 @@ def run_training_case(case: TrainingCase) -> dict:
     torch.manual_seed(case.seed)
     model = JEPAForPreTraining(config).to(device).train()
     optimizer = build_optimizer(model, defaults)
-    trainable = [p for group in optimizer.param_groups for p in group["params"]]
+    Schedules(defaults, total_steps=len(masks)).apply(optimizer, step=0)
     flops_by_shape, flops = {}, []  # the FLOPs depend on the mask shapes only
     for context, targets in masks[-case.steps :]:
         shape = (context[0].shape[1], tuple(target.shape[1] for target in targets))
@@ -262,17 +271,14 @@ def run_training_case(case: TrainingCase) -> dict:
         flops.append(flops_by_shape[shape])
     if case.activation_checkpointing:
         model.activation_checkpointing_enable()
+    # The loop's own step: an Accelerator in this process runs the model as `pretrain` does (bf16 autocast included).
+    accelerator = Accelerator(cpu=device == "cpu", mixed_precision="bf16" if case.precision == "bf16" else "no")
+    model, optimizer = accelerator.prepare(model, optimizer)
     forward = torch.compile(model, dynamic=True) if case.compile else model  # the mask shapes vary
 
     def step(context_mask: list, target_mask: list) -> None:
-        with autocast(case.precision, device):
-            loss = forward(pixel_values, context_mask=context_mask, target_mask=target_mask).loss
-        loss.backward()
-        if defaults.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_(trainable, defaults.max_grad_norm)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        model.update_target_encoder(defaults.ema_momentum)
+        inputs = {"pixel_values": pixel_values, "context_mask": context_mask, "target_mask": target_mask}
+        training_step(accelerator, forward, optimizer, inputs, defaults.max_grad_norm, defaults.ema_momentum)
 
     seconds = [timed(step, device, context, targets) for context, targets in masks][-case.steps :]
     peak = torch.cuda.max_memory_allocated() if device == "cuda" else process_peak_bytes()
@@ -559,17 +565,6 @@ def run_benchmark(args: BenchmarkArguments, log: Callable[[str], None] = print) 
 # --------------------------------------------------------------------------------------------------------------------
 # Tables
 # --------------------------------------------------------------------------------------------------------------------
-
-
-def format_table(headers: list[str], rows: list[list]) -> str:
-    """A plain-text table with right-aligned columns (Markdown-compatible)."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(str(cell).rjust(width) for cell, width in zip(cells, widths)) + " |"
-
-    rule = "|" + "|".join("-" * (width + 1) + ":" for width in widths) + "|"
-    return "\n".join([line(headers), rule] + [line(row) for row in rows])
 
 
 def _gib(value: float) -> str:

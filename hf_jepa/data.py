@@ -30,6 +30,10 @@ from datasets.packaged_modules.imagefolder.imagefolder import IMAGE_EXTENSIONS
 from datasets.packaged_modules.videofolder.videofolder import VIDEO_EXTENSIONS
 from torchvision import tv_tensors
 from torchvision.transforms import v2
+from transformers import BaseVideoProcessor, ViTImageProcessor
+from transformers.image_processing_utils import BaseImageProcessor
+from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+from transformers.models.videomae.video_processing_videomae import VideoMAEVideoProcessor
 
 FASHION_MNIST_CLASSES = (
     "T-shirt/top",
@@ -363,6 +367,118 @@ def write_video_folder(
 # --------------------------------------------------------------------------------------------------------------------
 
 
+@dataclasses.dataclass
+class DataArguments:
+    """Which data a job reads: the one home of the data and probe settings that pretraining (`PretrainingArguments`),
+    evaluation (`EvaluationArguments`) and the benchmarks share. Parsed by `HfArgumentParser` as part of them."""
+
+    dataset_name: str | None = dataclasses.field(
+        default=None,
+        metadata={
+            "help": "A Hub dataset id, a save_to_disk folder, or a shipped dataset (fashion_mnist_small, "
+            "fashion_mnist, moving_fashion_mnist). Default: fashion_mnist_small, or moving_fashion_mnist "
+            "for video models."
+        },
+    )
+    dataset_config_name: str | None = dataclasses.field(default=None, metadata={"help": "The dataset configuration."})
+    train_dir: str | None = dataclasses.field(
+        default=None, metadata={"help": "A local folder of images or videos (imagefolder / videofolder)."}
+    )
+    image_column_name: str | None = dataclasses.field(
+        default=None, metadata={"help": "Image column (found when unset)."}
+    )
+    video_column_name: str | None = dataclasses.field(
+        default=None, metadata={"help": "Video column (found when unset)."}
+    )
+    label_column_name: str | None = dataclasses.field(
+        default=None, metadata={"help": "Integer label column of the probes (found when unset)."}
+    )
+    train_split: str = dataclasses.field(
+        default="train", metadata={"help": "The split to pretrain on, and the one the probes are trained on."}
+    )
+    eval_split: str = dataclasses.field(
+        default="test",
+        metadata={
+            "help": "The split the probes are scored on; if the dataset has only one split, a seeded part of it."
+        },
+    )
+    max_train_samples: int | None = dataclasses.field(
+        default=None, metadata={"help": "Use at most this many examples of the train split (a seeded subset)."}
+    )
+    max_eval_samples: int | None = dataclasses.field(
+        default=None,
+        metadata={
+            "help": "Use at most this many examples of the eval split. The probes that follow pretraining also train "
+            "on at most this many examples."
+        },
+    )
+    streaming: bool = dataclasses.field(
+        default=False, metadata={"help": "Stream the dataset instead of downloading it."}
+    )
+    cache_dir: str | None = dataclasses.field(default=None, metadata={"help": "Where 🤗 datasets caches downloads."})
+    frame_step: int = dataclasses.field(
+        default=4, metadata={"help": "Video: frames between two sampled frames of a clip."}
+    )
+    dataloader_num_workers: int = dataclasses.field(
+        default=2, metadata={"help": "Worker processes decoding the data."}
+    )
+    seed: int = dataclasses.field(
+        default=42, metadata={"help": "Seed of the run: data order and subsets, masks, held-out splits, probes."}
+    )
+
+    def __post_init__(self):
+        if self.dataset_name and self.train_dir:
+            raise ValueError(f"Give either dataset_name ({self.dataset_name!r}) or train_dir ({self.train_dir!r}).")
+        for name in ("max_train_samples", "max_eval_samples"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a positive number of examples, got {getattr(self, name)}.")
+        if self.frame_step < 1 or self.dataloader_num_workers < 0:
+            raise ValueError(
+                f"frame_step must be at least 1 and dataloader_num_workers at least 0, got {self.frame_step} and "
+                f"{self.dataloader_num_workers}."
+            )
+
+    def data_arguments(self) -> "DataArguments":
+        """The data settings alone, e.g. to hand the data of a pretraining run to its evaluation."""
+        return DataArguments(**{item.name: getattr(self, item.name) for item in dataclasses.fields(DataArguments)})
+
+
+def dataset_name_or_default(args: DataArguments, is_video: bool) -> str | None:
+    """The dataset `args` names; the shipped default for the model's media when it names neither dataset nor folder."""
+    if args.dataset_name is None and args.train_dir is None:
+        return default_dataset(is_video)
+    return args.dataset_name
+
+
+def load_media_split(
+    args: DataArguments, split: str, num_frames: int, max_samples: int | None = None, streaming: bool = False
+) -> tuple[datasets.Dataset | datasets.IterableDataset, str]:
+    """One split of the data `args` names, for a model of `num_frames` frames: `(dataset, media column)`.
+
+    Owns the default-dataset choice and the check that the column holds the model's media (images or videos).
+    Pretraining streams when `args.streaming` says so; the probes always read a map-style dataset.
+    """
+    is_video = num_frames > 1
+    dataset = load_media_dataset(
+        dataset_name_or_default(args, is_video),
+        args.dataset_config_name,
+        args.train_dir,
+        split=split,
+        streaming=streaming,
+        max_samples=max_samples,
+        cache_dir=args.cache_dir,
+        seed=args.seed,
+    )
+    column, kind = find_media_column(dataset, args.image_column_name, args.video_column_name)
+    if (kind == "video") != is_video:
+        model_kind = "a video" if is_video else "an image"
+        raise ValueError(
+            f"Column {column!r} holds {kind}s but the model is {model_kind} model (num_frames={num_frames}); choose "
+            f"{model_kind} dataset or column, or a {kind} model."
+        )
+    return dataset, column
+
+
 def load_shipped_dataset(dataset_name: str, split: str = "train", cache_dir: str | None = None) -> datasets.Dataset:
     """One of the datasets shipped with the package: `fashion_mnist_small`, `fashion_mnist` or
     `moving_fashion_mnist` (16 frames of 32x32, 1000 train / 200 test videos)."""
@@ -682,10 +798,67 @@ def read_clip(video: Any, num_frames: int, frame_step: int, train: bool) -> torc
     return _rgb(frames, "the video")
 
 
-class ImageTransform:
-    """Image → normalised float `[3, H, W]`. Built by [`build_transform`]."""
+# The normalisation of a model that ships no processor, and of a run that names none: ImageNet's, as ViT uses.
+DEFAULT_IMAGE_MEAN = tuple(IMAGENET_DEFAULT_MEAN)
+DEFAULT_IMAGE_STD = tuple(IMAGENET_DEFAULT_STD)
 
-    def __init__(self, spatial: v2.Transform):
+Processor = BaseImageProcessor | BaseVideoProcessor
+
+
+def build_eval_processor(
+    image_size: int,
+    image_mean: Sequence[float] | None = None,
+    image_std: Sequence[float] | None = None,
+    *,
+    video: bool = False,
+    convert_rgb: bool = True,
+) -> ViTImageProcessor | VideoMAEVideoProcessor:
+    """The evaluation preprocessing, as the transformers processor that ships with a model (`hub.build_processor`).
+
+    Images get a `ViTImageProcessor`, clips a `VideoMAEVideoProcessor` (a generic video processor whose output key,
+    `pixel_values`, is the input name of hf_jepa's video models). Both resize the shorter side to `image_size` and
+    centre-crop `image_size` pixels, the geometry of the training crops, then scale to [0, 1] and normalise with
+    `image_mean` / `image_std` (default: `DEFAULT_IMAGE_MEAN` / `DEFAULT_IMAGE_STD`).
+    """
+    common = dict(
+        image_mean=list(DEFAULT_IMAGE_MEAN if image_mean is None else image_mean),
+        image_std=list(DEFAULT_IMAGE_STD if image_std is None else image_std),
+        do_convert_rgb=convert_rgb,
+    )
+    geometry = dict(size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size})
+    if video:
+        return VideoMAEVideoProcessor(**geometry, **common)
+    return ViTImageProcessor(do_center_crop=True, **geometry, **common)
+
+
+def apply_processor(processor: Processor, pixels: torch.Tensor) -> torch.Tensor:
+    """A `[3, H, W]` image or `[T, 3, H, W]` clip (uint8, or float in [0, 1]) through a transformers image or video
+    processor: its pixel values without the batch axis (an image processor takes a clip frame by frame)."""
+    pixels = pixels.as_subclass(torch.Tensor)
+    # Float pixels are in [0, 1] already: the processor must not divide them by 255 again.
+    rescale = processor.do_rescale and not pixels.is_floating_point()
+    if isinstance(processor, BaseVideoProcessor):
+        processed = processor(videos=pixels, do_rescale=rescale, return_tensors="pt")
+        # VideoMAE's processor names its output `pixel_values`, V-JEPA 2's `pixel_values_videos`
+        return processed.get("pixel_values", processed.get("pixel_values_videos"))[0]
+    processed = processor(images=pixels, do_rescale=rescale, return_tensors="pt")["pixel_values"]
+    return processed[0] if pixels.ndim == 3 else processed
+
+
+class _Processed:
+    """A processor as the spatial step of `ImageTransform` / `VideoTransform`."""
+
+    def __init__(self, processor: Processor):
+        self.processor = processor
+
+    def __call__(self, pixels: torch.Tensor) -> torch.Tensor:
+        return apply_processor(self.processor, pixels)
+
+
+class ImageTransform:
+    """Image → normalised float `[3, H, W]`. Built by [`build_transform`] or [`processor_transform`]."""
+
+    def __init__(self, spatial: Callable[[torch.Tensor], torch.Tensor]):
         self.spatial = spatial
 
     def __call__(self, image: Any) -> torch.Tensor:
@@ -694,9 +867,9 @@ class ImageTransform:
 
 class VideoTransform:
     """Video → normalised float `[num_frames, 3, H, W]`, one random crop for all frames. Built by
-    [`build_transform`]."""
+    [`build_transform`] or [`processor_transform`]."""
 
-    def __init__(self, spatial: v2.Transform, num_frames: int, frame_step: int, train: bool):
+    def __init__(self, spatial: Callable[[torch.Tensor], torch.Tensor], num_frames: int, frame_step: int, train: bool):
         self.spatial = spatial
         self.num_frames = num_frames
         self.frame_step = frame_step
@@ -706,6 +879,16 @@ class VideoTransform:
         clip = read_clip(video, self.num_frames, self.frame_step, self.train)
         # A `tv_tensors.Video` makes the v2 transforms draw one set of random parameters for the whole clip.
         return self.spatial(tv_tensors.Video(clip)).as_subclass(torch.Tensor)
+
+
+def processor_transform(
+    processor: Processor, num_frames: int = 1, frame_step: int = 4
+) -> ImageTransform | VideoTransform:
+    """The evaluation transform of a model's own processor (e.g. `AutoImageProcessor.from_pretrained(model)`): images,
+    or the centred clip of `num_frames` frames `frame_step` apart when `num_frames > 1`."""
+    if num_frames == 1:
+        return ImageTransform(_Processed(processor))
+    return VideoTransform(_Processed(processor), num_frames, frame_step, train=False)
 
 
 def build_transform(
@@ -722,10 +905,11 @@ def build_transform(
     """The preprocessing of images (`num_frames == 1`) or video clips (`num_frames > 1`).
 
     Training: a random resized crop of `crop_scale` of the area (and a random horizontal flip when
-    `horizontal_flip`); evaluation: resize the shorter side to `image_size` and take the centre crop. Then scale to
-    [0, 1] and normalise with `image_mean` / `image_std`. Images give float `[3, image_size, image_size]`; videos a
-    clip of `num_frames` frames `frame_step` apart, `[num_frames, 3, image_size, image_size]`, with the same crop
-    and flip for every frame.
+    `horizontal_flip`), then scale to [0, 1] and normalise with `image_mean` / `image_std`. Evaluation: the processor
+    of [`build_eval_processor`], the one that ships with the model, so that evaluation sees the pixels that
+    `AutoImageProcessor` / `AutoVideoProcessor` give. Images give float `[3, image_size, image_size]`; videos a clip
+    of `num_frames` frames `frame_step` apart, `[num_frames, 3, image_size, image_size]`, with the same crop and
+    flip for every frame.
     """
     if image_size < 1:
         raise ValueError(f"image_size must be positive, got {image_size}.")
@@ -737,12 +921,12 @@ def build_transform(
         raise ValueError(f"crop_scale must be (low, high) with 0 < low <= high <= 1, got {crop_scale}.")
     if num_frames < 1 or frame_step < 1:
         raise ValueError(f"num_frames and frame_step must be positive, got {num_frames} and {frame_step}.")
-    if train:
-        geometry = [v2.RandomResizedCrop(image_size, scale=tuple(crop_scale))]
-        if horizontal_flip:
-            geometry.append(v2.RandomHorizontalFlip())
-    else:
-        geometry = [v2.Resize(image_size), v2.CenterCrop(image_size)]
+    if not train:
+        processor = build_eval_processor(image_size, image_mean, image_std, video=num_frames > 1)
+        return processor_transform(processor, num_frames, frame_step)
+    geometry = [v2.RandomResizedCrop(image_size, scale=tuple(crop_scale))]
+    if horizontal_flip:
+        geometry.append(v2.RandomHorizontalFlip())
     spatial = v2.Compose(
         geometry + [v2.ToDtype(torch.float32, scale=True), v2.Normalize(list(image_mean), list(image_std))]
     )
@@ -930,16 +1114,24 @@ __all__ = [
     "StreamingMediaDataset",
     "VideoTransform",
     "build_fashion_mnist_small",
+    "DEFAULT_IMAGE_MEAN",
+    "DEFAULT_IMAGE_STD",
+    "apply_processor",
+    "build_eval_processor",
     "build_transform",
+    "processor_transform",
+    "DataArguments",
     "check_bad_fraction",
     "clip_indices",
     "collate_skipping_bad",
+    "dataset_name_or_default",
     "default_dataset",
     "fashion_mnist_dataset",
     "find_label_column",
     "find_media_column",
     "load_fashion_mnist_arrays",
     "load_media_dataset",
+    "load_media_split",
     "load_shipped_dataset",
     "load_small_arrays",
     "make_moving_fashion_mnist",

@@ -12,8 +12,9 @@ import logging
 import math
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -23,27 +24,25 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from transformers import (
     AutoConfig,
-    AutoImageProcessor,
     AutoModel,
-    AutoVideoProcessor,
     PreTrainedConfig,
     PreTrainedModel,
     set_seed,
 )
-from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
-from transformers.utils import cached_file
 
 from .configuration_jepa import JEPAConfig
 from .data import (
+    DataArguments,
     MediaDataset,
-    build_transform,
     collate_skipping_bad,
-    default_dataset,
+    dataset_name_or_default,
     find_label_column,
-    find_media_column,
-    load_media_dataset,
+    load_media_split,
+    processor_transform,
 )
+from .hub import build_processor, checkpoint_processor
 from .modeling_jepa import JEPAAttentivePooler
+from .tables import format_table
 
 logger = logging.getLogger(__name__)
 
@@ -191,19 +190,22 @@ def load_encoder(
     return model.eval().to(device or default_device())
 
 
+def model_transform(
+    model_name_or_path: str, config: PreTrainedConfig, frame_step: int = 4
+) -> Callable[[Any], torch.Tensor]:
+    """The evaluation transform of a checkpoint: its own image or video processor (what
+    `AutoImageProcessor.from_pretrained` gives), or the one `hub.build_processor` makes for a `config` without one."""
+    processor = checkpoint_processor(model_name_or_path) or build_processor(config)
+    return processor_transform(processor, getattr(config, "num_frames", 1), frame_step)
+
+
 def processor_settings(model_name_or_path: str, config: PreTrainedConfig) -> tuple[int, list[float], list[float]]:
-    """`(image_size, mean, std)`: from the checkpoint's image or video processor (`preprocessor_config.json` /
-    `video_preprocessor_config.json`) when it has one, else the config's `image_size` and the ImageNet mean / std."""
-    for file_name, processor_class in (
-        ("preprocessor_config.json", AutoImageProcessor),
-        ("video_preprocessor_config.json", AutoVideoProcessor),
-    ):
-        if cached_file(model_name_or_path, file_name, _raise_exceptions_for_missing_entries=False):
-            processor = processor_class.from_pretrained(model_name_or_path)
-            crop = getattr(processor, "crop_size", None)
-            size = crop if getattr(processor, "do_center_crop", False) and crop else processor.size
-            return size.height or size.shortest_edge, list(processor.image_mean), list(processor.image_std)
-    return config.image_size, list(IMAGENET_DEFAULT_MEAN), list(IMAGENET_DEFAULT_STD)
+    """`(image_size, mean, std)` of the checkpoint's image or video processor, or of the one `hub.build_processor`
+    makes for `config` when the checkpoint has none (the config's `image_size`, the ImageNet mean / std)."""
+    processor = checkpoint_processor(model_name_or_path) or build_processor(config)
+    crop = getattr(processor, "crop_size", None)
+    size = crop if getattr(processor, "do_center_crop", False) and crop else processor.size
+    return size.height or size.shortest_edge, list(processor.image_mean), list(processor.image_std)
 
 
 # ------------------------------------------------------------------------------------------------------ kNN
@@ -539,32 +541,15 @@ def attentive_probe(
 
 
 @dataclass
-class EvaluationArguments:
-    """What `scripts/evaluate.py` (and [`evaluate`]) take; parsed by `HfArgumentParser`, also from a JSON/YAML file."""
+class EvaluationArguments(DataArguments):
+    """What `scripts/evaluate.py` (and [`evaluate`]) take: the data settings of [`DataArguments`] and the probes'.
+    Parsed by `HfArgumentParser`, also from a JSON/YAML file."""
 
     model_name_or_path: str = field(
-        metadata={"help": "Checkpoint to evaluate: ours (JEPAModel / JEPAForPreTraining), or e.g. an IJepaModel."}
+        kw_only=True,
+        metadata={"help": "Checkpoint to evaluate: ours (JEPAModel / JEPAForPreTraining), or e.g. an IJepaModel."},
     )
-    output_dir: str = field(metadata={"help": "Where eval_results.json is written."})
-    dataset_name: str | None = field(
-        default=None,
-        metadata={
-            "help": "Hub id, saved dataset or shipped dataset; default: fashion_mnist_small, or moving_fashion_mnist "
-            "for video models."
-        },
-    )
-    dataset_config_name: str | None = field(default=None, metadata={"help": "Configuration of the dataset."})
-    train_dir: str | None = field(default=None, metadata={"help": "An imagefolder / videofolder directory."})
-    image_column_name: str | None = field(default=None, metadata={"help": "Image column (found when unset)."})
-    video_column_name: str | None = field(default=None, metadata={"help": "Video column (found when unset)."})
-    label_column_name: str | None = field(default=None, metadata={"help": "Integer label column (found when unset)."})
-    train_split: str = field(default="train", metadata={"help": "Split the probes are trained on."})
-    eval_split: str = field(
-        default="test",
-        metadata={"help": "Split the probes are scored on; if the dataset has only one split, a seeded part of it."},
-    )
-    max_train_samples: int | None = field(default=None, metadata={"help": "Use at most this many train examples."})
-    max_eval_samples: int | None = field(default=None, metadata={"help": "Use at most this many eval examples."})
+    output_dir: str = field(kw_only=True, metadata={"help": "Where eval_results.json is written."})
     batch_size: int = field(default=64, metadata={"help": "Batch size of the feature extraction."})
     protocols: list[str] | None = field(
         default=None,
@@ -583,24 +568,18 @@ class EvaluationArguments:
             "eval split when the dataset has only one split)."
         },
     )
-    frame_step: int = field(default=4, metadata={"help": "Video: frames between two sampled frames of a clip."})
     linear_epochs: int = field(default=100, metadata={"help": "Epochs of the linear probe."})
     attentive_epochs: int = field(default=20, metadata={"help": "Epochs of the attentive probe."})
-    dataloader_num_workers: int = field(default=0, metadata={"help": "Worker processes decoding the data."})
-    cache_dir: str | None = field(default=None, metadata={"help": "Cache directory of the datasets."})
-    seed: int = field(default=0, metadata={"help": "Seed of the splits, the probes and the random-init baseline."})
     trust_remote_code: bool = field(default=False, metadata={"help": "Load the model with its own saved code."})
 
     def __post_init__(self):
+        super().__post_init__()
         unknown = sorted(set(self.protocols or ()) - set(PROTOCOLS))
         if unknown or self.protocols == []:
             raise ValueError(f"protocols must be a non-empty subset of {PROTOCOLS}, got {self.protocols}.")
-        for name in ("batch_size", "feature_layers", "frame_step", "linear_epochs", "attentive_epochs"):
+        for name in ("batch_size", "feature_layers", "linear_epochs", "attentive_epochs"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
-        for name in ("max_train_samples", "max_eval_samples"):
-            if getattr(self, name) is not None and getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive number of examples, got {getattr(self, name)}.")
         if not 0.0 < self.holdout_fraction < 1.0:
             raise ValueError(f"holdout_fraction must lie strictly between 0 and 1, got {self.holdout_fraction}.")
 
@@ -627,29 +606,15 @@ def _subset(dataset: Dataset, max_samples: int | None, seed: int) -> Dataset:
 
 
 def build_labelled_data(
-    args: EvaluationArguments,
-    *,
-    image_size: int,
-    image_mean: Sequence[float],
-    image_std: Sequence[float],
-    num_frames: int = 1,
+    args: EvaluationArguments, transform: Callable[[Any], torch.Tensor], num_frames: int = 1
 ) -> LabelledData:
     """Loads the train and eval splits of `args`' dataset with their image / video and label columns, and wraps
-    them in evaluation-transform loaders. Without an `eval_split` in the dataset, a seeded `holdout_fraction` of the
-    train split becomes the eval split."""
-    is_video = num_frames > 1
-    dataset_name = args.dataset_name
-    if dataset_name is None and args.train_dir is None:
-        dataset_name = default_dataset(is_video)
-    source = dict(
-        dataset_name=dataset_name,
-        dataset_config_name=args.dataset_config_name,
-        train_dir=args.train_dir,
-        cache_dir=args.cache_dir,
-    )
-    train_set = load_media_dataset(split=args.train_split, **source)
+    them in loaders that apply `transform` (the model's processor, see [`model_transform`]). Without an `eval_split`
+    in the dataset, a seeded `holdout_fraction` of the train split becomes the eval split."""
+    train_set, column = load_media_split(args, args.train_split, num_frames)
     try:
-        eval_set, split = load_media_dataset(split=args.eval_split, **source), args.eval_split
+        eval_set, _ = load_media_split(args, args.eval_split, num_frames)
+        split = args.eval_split
     except ValueError as error:
         if "unknown split" not in str(error).lower():
             raise
@@ -663,10 +628,6 @@ def build_labelled_data(
     train_set = _subset(train_set, args.max_train_samples, args.seed)
     eval_set = _subset(eval_set, args.max_eval_samples, args.seed)
 
-    column, kind = find_media_column(train_set, args.image_column_name, args.video_column_name)
-    if (kind == "video") != is_video:
-        expected = f"video clips of {num_frames} frames" if is_video else "images"
-        raise ValueError(f"The model takes {expected}, but the dataset's column {column!r} holds {kind}s.")
     label_column = find_label_column(train_set, args.label_column_name)
     if label_column is None:
         raise MissingLabelsError(
@@ -674,9 +635,6 @@ def build_labelled_data(
             "--label_column_name (a column of strings can be encoded with `dataset.class_encode_column(name)`)."
         )
     label_feature = train_set.features[label_column]
-    transform = build_transform(
-        image_size, image_mean, image_std, train=False, num_frames=num_frames, frame_step=args.frame_step
-    )
 
     def loader(dataset: Dataset) -> DataLoader:
         return DataLoader(
@@ -689,7 +647,7 @@ def build_labelled_data(
     return LabelledData(
         train=loader(train_set),
         eval=loader(eval_set),
-        dataset=dataset_name or args.train_dir,
+        dataset=dataset_name_or_default(args, num_frames > 1) or args.train_dir,
         split=split,
         num_classes=label_feature.num_classes if isinstance(label_feature, ClassLabel) else None,
     )
@@ -745,48 +703,40 @@ def run_protocols(
     return results
 
 
+def effective_rank(features: torch.Tensor) -> float:
+    """exp(entropy) of the normalised singular values of the centred features (Roy & Vetterli, 2007): how many
+    dimensions the representation really uses; 1 for a collapsed one."""
+    singular_values = torch.linalg.svdvals(features.double() - features.double().mean(0))
+    weights = singular_values / singular_values.sum()
+    return float(torch.exp(-(weights * weights.clamp_min(1e-30).log()).sum()))
+
+
 def format_results(records: list[dict]) -> str:
-    """The records as an aligned text table."""
-    header = ("model", "protocol", "layers", "accuracy", "seconds")
+    """The records as a table."""
+    headers = ("model", "protocol", "layers", "accuracy", "effective rank", "seconds")
     rows = [
         (
             record["model"],
             record["protocol"],
-            str(record.get("feature_layers", "-")),
-            f"{100 * record['value']:.2f}%",
+            record.get("feature_layers", "-"),
+            f"{record['value']:.2%}",
+            f"{record['effective_rank']:.1f}",
             f"{record['seconds']:.1f}",
         )
         for record in records
     ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) for row in [header, *rows])
+    return format_table(headers, rows)
 
 
-def evaluate(args: EvaluationArguments) -> list[dict]:
-    """Probes the frozen encoder of `args.model_name_or_path` (and, with `baselines`, the same architecture randomly
-    initialised and the raw pixels) with each protocol; prints a table and writes `output_dir/eval_results.json`.
-
-    Returns the records `{metric, value, dataset, split, protocol, model, feature_layers, seconds}`: `value` is the
-    accuracy in [0, 1] on the eval split, `model` is "trained", "random-init" or "raw-pixels" (whose records have no
-    `feature_layers`), and `seconds` the time of the probe itself, feature extraction excluded (it is logged).
-    """
-    set_seed(args.seed)
-    model = load_encoder(args.model_name_or_path, trust_remote_code=args.trust_remote_code)
-    num_frames = getattr(model.config, "num_frames", 1)
-    image_size, image_mean, image_std = processor_settings(args.model_name_or_path, model.config)
-    data = build_labelled_data(
-        args, image_size=image_size, image_mean=image_mean, image_std=image_std, num_frames=num_frames
-    )
-    protocols = args.protocols or (["knn", "linear", "attentive"] if num_frames > 1 else ["knn", "linear"])
-    encoders = [("trained", model)]
-    if args.baselines:
-        random_model = load_encoder(
-            args.model_name_or_path, trust_remote_code=args.trust_remote_code, random_init=True, seed=args.seed
-        )
-        encoders.append(("random-init", random_model))
-
-    results = []
-    for name, encoder in encoders:
+def probe_model(
+    name: str, encoder: PreTrainedModel | None, data: LabelledData, protocols: Sequence[str], args: EvaluationArguments
+) -> list[dict]:
+    """Extracts the features of one model (`None`: the raw pixels, which have no patch tokens for the attentive
+    probe), runs each protocol on them and returns their records."""
+    if encoder is None:
+        train, evaluation = extract_pixels(data.train), extract_pixels(data.eval)
+        protocols = [protocol for protocol in protocols if protocol != "attentive"]
+    else:
         train, evaluation = (
             extract_features(
                 encoder,
@@ -797,31 +747,45 @@ def evaluate(args: EvaluationArguments) -> list[dict]:
             )
             for loader, split in ((data.train, "train"), (data.eval, "eval"))
         )
-        logger.info(f"{name}: features extracted in {train.seconds + evaluation.seconds:.1f}s")
-        probes = run_protocols(
-            protocols,
-            train,
-            evaluation,
-            num_classes=data.num_classes,
-            num_attention_heads=encoder.config.num_attention_heads,
-            args=args,
-        )
-        results += [(name, protocol, args.feature_layers, probe) for protocol, probe in probes.items()]
-    if args.baselines:
-        # raw pixels have no patch tokens to attend to: kNN and linear only
-        train, evaluation = extract_pixels(data.train), extract_pixels(data.eval)
-        pixel_protocols = [protocol for protocol in protocols if protocol != "attentive"]
-        probes = run_protocols(pixel_protocols, train, evaluation, num_classes=data.num_classes, args=args)
-        results += [("raw-pixels", protocol, None, probe) for protocol, probe in probes.items()]
-
+    logger.info(f"{name}: features extracted in {train.seconds + evaluation.seconds:.1f}s")
+    num_attention_heads = encoder.config.num_attention_heads if encoder is not None else None
+    probes = run_protocols(
+        protocols, train, evaluation, num_classes=data.num_classes, num_attention_heads=num_attention_heads, args=args
+    )
+    rank = effective_rank(train.pooled)
     records = []
-    for name, protocol, feature_layers, probe in results:
+    for protocol, probe in probes.items():
         record = {"metric": "accuracy", "value": probe.accuracy, "dataset": data.dataset, "split": data.split}
         record.update(protocol=protocol, model=name)
-        if feature_layers is not None:
-            record["feature_layers"] = feature_layers
-        record["seconds"] = round(probe.seconds, 3)
+        if encoder is not None:
+            record["feature_layers"] = args.feature_layers
+        record.update(effective_rank=rank, seconds=round(probe.seconds, 3))
         records.append(record)
+    return records
+
+
+def evaluate(args: EvaluationArguments) -> list[dict]:
+    """Probes the frozen encoder of `args.model_name_or_path` (and, with `baselines`, the same architecture randomly
+    initialised and the raw pixels) with each protocol; prints a table and writes `output_dir/eval_results.json`.
+
+    Returns the records `{metric, value, dataset, split, protocol, model, feature_layers, effective_rank, seconds}`:
+    `value` is the accuracy in [0, 1] on the eval split, `model` is "trained", "random-init" or "raw-pixels" (whose
+    records have no `feature_layers`), `effective_rank` that of the model's pooled train features, and `seconds` the
+    time of the probe itself, feature extraction excluded (it is logged).
+    """
+    set_seed(args.seed)
+    model = load_encoder(args.model_name_or_path, trust_remote_code=args.trust_remote_code)
+    num_frames = getattr(model.config, "num_frames", 1)
+    transform = model_transform(args.model_name_or_path, model.config, args.frame_step)
+    data = build_labelled_data(args, transform, num_frames)
+    protocols = args.protocols or (["knn", "linear", "attentive"] if num_frames > 1 else ["knn", "linear"])
+    models = [("trained", model)]
+    if args.baselines:
+        random_model = load_encoder(
+            args.model_name_or_path, trust_remote_code=args.trust_remote_code, random_init=True, seed=args.seed
+        )
+        models += [("random-init", random_model), ("raw-pixels", None)]
+    records = [record for name, encoder in models for record in probe_model(name, encoder, data, protocols, args)]
     os.makedirs(args.output_dir, exist_ok=True)
     with open(os.path.join(args.output_dir, "eval_results.json"), "w") as file:
         json.dump(records, file, indent=2)

@@ -18,11 +18,20 @@ from pathlib import Path
 import torch
 from huggingface_hub import CommitInfo, EvalResult, HfApi, ModelCard, ModelCardData
 from huggingface_hub.utils import filter_repo_objects, validate_repo_id
-from transformers import ViTImageProcessor
-from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
-from transformers.models.vjepa2.video_processing_vjepa2 import VJEPA2VideoProcessor
+from transformers import (
+    AutoImageProcessor,
+    AutoVideoProcessor,
+    BaseVideoProcessor,
+    PreTrainedConfig,
+    ViTImageProcessor,
+)
+from transformers.image_processing_utils import BaseImageProcessor
+from transformers.models.videomae.video_processing_videomae import VideoMAEVideoProcessor
+from transformers.utils import cached_file
 
 from .configuration_jepa import REGULARIZERS, JEPAConfig
+from .data import build_eval_processor
+from .masking import masking_parameters
 from .modeling_jepa import JEPAModel, JEPAPredictor
 
 # The templates of model_cards/ ship inside the package in a wheel (see pyproject.toml), beside it in the source tree
@@ -30,21 +39,6 @@ _TEMPLATE = "model_cards/jepa_model_card.md"
 _PACKAGE = Path(__file__).resolve().parent
 MODEL_CARD_TEMPLATE = _PACKAGE / _TEMPLATE if (_PACKAGE / _TEMPLATE).is_file() else _PACKAGE.parent / _TEMPLATE
 
-# The masking parameters each strategy of `masking.sample_masks` reads from the config.
-_MASKING_PARAMETERS = {
-    "multiblock": (
-        "num_target_blocks",
-        "target_block_scale",
-        "target_aspect_ratio",
-        "context_block_scale",
-        "min_context_fraction",
-    ),
-    "block": ("target_block_scale", "target_aspect_ratio"),
-    "random": ("mask_ratio",),
-    "tube": ("mask_ratio",),
-    "multiblock3d": ("num_target_blocks", "target_block_scale", "target_aspect_ratio"),
-    "temporal": ("frames_ahead",),
-}
 _BASELINE_ORDER = ("trained", "random-init", "raw-pixels")
 # All pushes go through one worker, so they reach the Hub in the order they were requested. Python waits for it at
 # exit, so a training script's background pushes complete before the process ends.
@@ -56,37 +50,45 @@ class PushToHubError(RuntimeError):
 
 
 def build_processor(
-    config: JEPAConfig,
+    config: PreTrainedConfig,
     image_mean: Sequence[float] | None = None,
     image_std: Sequence[float] | None = None,
-) -> ViTImageProcessor | VJEPA2VideoProcessor:
+) -> ViTImageProcessor | VideoMAEVideoProcessor:
     """The transformers processor that turns raw images (or clips) into the model's `pixel_values`.
 
-    Images get a `ViTImageProcessor`, clips a `VJEPA2VideoProcessor` (output key `pixel_values_videos`). Both resize
-    the short side to `image_size * 256 / 224` and centre-crop `image_size` pixels (the usual evaluation transform, and
-    what `VJEPA2VideoProcessor` always does), then normalise with `image_mean` / `image_std` (ImageNet by default).
-    `save_pretrained(dir)` writes `preprocessor_config.json` for images and `video_preprocessor_config.json` for
-    video, the files `AutoImageProcessor` / `AutoVideoProcessor` read.
+    It is the evaluation transform of `data.build_eval_processor` for the config's `image_size` (also for a ViT-like
+    config of another library, e.g. `IJepaConfig`): images get a `ViTImageProcessor` (shorter side resized to
+    `image_size`, centre crop), clips a `VideoMAEVideoProcessor` (output key `pixel_values`), normalised with
+    `image_mean` / `image_std` (ImageNet by default). `save_pretrained(dir)` writes `preprocessor_config.json` for
+    images and `video_preprocessor_config.json` for video, the files `AutoImageProcessor` / `AutoVideoProcessor` read.
     """
-    image_mean = list(IMAGENET_DEFAULT_MEAN if image_mean is None else image_mean)
-    image_std = list(IMAGENET_DEFAULT_STD if image_std is None else image_std)
-    for name, values in (("image_mean", image_mean), ("image_std", image_std)):
-        if len(values) != config.num_channels:
-            raise ValueError(
-                f"{name} needs one value per input channel (num_channels={config.num_channels}), got {values}."
-            )
-    if any(not std > 0 for std in image_std):
-        raise ValueError(f"image_std must be positive, got {image_std}.")
-    common = dict(image_mean=image_mean, image_std=image_std, do_convert_rgb=config.num_channels == 3)
-    if config.is_video:
-        return VJEPA2VideoProcessor(crop_size=config.image_size, **common)
-    side = config.image_size
-    return ViTImageProcessor(
-        size={"shortest_edge": int(side * 256 / 224)},
-        do_center_crop=True,
-        crop_size={"height": side, "width": side},
-        **common,
+    num_channels = getattr(config, "num_channels", 3)
+    processor = build_eval_processor(
+        config.image_size,
+        image_mean,
+        image_std,
+        video=getattr(config, "num_frames", 1) > 1,
+        convert_rgb=num_channels == 3,
     )
+    for name in ("image_mean", "image_std"):
+        values = list(getattr(processor, name))
+        if len(values) != num_channels:
+            raise ValueError(f"{name} needs one value per input channel (num_channels={num_channels}), got {values}.")
+    if any(not std > 0 for std in processor.image_std):
+        raise ValueError(f"image_std must be positive, got {list(processor.image_std)}.")
+    return processor
+
+
+def checkpoint_processor(model_name_or_path: str) -> BaseImageProcessor | BaseVideoProcessor | None:
+    """The image or video processor saved with a checkpoint (`preprocessor_config.json` /
+    `video_preprocessor_config.json`), or `None` when it has none."""
+    for file_name, processor_class in (
+        ("preprocessor_config.json", AutoImageProcessor),
+        ("video_preprocessor_config.json", AutoVideoProcessor),
+    ):
+        if cached_file(model_name_or_path, file_name, _raise_exceptions_for_missing_entries=False):
+            return processor_class.from_pretrained(model_name_or_path)
+    return None
 
 
 def _is_hub_id(name: str) -> bool:
@@ -199,7 +201,7 @@ def _objective_rows(config: JEPAConfig) -> list[tuple[str, str]]:
         ("Target layer norm", str(config.normalize_targets)),
         ("Masking", config.mask_strategy),
     ]
-    rows += [(name, _format_number(getattr(config, name))) for name in _MASKING_PARAMETERS[config.mask_strategy]]
+    rows += [(name, _format_number(value)) for name, value in masking_parameters(config).items()]
     rows += [
         (name, _format_number(getattr(config, name))) for name in REGULARIZERS.values() if getattr(config, name) > 0
     ]
@@ -489,4 +491,4 @@ def push_to_hub(
     return pushed if run_as_future else pushed.result()
 
 
-__all__ = ["PushToHubError", "build_processor", "push_to_hub", "write_model_card"]
+__all__ = ["PushToHubError", "build_processor", "checkpoint_processor", "push_to_hub", "write_model_card"]

@@ -759,6 +759,16 @@ class JEPAForImageClassification(JEPAPreTrainedModel):
         logits = self.classifier(pooled)
         loss = None
         if labels is not None:
+            if (
+                self.num_labels > 1
+                and not labels.is_floating_point()
+                and not 0 <= labels.min() <= labels.max() < self.num_labels
+            ):
+                # the loss would fail deep inside torch with an index error; name the bad labels instead
+                raise ValueError(
+                    f"labels must be class indices in [0, {self.num_labels}), got values in "
+                    f"[{labels.min().item()}, {labels.max().item()}]."
+                )
             loss = self.loss_function(labels, logits, self.config, **kwargs)
         return ImageClassifierOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions

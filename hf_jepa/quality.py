@@ -10,19 +10,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
 from accelerate.state import AcceleratorState
 
 from .cli import parse_argument_file
-from .evaluation import (
-    build_labelled_data,
-    extract_features,
-    extract_pixels,
-    knn_probe,
-    linear_probe,
-    load_encoder,
-    processor_settings,
-)
+from .evaluation import effective_rank, evaluate
+from .tables import format_table
 from .training import PretrainingArguments, evaluation_arguments, pretrain, public_arguments
 
 MODELS = ("trained", "random-init", "raw-pixels")
@@ -38,14 +30,6 @@ class QualityBenchmarkArguments:
     linear_epochs: int = field(default=100)
     output_dir: str = field(default="outputs/quality")
     json: str | None = field(default=None, metadata={"help": "Also write the table as JSON here."})
-
-
-def effective_rank(features: torch.Tensor) -> float:
-    """exp(entropy) of the normalised singular values of the centred features (Roy & Vetterli, 2007): how many
-    dimensions the representation really uses; 1 for a collapsed one."""
-    singular_values = torch.linalg.svdvals(features.double() - features.double().mean(0))
-    weights = singular_values / singular_values.sum()
-    return float(torch.exp(-(weights * weights.clamp_min(1e-30).log()).sum()))
 
 
 def recipe_arguments(args: QualityBenchmarkArguments, seed: int) -> PretrainingArguments:
@@ -64,19 +48,6 @@ def recipe_arguments(args: QualityBenchmarkArguments, seed: int) -> PretrainingA
     return dataclasses.replace(recipe, **overrides)
 
 
-def probe(features_train, features_eval, linear_epochs: int, seed: int) -> dict:
-    knn = knn_probe(features_train.pooled, features_train.labels, features_eval.pooled, features_eval.labels)
-    linear = linear_probe(
-        features_train.pooled,
-        features_train.labels,
-        features_eval.pooled,
-        features_eval.labels,
-        epochs=linear_epochs,
-        seed=seed,
-    )
-    return {"knn": knn.accuracy, "linear": linear.accuracy, "effective_rank": effective_rank(features_train.pooled)}
-
-
 def read_json(path: Path) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
@@ -88,31 +59,30 @@ def comparable_training_arguments(training: dict) -> dict:
 
 
 def benchmark_seed(args: QualityBenchmarkArguments, training: PretrainingArguments) -> list[dict]:
-    """Pretrains one seed, then probes its target encoder, the same network at random initialisation and raw pixels."""
-    seed = training.seed
+    """Pretrains one seed, then probes its target encoder, the same network at random initialisation and raw pixels
+    with `evaluate`."""
     start = time.perf_counter()
     summary = pretrain(training)
     pretraining_seconds = time.perf_counter() - start
     AcceleratorState._reset_state(reset_partial_state=True)  # the next seed may run another Accelerator
 
     evaluation = evaluation_arguments(
-        training, max_train_samples=args.max_eval_samples, max_eval_samples=args.max_eval_samples, batch_size=256
+        training,
+        max_train_samples=args.max_eval_samples,
+        max_eval_samples=args.max_eval_samples,
+        protocols=["knn", "linear"],
+        linear_epochs=args.linear_epochs,
+        baselines=True,
+        batch_size=256,
     )
-    trained = load_encoder(training.output_dir)
-    image_size, mean, std = processor_settings(training.output_dir, trained.config)
-    labelled = build_labelled_data(
-        evaluation, image_size=image_size, image_mean=mean, image_std=std, num_frames=trained.config.num_frames
-    )
-    random_init = load_encoder(training.output_dir, random_init=True, seed=seed)
+    records = evaluate(evaluation)
     runs = []
-    for model_name, encoder in (("trained", trained), ("random-init", random_init), ("raw-pixels", None)):
-        if encoder is None:
-            train_features, eval_features = extract_pixels(labelled.train), extract_pixels(labelled.eval)
-        else:
-            train_features = extract_features(encoder, labelled.train)
-            eval_features = extract_features(encoder, labelled.eval)
-        run = {"seed": seed, "model": model_name, **probe(train_features, eval_features, args.linear_epochs, seed)}
-        if model_name == "trained":
+    for model in MODELS:
+        run = {"seed": training.seed, "model": model}
+        for record in records:
+            if record["model"] == model:
+                run.update({record["protocol"]: record["value"], "effective_rank": record["effective_rank"]})
+        if model == "trained":
             run.update(final_loss=summary["final_loss"], pretraining_seconds=pretraining_seconds)
         runs.append(run)
         print(json.dumps(run))
@@ -157,23 +127,24 @@ def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
         }
         for model in MODELS
     }
-    print(format_table(table, args))
+    print(format_summary(table, args))
     result = {"arguments": dataclasses.asdict(args), "runs": runs, "summary": table}
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
     return result
 
 
-def format_table(table: dict, args: QualityBenchmarkArguments) -> str:
-    lines = [
-        f"{args.recipe} on {args.dataset_name}, seeds {args.seeds} (mean ± std)",
-        f"| {'model':<11} | {'kNN-20':>13} | {'linear probe':>13} | {'effective rank':>14} |",
-        f"|{'-' * 13}|{'-' * 15}|{'-' * 15}|{'-' * 16}|",
+def format_summary(table: dict, args: QualityBenchmarkArguments) -> str:
+    rows = [
+        [
+            model,
+            *(f"{metrics[name][0]:.1%} ± {metrics[name][1]:.1%}" for name in ("knn", "linear")),
+            f"{metrics['effective_rank'][0]:.1f} ± {metrics['effective_rank'][1]:.1f}",
+        ]
+        for model, metrics in table.items()
     ]
-    for model, metrics in table.items():
-        knn, linear, rank = metrics["knn"], metrics["linear"], metrics["effective_rank"]
-        lines.append(
-            f"| {model:<11} | {knn[0]:>6.1%} ± {knn[1]:>4.1%} | {linear[0]:>6.1%} ± {linear[1]:>4.1%} "
-            f"| {rank[0]:>7.1f} ± {rank[1]:>4.1f} |"
-        )
-    return "\n".join(lines)
+    title = f"{args.recipe} on {args.dataset_name}, seeds {args.seeds} (mean ± std)\n"
+    return title + format_table(["model", "kNN-20", "linear probe", "effective rank"], rows)
+
+
+__all__ = ["QualityBenchmarkArguments", "effective_rank", "run_quality_benchmark"]

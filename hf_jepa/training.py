@@ -10,6 +10,8 @@ import math
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -19,10 +21,10 @@ from accelerate.logging import get_logger
 from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
-from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 
 from . import data
 from .configuration_jepa import JEPA_PRESETS, JEPAConfig
+from .data import DataArguments
 from .evaluation import (
     EvaluationArguments,
     MissingLabelsError,
@@ -32,7 +34,7 @@ from .evaluation import (
 )
 from .hub import build_processor, push_to_hub, write_model_card
 from .masking import sample_masks
-from .modeling_jepa import JEPAForPreTraining, JEPAModel
+from .modeling_jepa import JEPAForPreTraining, JEPAForPreTrainingOutput, JEPAModel
 
 logger = get_logger(__name__)
 
@@ -41,8 +43,9 @@ RUN_FACTS = ("steps", "global_batch_size", "wall_time_seconds", "hardware", "fin
 
 
 @dataclass
-class PretrainingArguments:
-    """How a JEPA model is pretrained. Parsed by `HfArgumentParser` from the command line or a YAML/JSON file."""
+class PretrainingArguments(DataArguments):
+    """How a JEPA model is pretrained: the data settings of [`DataArguments`], then the model, augmentation,
+    optimisation, logging and sharing. Parsed by `HfArgumentParser` from the command line or a YAML/JSON file."""
 
     # What is trained
     config_name_or_path: str = field(
@@ -59,40 +62,18 @@ class PretrainingArguments:
     attn_implementation: str = field(default="sdpa", metadata={"help": "sdpa, eager, flash_attention_2, ..."})
     gradient_checkpointing: bool = field(default=False, metadata={"help": "Recompute activations in the backward."})
 
-    # Data
-    dataset_name: str | None = field(
-        default=None,
-        metadata={
-            "help": "A Hub dataset id, a save_to_disk folder, or a shipped dataset (fashion_mnist_small, "
-            "fashion_mnist, moving_fashion_mnist). Default: fashion_mnist_small, or moving_fashion_mnist "
-            "for video models."
-        },
-    )
-    dataset_config_name: str | None = field(default=None, metadata={"help": "The dataset configuration name."})
-    train_dir: str | None = field(default=None, metadata={"help": "A local folder of images or videos."})
-    train_split: str = field(default="train", metadata={"help": "The split to pretrain on."})
-    image_column_name: str | None = field(default=None, metadata={"help": "Image column (found automatically)."})
-    video_column_name: str | None = field(default=None, metadata={"help": "Video column (found automatically)."})
-    label_column_name: str | None = field(default=None, metadata={"help": "Label column for the evaluation probes."})
-    eval_split: str = field(default="test", metadata={"help": "Labelled split for the probes."})
-    max_train_samples: int | None = field(default=None, metadata={"help": "Use at most this many training samples."})
-    max_eval_samples: int | None = field(default=None, metadata={"help": "Use at most this many samples per probe."})
-    streaming: bool = field(default=False, metadata={"help": "Stream the dataset instead of downloading it."})
-    cache_dir: str | None = field(default=None, metadata={"help": "Where 🤗 datasets caches downloads."})
+    # Augmentation and normalisation of the training data
     crop_scale: list[float] = field(default_factory=lambda: [0.3, 1.0], metadata={"help": "RandomResizedCrop scale."})
     horizontal_flip: bool = field(default=False, metadata={"help": "Random horizontal flips."})
-    frame_step: int = field(default=4, metadata={"help": "Video: frames between two sampled frames of a clip."})
-    image_mean: list[float] = field(default_factory=lambda: list(IMAGENET_DEFAULT_MEAN))
-    image_std: list[float] = field(default_factory=lambda: list(IMAGENET_DEFAULT_STD))
+    image_mean: list[float] = field(default_factory=lambda: list(data.DEFAULT_IMAGE_MEAN))
+    image_std: list[float] = field(default_factory=lambda: list(data.DEFAULT_IMAGE_STD))
     max_bad_fraction: float = field(
         default=0.01, metadata={"help": "Stop with an error when more than this fraction of samples is undecodable."}
     )
-    dataloader_num_workers: int = field(default=2, metadata={"help": "Data loading worker processes."})
 
     # Optimisation
     output_dir: str = field(default="outputs/jepa-tiny", metadata={"help": "Where the model and checkpoints go."})
     overwrite_output_dir: bool = field(default=False, metadata={"help": "Replace a previous run in output_dir."})
-    seed: int = field(default=42)
     per_device_train_batch_size: int = field(default=64)
     gradient_accumulation_steps: int = field(default=1)
     num_train_epochs: float = field(default=1.0, metadata={"help": "Used when max_steps is not set."})
@@ -126,6 +107,7 @@ class PretrainingArguments:
     hub_token: str | None = field(default=None)
 
     def __post_init__(self):
+        super().__post_init__()
         if self.per_device_train_batch_size < 1 or self.gradient_accumulation_steps < 1:
             raise ValueError(
                 f"per_device_train_batch_size ({self.per_device_train_batch_size}) and gradient_accumulation_steps "
@@ -139,8 +121,6 @@ class PretrainingArguments:
             raise ValueError("--push_to_hub needs --hub_model_id (e.g. your-name/jepa-tiny-fashion-mnist).")
         if len(self.crop_scale) != 2 or not 0 < self.crop_scale[0] <= self.crop_scale[1] <= 1:
             raise ValueError(f"crop_scale must be two numbers 0 < low <= high <= 1, got {self.crop_scale}.")
-        if self.dataset_name and self.train_dir:
-            raise ValueError(f"Give either dataset_name ({self.dataset_name!r}) or train_dir ({self.train_dir!r}).")
 
 
 def build_model(args: PretrainingArguments) -> tuple[JEPAForPreTraining, str | None]:
@@ -259,10 +239,9 @@ def optimizer_groups(model: JEPAForPreTraining) -> list[dict]:
 
 
 def build_optimizer(model: JEPAForPreTraining, args: PretrainingArguments) -> torch.optim.AdamW:
-    """AdamW over the context encoder and the predictor; the fused kernel is several times faster per step."""
-    return torch.optim.AdamW(
-        optimizer_groups(model), lr=args.learning_rate, betas=(args.adam_beta1, args.adam_beta2), fused=True
-    )
+    """AdamW over the context encoder and the predictor; the fused kernel is several times faster per step. Its
+    learning rate and weight decay are set by [`Schedules.apply`] before every step, the first included."""
+    return torch.optim.AdamW(optimizer_groups(model), betas=(args.adam_beta1, args.adam_beta2), fused=True)
 
 
 def check_output_dir(args: PretrainingArguments) -> None:
@@ -315,49 +294,52 @@ def save_checkpoint(accelerator: Accelerator, args: PretrainingArguments, step: 
     return final
 
 
+def save_checkpoint_and_push(
+    accelerator: Accelerator, args: PretrainingArguments, model: JEPAForPreTraining, step: int
+) -> list[Future]:
+    """Saves the training state; with `hub_strategy="every_save"` also starts uploading a loadable model."""
+    saved = save_checkpoint(accelerator, args, step)
+    if args.push_to_hub and args.hub_strategy == "every_save" and accelerator.is_main_process:
+        return [push_checkpoint_in_background(args, model, saved)]
+    return []
+
+
 def mask_generator(seed: int, step: int, micro_batch: int, process_index: int) -> torch.Generator:
     """Masks depend only on where the run is, so an interrupted and resumed run draws the same ones."""
     return torch.Generator().manual_seed(((seed * 1_000_003 + step) * 1024 + micro_batch) * 4096 + process_index)
 
 
-def pretrain(args: PretrainingArguments) -> dict:
-    """Pretrains a JEPA model as `args` says; returns a summary (output_dir, steps, final loss, evaluation)."""
-    check_output_dir(args)
-    start_time = time.perf_counter()
-    accelerator = Accelerator(
+def build_accelerator(args: PretrainingArguments) -> Accelerator:
+    return Accelerator(
         gradient_accumulation_steps=args.gradient_accumulation_steps,
         mixed_precision=args.mixed_precision,
         log_with=None if args.report_to == "none" else args.report_to,
         project_config=ProjectConfiguration(project_dir=args.output_dir, logging_dir=f"{args.output_dir}/runs"),
         dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True, data_seed=args.seed),
     )
-    set_seed(args.seed)
-    model, base_model = build_model(args)
-    config = model.config
-    model.target_encoder.requires_grad_(False)  # from_pretrained forgets it (HF5-NOTES #6)
-    if args.gradient_checkpointing:
-        model.activation_checkpointing_enable()
 
-    # Data
-    dataset_name = args.dataset_name
-    if dataset_name is None and args.train_dir is None:
-        dataset_name = data.default_dataset(config.is_video)
-    dataset = data.load_media_dataset(
-        dataset_name,
-        args.dataset_config_name,
-        args.train_dir,
-        split=args.train_split,
-        streaming=args.streaming,
-        max_samples=args.max_train_samples,
-        cache_dir=args.cache_dir,
-        seed=args.seed,
+
+def global_batch_size(args: PretrainingArguments, accelerator: Accelerator) -> int:
+    """Samples per optimiser step: per device x processes x gradient-accumulation steps."""
+    return args.per_device_train_batch_size * accelerator.num_processes * args.gradient_accumulation_steps
+
+
+@dataclass
+class TrainingData:
+    """What the loop reads: the loader, the torch dataset behind it (for `set_epoch`), its media column and the name
+    of the data for the model card."""
+
+    loader: DataLoader
+    dataset: data.MediaDataset | data.StreamingMediaDataset
+    column: str
+    name: str | None
+
+
+def build_training_data(args: PretrainingArguments, config: JEPAConfig, accelerator: Accelerator) -> TrainingData:
+    """The training split as augmented batches; a streamed dataset is split between the processes here."""
+    dataset, column = data.load_media_split(
+        args, args.train_split, config.num_frames, max_samples=args.max_train_samples, streaming=args.streaming
     )
-    column, kind = data.find_media_column(dataset, args.image_column_name, args.video_column_name)
-    if (kind == "video") != config.is_video:
-        raise ValueError(
-            f"Column {column!r} holds {kind}s but the model is an {'video' if config.is_video else 'image'} model "
-            f"(num_frames={config.num_frames}); choose a {'video' if config.is_video else 'image'} preset or column."
-        )
     transform = training_transform(args, config)
     if args.streaming:
         if args.max_steps <= 0:
@@ -365,11 +347,10 @@ def pretrain(args: PretrainingArguments) -> dict:
         dataset = data.split_by_process(dataset, accelerator.process_index, accelerator.num_processes)
         train_data = data.StreamingMediaDataset(dataset, column, transform)
     else:
-        global_batch = args.per_device_train_batch_size * accelerator.num_processes
-        if len(dataset) < global_batch:
+        if len(dataset) < args.per_device_train_batch_size * accelerator.num_processes:
             raise ValueError(
-                f"The dataset has {len(dataset)} samples, fewer than one global batch ({global_batch} = "
-                f"{args.per_device_train_batch_size} per device x {accelerator.num_processes} processes)."
+                f"The dataset has {len(dataset)} samples, fewer than one batch on every process "
+                f"({args.per_device_train_batch_size} per device x {accelerator.num_processes} processes)."
             )
         train_data = data.MediaDataset(dataset, column, transform, seed=args.seed)
     loader = DataLoader(
@@ -380,147 +361,237 @@ def pretrain(args: PretrainingArguments) -> dict:
         num_workers=args.dataloader_num_workers,
         collate_fn=data.collate_skipping_bad,
     )
+    name = data.dataset_name_or_default(args, config.is_video) or args.train_dir
+    return TrainingData(loader, train_data, column, name)
 
-    # Optimiser and schedules
-    optimizer = build_optimizer(model, args)
+
+def count_training_steps(args: PretrainingArguments, loader: DataLoader, accelerator: Accelerator) -> int:
+    """`max_steps`, or the optimiser steps of `num_train_epochs` epochs (`loader` not yet sharded by `prepare`)."""
     if args.max_steps > 0:
-        total_steps = args.max_steps
-    else:
-        batches_per_epoch = len(loader) // accelerator.num_processes
-        total_steps = max(1, math.ceil(args.num_train_epochs * batches_per_epoch / args.gradient_accumulation_steps))
-    schedules = Schedules(args, total_steps)
-    schedules.apply(optimizer, step=0)
+        return args.max_steps
+    batches_per_epoch = len(loader) // accelerator.num_processes
+    return max(1, math.ceil(args.num_train_epochs * batches_per_epoch / args.gradient_accumulation_steps))
 
-    # A streamed dataset is already split between processes (`split_by_process`): Accelerate must not shard it again.
-    if args.streaming:
-        model, optimizer = accelerator.prepare(model, optimizer)
-    else:
-        model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
-    unwrapped = accelerator.unwrap_model(model)
-    state = TrainingState()
-    accelerator.register_for_checkpointing(state)
 
-    checkpoint = resolve_checkpoint(args)
-    if checkpoint is not None:
-        accelerator.print(f"Resuming from {checkpoint}")
-        accelerator.load_state(str(checkpoint))
+def epoch_batches(
+    accelerator: Accelerator, training_data: TrainingData, state: TrainingState, args: PretrainingArguments
+) -> Iterator[dict]:
+    """The batches of the epoch `state` is in, from the first one not yet trained on (exact resume). Counts the
+    undecodable samples (and stops the run when there are too many); the epoch advances once every batch is read."""
+    training_data.dataset.set_epoch(state.epoch)
+    if not args.streaming:
+        training_data.loader.set_epoch(state.epoch)
+    for batch in accelerator.skip_first_batches(training_data.loader, state.batches_in_epoch):
+        state.batches_in_epoch += 1
+        state.samples_skipped += batch["num_skipped"]
+        state.samples_seen += batch["num_skipped"] + len(batch["pixel_values"])
+        if batch["num_skipped"]:
+            state.last_skipped = f"{batch['skipped_ids'][0]} ({batch['skipped_errors'][0]})"
+        if state.samples_skipped:
+            data.check_bad_fraction(
+                state.samples_skipped,
+                state.samples_seen,
+                args.max_bad_fraction,
+                training_data.column,
+                state.last_skipped,
+            )
+        if len(batch["pixel_values"]):
+            yield batch
+    state.epoch += 1
+    state.batches_in_epoch = 0
 
-    global_batch = args.per_device_train_batch_size * accelerator.num_processes * args.gradient_accumulation_steps
+
+def masked_inputs(
+    pixel_values: torch.Tensor, config: JEPAConfig, generator: torch.Generator, device: torch.device
+) -> dict:
+    """The model's inputs for one batch: the pixels and the masks `config`'s strategy draws with `generator`."""
+    context_mask, target_mask = sample_masks(config, len(pixel_values), generator)
+    return {
+        "pixel_values": pixel_values.to(device),
+        "context_mask": [mask.to(device) for mask in context_mask],
+        "target_mask": [mask.to(device) for mask in target_mask],
+    }
+
+
+def training_step(
+    accelerator: Accelerator,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    inputs: dict,
+    max_grad_norm: float,
+    ema_momentum: float,
+) -> tuple[JEPAForPreTrainingOutput, torch.Tensor | None]:
+    """One micro-batch: forward and backward; at the end of a gradient-accumulation cycle also clipping, the optimiser
+    step and the EMA update of the target encoder. Returns the outputs and the gradient norm (None when not clipped).
+
+    `model` is the prepared model, or a `torch.compile` of it. `scripts/benchmark.py` times this same function.
+    """
+    with accelerator.accumulate(model):
+        outputs = model(**inputs)
+        accelerator.backward(outputs.loss)
+        grad_norm = None
+        if accelerator.sync_gradients and max_grad_norm > 0:
+            grad_norm = accelerator.clip_grad_norm_(model.parameters(), max_grad_norm)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+    if accelerator.sync_gradients:
+        accelerator.unwrap_model(model).update_target_encoder(ema_momentum)
+    return outputs, grad_norm
+
+
+class StepLogger:
+    """Averages the loss over the steps between two logs and logs it with the schedules, the throughput, the gradient
+    norm, every loss term the model returns and the collapse monitor (to the trackers, log_history.jsonl and tqdm)."""
+
+    def __init__(self, accelerator: Accelerator, args: PretrainingArguments, schedules: "Schedules", progress: tqdm):
+        self.accelerator, self.args, self.schedules, self.progress = accelerator, args, schedules, progress
+        self.last_loss = float("nan")
+        self.first_spread = None
+        self.start_window()
+
+    def start_window(self) -> None:
+        self.losses, self.samples, self.window_start = [], 0, time.perf_counter()
+
+    def add(self, loss: torch.Tensor, num_samples: int) -> None:
+        self.losses.append(loss.detach())
+        self.samples += num_samples * self.accelerator.num_processes
+
+    def log(self, state: TrainingState, outputs: JEPAForPreTrainingOutput, grad_norm: torch.Tensor | None) -> None:
+        step, schedules = state.step, self.schedules
+        samples_per_second = self.samples / (time.perf_counter() - self.window_start)
+        self.last_loss = self.accelerator.reduce(torch.stack(self.losses).mean(), "mean").item()
+        spread = target_spread(outputs.targets)
+        self.first_spread = self.first_spread or spread
+        metrics = {
+            "train/loss": self.last_loss,
+            "train/learning_rate": schedules.learning_rate(step),
+            "train/weight_decay": schedules.weight_decay(step),
+            "train/ema_momentum": schedules.ema_momentum(step),
+            "train/samples_per_second": samples_per_second,
+            "train/target_feature_std": spread,
+            "train/samples_skipped": state.samples_skipped,
+            "train/epoch": state.epoch,
+        }
+        if grad_norm is not None:
+            metrics["train/grad_norm"] = float(grad_norm)
+        for name, value in outputs.items():  # ModelOutput holds only the terms that are switched on
+            if name.endswith("_loss"):
+                metrics[f"train/{name}"] = value.item()
+        log_metrics(self.accelerator, self.args, step, metrics)
+        self.progress.set_postfix(loss=f"{self.last_loss:.4f}", samples_per_s=f"{samples_per_second:.0f}")
+        if spread < 0.05 * self.first_spread:
+            logger.warning(
+                f"step {step}: the target features' spread across the batch fell to {spread:.2e} "
+                f"({spread / self.first_spread:.1%} of its first value): the representation may be collapsing. "
+                "Consider a lower learning rate, a higher EMA momentum, or variance/SIGReg regularisation.",
+                main_process_only=True,
+            )
+        self.start_window()
+
+
+def start_run(
+    accelerator: Accelerator, args: PretrainingArguments, model: JEPAForPreTraining, column: str, total_steps: int
+) -> None:
+    """Writes training_args.json, starts the trackers and says what is about to be trained."""
     if accelerator.is_main_process:
         Path(args.output_dir).mkdir(parents=True, exist_ok=True)
         (Path(args.output_dir) / "training_args.json").write_text(json.dumps(public_arguments(args), indent=2))
     accelerator.init_trackers("jepa-pretraining", config={k: str(v) for k, v in public_arguments(args).items()})
-    log_masking(accelerator, config)
+    log_masking(accelerator, model.config)
     accelerator.print(
-        f"Pretraining a {unwrapped.context_encoder.num_parameters() / 1e6:.1f}M-parameter encoder on {column!r} for "
-        f"{total_steps} steps of {global_batch} samples"
+        f"Pretraining a {model.context_encoder.num_parameters() / 1e6:.1f}M-parameter encoder on {column!r} for "
+        f"{total_steps} steps of {global_batch_size(args, accelerator)} samples"
     )
 
-    progress = tqdm(total=total_steps, initial=state.step, disable=not accelerator.is_main_process, desc="pretrain")
-    evaluator = make_step_evaluator(args, config) if args.eval_steps and accelerator.is_main_process else None
-    window_loss, window_start, window_samples, last_loss = [], time.perf_counter(), 0, float("nan")
-    first_spread = None
-    background_pushes = []
-    micro_batch = 0
-    while state.step < total_steps:
-        train_data.set_epoch(state.epoch)
-        if not args.streaming:
-            loader.set_epoch(state.epoch)
-        epoch_loader = accelerator.skip_first_batches(loader, state.batches_in_epoch)
-        for batch in epoch_loader:
-            state.batches_in_epoch += 1
-            state.samples_skipped += batch["num_skipped"]
-            state.samples_seen += batch["num_skipped"] + len(batch["pixel_values"])
-            if batch["num_skipped"]:
-                state.last_skipped = f"{batch['skipped_ids'][0]} ({batch['skipped_errors'][0]})"
-            if state.samples_skipped:
-                data.check_bad_fraction(
-                    state.samples_skipped, state.samples_seen, args.max_bad_fraction, column, state.last_skipped
-                )
-            if len(batch["pixel_values"]) == 0:
-                continue
-            pixel_values = batch["pixel_values"].to(accelerator.device)
-            generator = mask_generator(args.seed, state.step, micro_batch, accelerator.process_index)
-            context_mask, target_mask = sample_masks(config, len(pixel_values), generator)
-            micro_batch = (micro_batch + 1) % args.gradient_accumulation_steps
 
-            with accelerator.accumulate(model):
-                outputs = model(
-                    pixel_values,
-                    context_mask=[m.to(accelerator.device) for m in context_mask],
-                    target_mask=[m.to(accelerator.device) for m in target_mask],
-                )
-                accelerator.backward(outputs.loss)
-                grad_norm = None
-                if accelerator.sync_gradients and args.max_grad_norm > 0:
-                    grad_norm = accelerator.clip_grad_norm_(model.parameters(), args.max_grad_norm)
-                optimizer.step()
-                optimizer.zero_grad(set_to_none=True)
-            window_loss.append(outputs.loss.detach())
-            window_samples += len(pixel_values) * accelerator.num_processes
+def pretrain(args: PretrainingArguments) -> dict:
+    """Pretrains a JEPA model as `args` says; returns a summary (output_dir, steps, final loss, evaluation)."""
+    check_output_dir(args)
+    start_time = time.perf_counter()
+    accelerator = build_accelerator(args)
+    set_seed(args.seed)
+    model, base_model = build_model(args)
+    config = model.config
+    training_data = build_training_data(args, config, accelerator)
+    optimizer = build_optimizer(model, args)
+    schedules = Schedules(args, count_training_steps(args, training_data.loader, accelerator))
+    schedules.apply(optimizer, step=0)
+    if args.streaming:  # already split between processes (`split_by_process`): Accelerate must not shard it again
+        model, optimizer = accelerator.prepare(model, optimizer)
+    else:
+        model, optimizer, training_data.loader = accelerator.prepare(model, optimizer, training_data.loader)
+    unwrapped = accelerator.unwrap_model(model)
+    state = TrainingState()
+    accelerator.register_for_checkpointing(state)
+    checkpoint = resolve_checkpoint(args)
+    if checkpoint is not None:
+        accelerator.print(f"Resuming from {checkpoint}")
+        accelerator.load_state(str(checkpoint))
+    start_run(accelerator, args, unwrapped, training_data.column, schedules.total_steps)
+
+    progress = tqdm(
+        total=schedules.total_steps, initial=state.step, disable=not accelerator.is_main_process, desc="pretrain"
+    )
+    step_logger = StepLogger(accelerator, args, schedules, progress)
+    evaluator = make_step_evaluator(args, config) if args.eval_steps and accelerator.is_main_process else None
+    background_pushes, micro_batch = [], 0
+    while state.step < schedules.total_steps:
+        for batch in epoch_batches(accelerator, training_data, state, args):
+            generator = mask_generator(args.seed, state.step, micro_batch, accelerator.process_index)
+            micro_batch = (micro_batch + 1) % args.gradient_accumulation_steps
+            inputs = masked_inputs(batch["pixel_values"], config, generator, accelerator.device)
+            momentum = schedules.ema_momentum(state.step)
+            outputs, grad_norm = training_step(accelerator, model, optimizer, inputs, args.max_grad_norm, momentum)
+            step_logger.add(outputs.loss, len(inputs["pixel_values"]))
             if not accelerator.sync_gradients:
                 continue
-
-            # One optimiser step is done: EMA, schedules, logs, checkpoints.
-            unwrapped.update_target_encoder(schedules.ema_momentum(state.step))
             state.step += 1
             schedules.apply(optimizer, state.step)
             progress.update(1)
-
-            if state.step % args.logging_steps == 0 or state.step == total_steps:
-                elapsed = time.perf_counter() - window_start
-                last_loss = accelerator.reduce(torch.stack(window_loss).mean(), "mean").item()
-                spread = target_spread(outputs.targets)
-                first_spread = first_spread or spread
-                metrics = {
-                    "train/loss": last_loss,
-                    "train/learning_rate": schedules.learning_rate(state.step),
-                    "train/weight_decay": schedules.weight_decay(state.step),
-                    "train/ema_momentum": schedules.ema_momentum(state.step),
-                    "train/samples_per_second": window_samples / elapsed,
-                    "train/target_feature_std": spread,
-                    "train/samples_skipped": state.samples_skipped,
-                    "train/epoch": state.epoch,
-                }
-                if grad_norm is not None:
-                    metrics["train/grad_norm"] = float(grad_norm)
-                for name, value in outputs.items():  # ModelOutput holds only the terms that are switched on
-                    if name.endswith("_loss"):
-                        metrics[f"train/{name}"] = value.item()
-                log_metrics(accelerator, args, state.step, metrics)
-                progress.set_postfix(loss=f"{last_loss:.4f}", samples_per_s=f"{window_samples / elapsed:.0f}")
-                if spread < 0.05 * first_spread:
-                    logger.warning(
-                        f"step {state.step}: the target features' spread across the batch fell to {spread:.2e} "
-                        f"({spread / first_spread:.1%} of its first value): the representation may be collapsing. "
-                        "Consider a lower learning rate, a higher EMA momentum, or variance/SIGReg regularisation.",
-                        main_process_only=True,
-                    )
-                window_loss, window_start, window_samples = [], time.perf_counter(), 0
-
+            if state.step % args.logging_steps == 0 or state.step == schedules.total_steps:
+                step_logger.log(state, outputs, grad_norm)
             if evaluator is not None and state.step % args.eval_steps == 0:  # main process only
                 log_metrics(accelerator, args, state.step, {"eval/knn_accuracy": evaluator(unwrapped.target_encoder)})
             if args.checkpointing_steps and state.step % args.checkpointing_steps == 0:
-                saved = save_checkpoint(accelerator, args, state.step)
-                if args.push_to_hub and args.hub_strategy == "every_save" and accelerator.is_main_process:
-                    background_pushes.append(push_checkpoint_in_background(args, unwrapped, saved))
-            if state.step >= total_steps:
+                background_pushes += save_checkpoint_and_push(accelerator, args, unwrapped, state.step)
+            if state.step >= schedules.total_steps:
                 break
-        else:
-            state.epoch += 1
-            state.batches_in_epoch = 0
     progress.close()
+    return finish_run(
+        accelerator,
+        args,
+        unwrapped,
+        state,
+        step_logger.last_loss,
+        base_model,
+        training_data.name,
+        time.perf_counter() - start_time,
+        background_pushes,
+    )
 
+
+def finish_run(
+    accelerator: Accelerator,
+    args: PretrainingArguments,
+    model: JEPAForPreTraining,
+    state: TrainingState,
+    final_loss: float,
+    base_model: str | None,
+    dataset_name: str | None,
+    wall_time_seconds: float,
+    background_pushes: list,
+) -> dict:
+    """Waits for every process and checkpoint upload, then saves, evaluates and pushes the final model."""
     accelerator.wait_for_everyone()
     summary = {
         "output_dir": args.output_dir,
         "steps": state.step,
-        "final_loss": last_loss,
-        "global_batch_size": global_batch,
+        "final_loss": final_loss,
+        "global_batch_size": global_batch_size(args, accelerator),
         "samples_skipped": state.samples_skipped,
         "base_model": base_model,
-        "dataset": dataset_name or args.train_dir,
-        "wall_time_seconds": round(time.perf_counter() - start_time, 1),
+        "dataset": dataset_name,
+        "wall_time_seconds": round(wall_time_seconds, 1),
         "hardware": describe_hardware(accelerator),
     }
     if state.samples_skipped:
@@ -529,7 +600,7 @@ def pretrain(args: PretrainingArguments) -> dict:
         if push.exception() is not None:
             logger.warning(f"Pushing a checkpoint to the Hub failed: {push.exception()}")
     if accelerator.is_main_process:
-        summary.update(save_final_model(args, unwrapped, summary))
+        summary.update(save_final_model(args, model, summary))
     accelerator.end_training()
     return summary
 
@@ -568,38 +639,20 @@ def log_masking(accelerator: Accelerator, config: JEPAConfig) -> None:
 
 
 def evaluation_arguments(args: PretrainingArguments, **overrides) -> EvaluationArguments:
-    """The probes' settings for the data this run trained on."""
-    values = dict(
-        model_name_or_path=args.output_dir,
-        output_dir=args.output_dir,
-        dataset_name=args.dataset_name,
-        dataset_config_name=args.dataset_config_name,
-        train_dir=args.train_dir,
-        image_column_name=args.image_column_name,
-        video_column_name=args.video_column_name,
-        label_column_name=args.label_column_name,
-        train_split=args.train_split,
-        eval_split=args.eval_split,
-        max_train_samples=args.max_eval_samples,
-        max_eval_samples=args.max_eval_samples,
-        frame_step=args.frame_step,
-        dataloader_num_workers=args.dataloader_num_workers,
-        baselines=args.eval_baselines,
-        cache_dir=args.cache_dir,
-        seed=args.seed,
-    )
+    """The probes' settings for the data this run trained on: its `DataArguments`, the saved model, the baselines."""
+    values = asdict(args.data_arguments())
+    # the probes after pretraining train on at most `max_eval_samples` examples too, and read map-style splits
+    values.update(max_train_samples=args.max_eval_samples, streaming=False)
+    values.update(model_name_or_path=args.output_dir, output_dir=args.output_dir, baselines=args.eval_baselines)
     return EvaluationArguments(**{**values, **overrides})
 
 
 def make_step_evaluator(args: PretrainingArguments, config: JEPAConfig):
-    """`--eval_steps`: the kNN accuracy of the target encoder on the labelled splits, as a function of the encoder."""
-    labelled = build_labelled_data(
-        evaluation_arguments(args, protocols=["knn"]),
-        image_size=config.image_size,
-        image_mean=args.image_mean,
-        image_std=args.image_std,
-        num_frames=config.num_frames,
-    )
+    """`--eval_steps`: the kNN accuracy of the target encoder on the labelled splits, as a function of the encoder.
+    The images go through the processor that the run will save with the model."""
+    processor = build_processor(config, args.image_mean, args.image_std)
+    transform = data.processor_transform(processor, config.num_frames, args.frame_step)
+    labelled = build_labelled_data(evaluation_arguments(args, protocols=["knn"]), transform, config.num_frames)
     return lambda encoder: knn_accuracy_during_training(encoder, labelled.train, labelled.eval)
 
 

@@ -23,12 +23,13 @@ import torch
 import torch.nn.functional as F
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from torchcodec.decoders import VideoDecoder
-from transformers import AutoConfig, AutoImageProcessor, AutoModel, AutoModelForPreTraining
-from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+from transformers import AutoConfig, AutoModel, AutoModelForPreTraining
 
 from hf_jepa import JEPAConfig
-from hf_jepa.configuration_jepa import MASK_STRATEGIES, VIDEO_ONLY_STRATEGIES
-from hf_jepa.masking import sample_masks, temporal_masks
+from hf_jepa.configuration_jepa import VIDEO_ONLY_STRATEGIES
+from hf_jepa.data import apply_processor
+from hf_jepa.hub import build_processor, checkpoint_processor
+from hf_jepa.masking import MASKING_STRATEGIES, sample_masks, temporal_masks
 
 APP_DIR = Path(__file__).resolve().parent
 EXAMPLES_DIR = APP_DIR / "examples"
@@ -51,9 +52,8 @@ class LoadedModel:
     grid: tuple[int, int, int]
     image_size: int
     num_frames: int
-    mean: torch.Tensor
-    std: torch.Tensor
-    normalization_source: str
+    processor: object  # the checkpoint's image / video processor, or the one hf_jepa ships for its config
+    processor_source: str
 
     @property
     def encoder(self) -> torch.nn.Module:
@@ -99,10 +99,10 @@ def load_model(name: str) -> LoadedModel:
     tubelet_size = getattr(config, "tubelet_size", 1) if num_frames > 1 else 1
     side = image_size // patch_size
     try:
-        processor = AutoImageProcessor.from_pretrained(name)
-        mean, std, source = processor.image_mean, processor.image_std, "the checkpoint's image processor"
-    except OSError:  # no preprocessor_config.json in the checkpoint
-        mean, std, source = IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD, "ImageNet defaults"
+        processor = checkpoint_processor(name)
+    except (OSError, ValueError) as error:
+        raise gr.Error(f"Could not load the processor of {name!r}: {error}") from error
+    source = "the checkpoint's processor" if processor else "hf_jepa's processor for its config, ImageNet defaults"
     return LoadedModel(
         name=name,
         model=model,
@@ -110,9 +110,8 @@ def load_model(name: str) -> LoadedModel:
         grid=(num_frames // tubelet_size, side, side),
         image_size=image_size,
         num_frames=num_frames,
-        mean=torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1),
-        std=torch.tensor(std, dtype=torch.float32).view(-1, 1, 1),
-        normalization_source=source,
+        processor=processor or build_processor(config),
+        processor_source=source,
     )
 
 
@@ -171,60 +170,97 @@ def read_clip(path: str | None, loaded: LoadedModel, start: int, step: int) -> t
     return frames, indices, total
 
 
-def resize(frames: torch.Tensor, side: int) -> torch.Tensor:
-    """`[F, 3, h, w]` uint8 → `[F, 3, side, side]` floats in [0, 1] (squashed to a square, like ViT processors)."""
-    return F.interpolate(frames.float() / 255, size=(side, side), mode="bicubic", antialias=True).clamp(0, 1)
-
-
 def model_inputs(loaded: LoadedModel, frames: torch.Tensor) -> torch.Tensor:
-    """`pixel_values` for the model: `[1, 3, S, S]` for an image model, `[1, T, 3, S, S]` for a video model (a single
-    image becomes a still clip)."""
-    pixels = (resize(frames, loaded.image_size) - loaded.mean) / loaded.std
+    """`pixel_values` for the model, made by its processor: `[1, 3, S, S]` for an image model, `[1, T, 3, S, S]` for a
+    video model (a single image becomes a still clip)."""
     if not loaded.is_video:
-        return pixels[:1]
-    return pixels.expand(loaded.num_frames, -1, -1, -1).unsqueeze(0)
+        return apply_processor(loaded.processor, frames[0])[None]
+    return apply_processor(loaded.processor, frames.expand(loaded.num_frames, -1, -1, -1))[None]
 
 
-def panel_frames(loaded: LoadedModel, frames: torch.Tensor) -> np.ndarray:
-    """One display frame per time step of the token grid (the first frame of each tubelet; a single image is
-    repeated): `[T, side, side, 3]` floats in [0, 1]."""
-    time_steps = loaded.grid[0]
-    if len(frames) == 1:
-        frames = frames.expand(time_steps, -1, -1, -1)
-    else:
-        frames = frames[:: len(frames) // time_steps]
-    return resize(frames, loaded.cell * loaded.grid[1]).permute(0, 2, 3, 1).numpy()
+def seen_region(loaded: LoadedModel, width: int, height: int) -> tuple[float, float, float, float]:
+    """`(left, top, width, height)` of the part of a `width` x `height` image that the processor keeps (its centre
+    crop), in the image's pixels."""
+    size, crop = loaded.processor.size, loaded.processor.crop_size
+    if size.shortest_edge:
+        scale_x = scale_y = size.shortest_edge / min(width, height)
+    else:  # resized to height x width
+        scale_x, scale_y = size.width / width, size.height / height
+    seen_width, seen_height = width, height
+    if loaded.processor.do_center_crop:
+        seen_width, seen_height = min(width, crop.width / scale_x), min(height, crop.height / scale_y)
+    return (width - seen_width) / 2, (height - seen_height) / 2, seen_width, seen_height
 
 
-def sample_token_masks(
-    loaded: LoadedModel,
-    strategy: str,
-    mask_ratio: float,
-    num_target_blocks: int,
-    scale_min: float,
-    scale_max: float,
-    aspect_min: float,
-    aspect_max: float,
-    frames_ahead: int,
-    seed: int,
-) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """One sample's masks from `hf_jepa.masking`, with the settings validated by `JEPAConfig`."""
-    try:
-        settings = JEPAConfig(
-            image_size=loaded.image_size,
-            patch_size=loaded.image_size // loaded.grid[1],
-            num_frames=loaded.num_frames,
-            tubelet_size=loaded.num_frames // loaded.grid[0],
-            mask_strategy=strategy,
-            mask_ratio=mask_ratio,
-            num_target_blocks=int(num_target_blocks),
-            target_block_scale=(scale_min, scale_max),
-            target_aspect_ratio=(aspect_min, aspect_max),
-            frames_ahead=int(frames_ahead),
-        )
-        return sample_masks(settings, 1, torch.Generator().manual_seed(int(seed)))
-    except ValueError as error:
-        raise gr.Error(str(error)) from error
+def panel_frames(loaded: LoadedModel, pixel_values: torch.Tensor) -> np.ndarray:
+    """What the model sees, one display frame per time step of the token grid (the first frame of each tubelet; an
+    image model's single frame): `[T, side, side, 3]` floats in [0, 1]."""
+    mean = torch.tensor(loaded.processor.image_mean, dtype=torch.float32).view(-1, 1, 1)
+    std = torch.tensor(loaded.processor.image_std, dtype=torch.float32).view(-1, 1, 1)
+    frames = pixel_values[0] * std + mean
+    frames = frames[:: len(frames) // loaded.grid[0]] if loaded.is_video else frames[None]
+    side = loaded.cell * loaded.grid[1]
+    panels = F.interpolate(frames, size=(side, side), mode="bicubic", antialias=True).clamp(0, 1)
+    return panels.permute(0, 2, 3, 1).numpy()
+
+
+def strategies_taking(*parameters: str) -> str:
+    """The masking strategies that take any of `parameters`, for a control's label."""
+    takers = [name for name, strategy in MASKING_STRATEGIES.items() if set(parameters) & set(strategy.parameters)]
+    return ", ".join(takers)
+
+
+@dataclass(frozen=True)
+class MaskSettings:
+    """The Masking tab's controls, in the order the /masks and /predict endpoints take them after model and image."""
+
+    strategy: str
+    mask_ratio: float
+    num_target_blocks: int
+    scale_min: float
+    scale_max: float
+    aspect_min: float
+    aspect_max: float
+    frames_ahead: int
+    seed: int
+
+    def sample(self, loaded: LoadedModel) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """One sample's masks from `hf_jepa.masking`, with the settings validated by `JEPAConfig`."""
+        try:
+            config = JEPAConfig(
+                image_size=loaded.image_size,
+                patch_size=loaded.image_size // loaded.grid[1],
+                num_frames=loaded.num_frames,
+                tubelet_size=loaded.num_frames // loaded.grid[0],
+                mask_strategy=self.strategy,
+                mask_ratio=self.mask_ratio,
+                num_target_blocks=int(self.num_target_blocks),
+                target_block_scale=(self.scale_min, self.scale_max),
+                target_aspect_ratio=(self.aspect_min, self.aspect_max),
+                frames_ahead=int(self.frames_ahead),
+            )
+            return sample_masks(config, 1, torch.Generator().manual_seed(int(self.seed)))
+        except ValueError as error:
+            raise gr.Error(str(error)) from error
+
+
+def mask_controls() -> list[gr.components.Component]:
+    """The Masking tab's controls, one per field of `MaskSettings` and in its order; labels say which strategies
+    take each."""
+    blocks, scale, aspect = (strategies_taking(name) for name in MASKING_STRATEGIES["multiblock"].parameters[:3])
+    strategy = gr.Dropdown(list(MASKING_STRATEGIES), label="Strategy", elem_id="strategy")
+    mask_ratio = gr.Slider(0.05, 0.95, step=0.05, label=f"Mask ratio ({strategies_taking('mask_ratio')})")
+    num_blocks = gr.Slider(1, 8, step=1, label=f"Target blocks ({blocks})")
+    with gr.Row():
+        scale_min = gr.Slider(0.02, 1.0, step=0.01, label=f"Block scale min ({scale})")
+        scale_max = gr.Slider(0.02, 1.0, step=0.01, label="Block scale max")
+    with gr.Row():
+        aspect_min = gr.Slider(0.2, 5.0, step=0.05, label=f"Aspect ratio min ({aspect})")
+        aspect_max = gr.Slider(0.2, 5.0, step=0.05, label="Aspect ratio max")
+    ahead_label = f"Time steps ahead ({strategies_taking('frames_ahead')}, video)"
+    mask_ahead = gr.Number(1, minimum=1, precision=0, label=ahead_label)
+    seed = gr.Number(0, precision=0, label="Seed", elem_id="seed")
+    return [strategy, mask_ratio, num_blocks, scale_min, scale_max, aspect_min, aspect_max, mask_ahead, seed]
 
 
 # ---------------------------------------------------------------------------------------------------- drawing
@@ -296,13 +332,13 @@ def describe_model(model_name: str) -> tuple:
     summary = (
         f"**{type(loaded.model).__name__}**, {kind}, {loaded.image_size} px, patch grid {height}x{width}, "
         f"{parameters / 1e6:.1f}M parameters; predictor: {'yes' if loaded.has_predictor else 'no'}; "
-        f"input normalisation: {loaded.normalization_source}."
+        f"preprocessing: {loaded.processor_source}."
     )
 
     def setting(name: str):  # a checkpoint without masking settings (e.g. IJepaModel) gets JEPAConfig's defaults
         return getattr(loaded.config, name, getattr(JEPAConfig, name))
 
-    strategies = [name for name in MASK_STRATEGIES if loaded.is_video or name not in VIDEO_ONLY_STRATEGIES]
+    strategies = [name for name in MASKING_STRATEGIES if loaded.is_video or name not in VIDEO_ONLY_STRATEGIES]
     strategy = setting("mask_strategy") if setting("mask_strategy") in strategies else strategies[0]
     most_ahead = max(1, time_steps - 1)
     return (
@@ -317,34 +353,12 @@ def describe_model(model_name: str) -> tuple:
     )
 
 
-def show_masks(
-    model_name: str,
-    image: str | None,
-    strategy: str,
-    mask_ratio: float,
-    num_target_blocks: int,
-    scale_min: float,
-    scale_max: float,
-    aspect_min: float,
-    aspect_max: float,
-    frames_ahead: int,
-    seed: int,
-) -> tuple[np.ndarray, dict]:
-    """The image with context patches clear, each target block in its own colour and dropped patches dark; counts."""
+def show_masks(model_name: str, image: str | None, *controls) -> tuple[np.ndarray, dict]:
+    """The image with context patches clear, each target block in its own colour and dropped patches dark; counts.
+    `controls`: the fields of `MaskSettings`."""
     loaded = load_model(model_name)
-    frames = read_image(image, loaded)[None]
-    context, targets = sample_token_masks(
-        loaded,
-        strategy,
-        mask_ratio,
-        num_target_blocks,
-        scale_min,
-        scale_max,
-        aspect_min,
-        aspect_max,
-        frames_ahead,
-        seed,
-    )
+    pixel_values = model_inputs(loaded, read_image(image, loaded)[None])
+    context, targets = MaskSettings(*controls).sample(loaded)
     labels = cell_labels(loaded.grid, context[0][0], [target[0] for target in targets])
     counts = {
         "grid": list(loaded.grid),
@@ -354,7 +368,7 @@ def show_masks(
         "target_union": int((labels > CONTEXT).sum()),
         "dropped": int((labels == DROPPED).sum()),
     }
-    return render_masks(loaded, panel_frames(loaded, frames), labels), counts
+    return render_masks(loaded, panel_frames(loaded, pixel_values), labels), counts
 
 
 def require_predictor(loaded: LoadedModel) -> None:
@@ -379,37 +393,14 @@ def predict_latents(
     return model.predictor(context, context_mask, target_mask), latents
 
 
-def predict(
-    model_name: str,
-    image: str | None,
-    strategy: str,
-    mask_ratio: float,
-    num_target_blocks: int,
-    scale_min: float,
-    scale_max: float,
-    aspect_min: float,
-    aspect_max: float,
-    frames_ahead: int,
-    seed: int,
-) -> tuple[np.ndarray, float, dict]:
-    """For the masks of the Masking tab: cosine similarity between predicted and actual target latents per target
-    patch, and the prediction loss."""
+def predict(model_name: str, image: str | None, *controls) -> tuple[np.ndarray, float, dict]:
+    """For the masks of the Masking tab (`controls`: the fields of `MaskSettings`): cosine similarity between
+    predicted and actual target latents per target patch, and the prediction loss."""
     loaded = load_model(model_name)
     require_predictor(loaded)
-    frames = read_image(image, loaded)[None]
-    context_mask, target_mask = sample_token_masks(
-        loaded,
-        strategy,
-        mask_ratio,
-        num_target_blocks,
-        scale_min,
-        scale_max,
-        aspect_min,
-        aspect_max,
-        frames_ahead,
-        seed,
-    )
-    predictions, latents = predict_latents(loaded, model_inputs(loaded, frames), context_mask, target_mask)
+    pixel_values = model_inputs(loaded, read_image(image, loaded)[None])
+    context_mask, target_mask = MaskSettings(*controls).sample(loaded)
+    predictions, latents = predict_latents(loaded, pixel_values, context_mask, target_mask)
     targets = torch.stack([latents[block[0]] for block in target_mask])
     loss = loaded.model.prediction_loss(predictions, targets).item()
     cosine = F.cosine_similarity(predictions, targets, dim=-1)  # [num_targets, K]
@@ -428,18 +419,18 @@ def predict(
         "block_cosine": cosine.mean(1).tolist(),
         "patch_cosine": patch_cosine.tolist(),
     }
-    return render_scores(loaded, panel_frames(loaded, frames), labels, per_patch), loss, info
+    return render_scores(loaded, panel_frames(loaded, pixel_values), labels, per_patch), loss, info
 
 
 @functools.lru_cache(maxsize=16)
 def patch_features(model_name: str, image: str) -> tuple[torch.Tensor, np.ndarray]:
     """`[H * W, D]` features of the image's patches (averaged over time for a video model) and its display panel."""
     loaded = load_model(model_name)
-    frames = read_image(image, loaded)[None]
+    pixel_values = model_inputs(loaded, read_image(image, loaded)[None])
     with torch.no_grad():
-        hidden = loaded.encoder(pixel_values=model_inputs(loaded, frames)).last_hidden_state[0]
+        hidden = loaded.encoder(pixel_values=pixel_values).last_hidden_state[0]
     time_steps, height, width = loaded.grid
-    return hidden.reshape(time_steps, height * width, -1).mean(0), panel_frames(loaded, frames)[0]
+    return hidden.reshape(time_steps, height * width, -1).mean(0), panel_frames(loaded, pixel_values)[0]
 
 
 def pick_patch(model_name: str, image: str | None, event: gr.SelectData) -> tuple[int, int]:
@@ -449,9 +440,11 @@ def pick_patch(model_name: str, image: str | None, event: gr.SelectData) -> tupl
         width, height = opened.size
         if opened.getexif().get(ExifTags.Base.Orientation, 1) in (5, 6, 7, 8):  # shown rotated by 90 degrees
             width, height = height, width
+    left, top, seen_width, seen_height = seen_region(loaded, width, height)
     x, y = event.index
     _, rows, cols = loaded.grid
-    return min(rows - 1, int(y * rows / height)), min(cols - 1, int(x * cols / width))
+    row, col = int((y - top) * rows / seen_height), int((x - left) * cols / seen_width)
+    return min(rows - 1, max(0, row)), min(cols - 1, max(0, col))
 
 
 def similarity(
@@ -515,7 +508,8 @@ def surprise(
         context_mask, target_mask = temporal_masks(loaded.grid, 1, frames_ahead=int(frames_ahead))
     except ValueError as error:
         raise gr.Error(str(error)) from error
-    predictions, latents = predict_latents(loaded, model_inputs(loaded, frames), context_mask, target_mask)
+    pixel_values = model_inputs(loaded, frames)
+    predictions, latents = predict_latents(loaded, pixel_values, context_mask, target_mask)
     latents = latents.reshape(time_steps, rows * cols, -1)
     seen = time_steps - int(frames_ahead)
     future = latents[seen:]
@@ -542,7 +536,7 @@ def surprise(
         "copy_last_frame_cosine": copied.mean(1).tolist(),
         "loss": loaded.model.prediction_loss(predictions[0], future.flatten(0, 1)).item(),
     }
-    return render_scores(loaded, panel_frames(loaded, frames), labels, scores), curve, info
+    return render_scores(loaded, panel_frames(loaded, pixel_values), labels, scores), curve, info
 
 
 # ---------------------------------------------------------------------------------------------------- layout
@@ -577,17 +571,7 @@ def build_demo() -> gr.Blocks:
                     mask_image = image_input(label="Image", elem_id="mask_image", value=pair[0])
                     gr.Examples(examples, mask_image)
                 with gr.Column():
-                    strategy = gr.Dropdown(MASK_STRATEGIES, label="Strategy", elem_id="strategy")
-                    mask_ratio = gr.Slider(0.05, 0.95, step=0.05, label="Mask ratio (random, tube)")
-                    num_blocks = gr.Slider(1, 8, step=1, label="Target blocks (multiblock)")
-                    with gr.Row():
-                        scale_min = gr.Slider(0.02, 1.0, step=0.01, label="Block scale min")
-                        scale_max = gr.Slider(0.02, 1.0, step=0.01, label="Block scale max")
-                    with gr.Row():
-                        aspect_min = gr.Slider(0.2, 5.0, step=0.05, label="Aspect ratio min")
-                        aspect_max = gr.Slider(0.2, 5.0, step=0.05, label="Aspect ratio max")
-                    mask_ahead = gr.Number(1, minimum=1, precision=0, label="Time steps ahead (temporal, video)")
-                    seed = gr.Number(0, precision=0, label="Seed", elem_id="seed")
+                    masking = mask_controls()
                     mask_button = gr.Button("Sample masks", variant="primary", elem_id="mask_button")
             with gr.Row():
                 mask_view = gr.Image(
@@ -654,16 +638,13 @@ def build_demo() -> gr.Blocks:
                     curve = gr.LinePlot(x="frame", y="cosine similarity", color="latents", elem_id="surprise_plot")
                     video_info = gr.JSON(label="Details", elem_id="video_info")
 
-        mask_settings = [strategy, mask_ratio, num_blocks, scale_min, scale_max, aspect_min, aspect_max, mask_ahead]
-        controls = [summary, *mask_settings, video_ahead]
-        demo.load(describe_model, model, controls, api_name="describe_model_on_load", api_visibility="private")
-        model.change(describe_model, model, controls, api_name="describe_model")
-        mask_button.click(
-            show_masks, [model, mask_image, *mask_settings, seed], [mask_view, mask_counts], api_name="masks"
-        )
+        described = [summary, *masking[:-1], video_ahead]  # every mask control but the seed
+        demo.load(describe_model, model, described, api_name="describe_model_on_load", api_visibility="private")
+        model.change(describe_model, model, described, api_name="describe_model")
+        mask_button.click(show_masks, [model, mask_image, *masking], [mask_view, mask_counts], api_name="masks")
         predict_button.click(
             predict,
-            [model, mask_image, *mask_settings, seed],
+            [model, mask_image, *masking],
             [prediction_view, prediction_loss, prediction_info],
             api_name="predict",
         )

@@ -337,7 +337,8 @@ def test_evaluate_script_end_to_end(checkpoint, tmp_path, monkeypatch, capsys):
     pixels_knn = next(r["value"] for r in records if r["model"] == "raw-pixels" and r["protocol"] == "knn")
     assert pixels_knn > 0.5
     table = capsys.readouterr().out.splitlines()
-    assert table[0].split() == ["model", "protocol", "layers", "accuracy", "seconds"] and len(table) == 9
+    header = [cell.strip() for cell in table[0].strip("|").split("|")]
+    assert header == ["model", "protocol", "layers", "accuracy", "effective rank", "seconds"] and len(table) == 10
 
 
 def colour_folder(path: Path, per_class: int = 12) -> Path:
@@ -357,7 +358,7 @@ def test_single_split_folder_gets_a_seeded_eval_split(checkpoint, tmp_path):
         checkpoint, tmp_path, train_dir=str(colour_folder(tmp_path / "images")), protocols=["knn"], baselines=True
     )
     records = evaluate(args)
-    assert [record["split"] for record in records] == ["train (held-out 0.2, seed 0)"] * 3
+    assert [record["split"] for record in records] == ["train (held-out 0.2, seed 42)"] * 3
     assert [record["dataset"] for record in records] == [str(tmp_path / "images")] * 3
     assert {record["model"]: record["value"] for record in records}["raw-pixels"] == 1.0
     assert json.loads((tmp_path / "eval" / "eval_results.json").read_text()) == records
@@ -395,7 +396,9 @@ def test_video_model_gets_the_attentive_probe_by_default(tmp_path):
     assert {(r["model"], r["protocol"]): r["value"] for r in records}["raw-pixels", "knn"] == 1.0
 
     images = arguments(tmp_path / "video_model", tmp_path, train_dir=str(colour_folder(tmp_path / "images")))
-    with pytest.raises(ValueError, match="The model takes video clips of 4 frames, but the dataset's column 'image'"):
+    with pytest.raises(
+        ValueError, match="Column 'image' holds images but the model is a video model \\(num_frames=4\\)"
+    ):
         evaluate(images)
 
 

@@ -16,10 +16,12 @@ from hub_server import LocalHub, local_hub  # noqa: F401  (`local_hub` is a fixt
 from huggingface_hub import ModelCard
 from PIL import Image
 from torch.utils.tensorboard import SummaryWriter
-from transformers import AutoImageProcessor, AutoVideoProcessor, pipeline
+from torchcodec.decoders import VideoDecoder
+from transformers import AutoImageProcessor, AutoVideoProcessor, IJepaConfig, pipeline
 
-from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAModel, JEPAPredictor
-from hf_jepa.hub import build_processor, push_to_hub, write_model_card
+from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAModel, JEPAPredictor, data
+from hf_jepa.evaluation import processor_settings
+from hf_jepa.hub import build_processor, checkpoint_processor, push_to_hub, write_model_card
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REPO_ID = "jepa-lab/tiny-jepa"
@@ -77,12 +79,65 @@ def test_video_processor_round_trip_feeds_the_model(tmp_path):
     assert processor.crop_size["height"] == processor.crop_size["width"] == 32
 
     video = torch.full((8, 3, 40, 50), 255, dtype=torch.uint8)
-    pixels = processor(video, return_tensors="pt")["pixel_values_videos"]
+    pixels = processor(video, return_tensors="pt")["pixel_values"]
     assert pixels.shape == (1, 8, 3, 32, 32)
     torch.testing.assert_close(pixels, torch.full_like(pixels, (1.0 - 0.5) / 0.25))
     with torch.no_grad():
         features = JEPAModel(config).eval()(pixel_values=pixels).last_hidden_state
     assert features.shape == (1, config.num_patches, config.hidden_size) == (1, 256, 192)
+
+
+def test_evaluation_transform_gives_the_pixels_of_the_shipped_image_processor(tmp_path):
+    """One preprocessing: evaluation's transform and `AutoImageProcessor.from_pretrained(model)` agree on real images
+    (the Space's examples, Fashion-MNIST items, a non-square colour image whose crop margin is odd)."""
+    config = JEPAConfig.from_preset("tiny")
+    mean, std = [0.3, 0.4, 0.5], [0.2, 0.25, 0.3]
+    build_processor(config, mean, std).save_pretrained(tmp_path)
+    shipped = AutoImageProcessor.from_pretrained(tmp_path)
+    assert shipped.size["shortest_edge"] == shipped.crop_size["height"] == config.image_size  # no 256 / 224 zoom
+    assert processor_settings(str(tmp_path), config) == (32, mean, std)
+    transform = data.build_transform(*processor_settings(str(tmp_path), config), train=False)
+
+    fashion = data.fashion_mnist_dataset("test")
+    images = [Image.open(path) for path in sorted((REPO_ROOT / "space" / "examples").glob("*.png"))]
+    images += [fashion[index]["image"] for index in range(3)]
+    images.append(
+        Image.fromarray(np.random.default_rng(0).integers(0, 256, (45, 41, 3), dtype=np.uint8))
+    )  # 35 x 32: margin 3
+    assert len(images) == 8 and {image.mode for image in images} == {"L", "RGB"}
+    for image in images:
+        expected = shipped(image, return_tensors="pt")["pixel_values"][0]
+        assert expected.shape == (3, 32, 32)
+        torch.testing.assert_close(transform(image), expected, atol=1e-5, rtol=0)
+    # at the native size the geometry is the identity: the pixels are (value / 255 - mean) / std
+    pixel = np.asarray(fashion[0]["image"].resize((32, 32)))[5, 7] / 255
+    native = transform(fashion[0]["image"].resize((32, 32)))
+    assert native[:, 5, 7].tolist() == pytest.approx([(pixel - m) / s for m, s in zip(mean, std)], abs=1e-5)
+
+
+def test_evaluation_transform_gives_the_pixels_of_the_shipped_video_processor(tmp_path):
+    config = JEPAConfig.from_preset("tiny-video")
+    build_processor(config).save_pretrained(tmp_path)
+    shipped = AutoVideoProcessor.from_pretrained(tmp_path)
+    transform = data.build_transform(
+        *processor_settings(str(tmp_path), config), train=False, num_frames=8, frame_step=2
+    )
+    decoder = VideoDecoder(str(REPO_ROOT / "space" / "examples" / "moving_fashion.mp4"))
+    frames = decoder.get_frames_at(data.clip_indices(len(decoder), 8, 2, train=False)).data
+    expected = shipped(frames, return_tensors="pt")["pixel_values"][0]
+    assert expected.shape == (8, 3, 32, 32) and frames.shape[-1] == 64
+    torch.testing.assert_close(transform(decoder), expected, atol=1e-5, rtol=0)
+
+
+def test_checkpoint_processor_or_the_default_for_its_config(tmp_path):
+    assert checkpoint_processor(str(tmp_path)) is None
+    ijepa = IJepaConfig(image_size=48, patch_size=16)  # another library's config: image_size and num_channels only
+    default = build_processor(ijepa)
+    assert type(default).__name__ == "ViTImageProcessor" and default.crop_size["height"] == 48
+    assert list(default.image_mean) == list(data.DEFAULT_IMAGE_MEAN) == [0.485, 0.456, 0.406]
+    assert processor_settings(str(tmp_path), ijepa) == (48, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+    build_processor(JEPAConfig.from_preset("tiny-video"), [0.5] * 3, [0.5] * 3).save_pretrained(tmp_path)
+    assert type(checkpoint_processor(str(tmp_path))).__name__ == "VideoMAEVideoProcessor"
 
 
 @pytest.mark.parametrize(

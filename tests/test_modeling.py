@@ -242,8 +242,10 @@ def test_classification_loss_is_transformers_cross_entropy():
     out = model(pixel_values, labels=labels)
     assert model.config.problem_type == "single_label_classification"
     assert torch.allclose(out.loss, F.cross_entropy(out.logits, labels))
-    with pytest.raises(IndexError, match="out of bounds"):
+    with pytest.raises(ValueError, match=r"labels must be class indices in \[0, 3\), got values in \[0, 3\]"):
         model(pixel_values, labels=torch.tensor([0, 1, 2, 3]))
+    with pytest.raises(ValueError, match=r"got values in \[-1, 2\]"):
+        model(pixel_values, labels=torch.tensor([-1, 1, 2, 0]))
 
 
 def test_learned_positions_are_a_trained_parameter_that_the_ema_target_follows(tmp_path):

@@ -2,7 +2,9 @@
 """The Gradio Space (space/app.py), end to end: the app runs in a subprocess on 127.0.0.1 with tiny checkpoints and
 is driven through gradio_client and a headless Chromium."""
 
+import importlib.util
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -20,10 +22,11 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 from torchcodec.decoders import VideoDecoder
-from transformers import IJepaConfig, IJepaModel
-from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+from transformers import AutoImageProcessor, IJepaConfig, IJepaModel
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining
+from hf_jepa.data import DEFAULT_IMAGE_MEAN, DEFAULT_IMAGE_STD
+from hf_jepa.hub import build_processor
 from hf_jepa.masking import sample_masks, temporal_masks
 
 REPO = Path(__file__).resolve().parents[1]
@@ -136,6 +139,27 @@ def read_png(path: str) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"))
 
 
+def test_the_space_preprocesses_with_the_checkpoints_processor(checkpoints, tmp_path, monkeypatch):
+    """The Space feeds the model the pixels of `AutoImageProcessor.from_pretrained(model)`, not its own version."""
+    folder = tmp_path / "with_processor"
+    shutil.copytree(checkpoints["image"], folder)
+    build_processor(JEPAConfig.from_preset("tiny"), [0.3, 0.4, 0.5], [0.2, 0.25, 0.3]).save_pretrained(folder)
+    monkeypatch.setenv("JEPA_MODEL", str(folder))
+    spec = importlib.util.spec_from_file_location("space_app", REPO / "space" / "app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    loaded = app.load_model(str(folder))
+    assert loaded.processor_source == "the checkpoint's processor"
+    shipped = AutoImageProcessor.from_pretrained(folder)
+    for path in sorted(EXAMPLES.glob("*.png")):
+        pixels = app.model_inputs(loaded, app.read_image(str(path), loaded)[None])
+        expected = shipped(Image.open(path), return_tensors="pt")["pixel_values"]
+        assert pixels.shape == expected.shape == (1, 3, 32, 32)
+        torch.testing.assert_close(pixels, expected, atol=1e-5, rtol=0)
+    # a click maps to the patch under it in the centre crop the model sees: a 64 x 48 image keeps x in [8, 56)
+    assert app.seen_region(loaded, 64, 48) == (8.0, 0.0, 48.0, 48.0)
+
+
 def test_describe_model_sets_controls_from_config(client, checkpoints):
     summary, strategy, mask_ratio, blocks, *_, mask_ahead, video_ahead = client.predict(
         checkpoints["video"], api_name="/describe_model"
@@ -148,6 +172,7 @@ def test_describe_model_sets_controls_from_config(client, checkpoints):
 
     summary, strategy, *_, mask_ahead, _ = client.predict(checkpoints["ijepa"], api_name="/describe_model")
     assert "IJepaModel" in summary and "predictor: no" in summary and "ImageNet defaults" in summary
+    assert "preprocessing: hf_jepa's processor for its config" in summary
     assert [choice[0] for choice in strategy["choices"]] == ["multiblock", "block", "random"]
     assert mask_ahead["visible"] is False
 
@@ -201,7 +226,7 @@ def test_prediction_matches_the_model_forward(client, checkpoints, tmp_path):
     )
     config, (context, targets) = reference_masks("tiny", seed)
     model = JEPAForPreTraining.from_pretrained(checkpoints["image"]).eval()
-    grey = (128 / 255 - torch.tensor(IMAGENET_DEFAULT_MEAN)) / torch.tensor(IMAGENET_DEFAULT_STD)
+    grey = (128 / 255 - torch.tensor(DEFAULT_IMAGE_MEAN)) / torch.tensor(DEFAULT_IMAGE_STD)
     pixel_values = grey.view(1, 3, 1, 1).expand(1, 3, 32, 32)
     with torch.no_grad():
         output = model(pixel_values=pixel_values, context_mask=context, target_mask=targets)
@@ -260,7 +285,7 @@ def test_video_surprise_matches_the_model_forward(client, checkpoints, long_grey
     frames = VideoDecoder(str(long_grey_clip)).get_frames_at(used).data
     assert frames.float().std() == 0  # uniform, so resizing leaves the value unchanged
     colour = frames[0, :, 0, 0].float() / 255
-    pixels = (colour - torch.tensor(IMAGENET_DEFAULT_MEAN)) / torch.tensor(IMAGENET_DEFAULT_STD)
+    pixels = (colour - torch.tensor(DEFAULT_IMAGE_MEAN)) / torch.tensor(DEFAULT_IMAGE_STD)
     pixel_values = pixels.view(1, 1, 3, 1, 1).expand(1, 8, 3, 32, 32)
     context, targets = temporal_masks((4, 8, 8), 1, frames_ahead=ahead)
     model = JEPAForPreTraining.from_pretrained(checkpoints["video"]).eval()

@@ -1,0 +1,15 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""The one table formatter of the package: evaluation results, the quality benchmark and the speed benchmark."""
+
+from collections.abc import Sequence
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
+    """A plain-text table with right-aligned columns that is also valid Markdown."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+
+    def line(cells: Sequence) -> str:
+        return "| " + " | ".join(str(cell).rjust(width) for cell, width in zip(cells, widths)) + " |"
+
+    rule = "|" + "|".join("-" * (width + 1) + ":" for width in widths) + "|"
+    return "\n".join([line(headers), rule] + [line(row) for row in rows])
