@@ -4,8 +4,9 @@
     python space/app.py
 
 The models offered are those named in the `JEPA_MODEL` environment variable (Hub ids or local folders, separated by
-commas; the first is the default), the checkpoints next to this file (`checkpoint*/`, how a Space ships its model) and
-the models the README's recipes trained into `outputs/` (the main job and the video recipe). A model is
+commas; the first is the default), the Hub ids of `models.txt` next to this file, the checkpoints next to it
+(`checkpoint*/`; `scripts/push_space.py` writes either into a Space) and the models the README's recipes trained into
+`outputs/` (the main job and the video recipe). A model is
 loaded through `AutoModelForPreTraining` when its checkpoint holds a predictor (an hf_jepa `JEPAForPreTraining`),
 else through `AutoModel` (an hf_jepa encoder or a transformers `IJepaModel`: masks and features, no prediction).
 Masks come from `hf_jepa.masking`, so that the Space shows exactly what pretraining uses.
@@ -33,6 +34,7 @@ from hf_jepa.masking import MASKING_STRATEGIES, sample_masks, temporal_masks
 
 APP_DIR = Path(__file__).resolve().parent
 EXAMPLES_DIR = APP_DIR / "examples"
+MODELS_FILE = APP_DIR / "models.txt"  # a deployed Space's default Hub models, one a line (scripts/push_space.py)
 TRAINED_DIR = APP_DIR.parent / "outputs"  # where the README's main job and video recipe write their models
 PANEL_SIDE = 384  # rendered panels are about this many pixels wide, rounded to whole patches
 # One colour per target block (cycled when there are more blocks).
@@ -76,9 +78,10 @@ class LoadedModel:
 
 def model_choices() -> list[str]:
     requested = [name.strip() for name in os.environ.get("JEPA_MODEL", "").split(",") if name.strip()]
+    listed = MODELS_FILE.read_text().split() if MODELS_FILE.is_file() else []
     shipped = [str(path.parent) for path in sorted(APP_DIR.glob("checkpoint*/config.json"))]
     trained = [str(path.parent) for path in sorted(TRAINED_DIR.glob("*/config.json"))]
-    return list(dict.fromkeys(requested + shipped + trained))
+    return list(dict.fromkeys(requested + listed + shipped + trained))
 
 
 @functools.lru_cache(maxsize=4)

@@ -2,14 +2,19 @@
 """A local stand-in for the Hugging Face Hub, for tests that cannot reach the real one.
 
 `LocalHub` speaks the subset of the Hub's HTTP API that the real `huggingface_hub` client uses to create a model
-repository, commit files to it and download them again:
+repository or a Space, commit files to it and download them again (`{kind}` is `models` or `spaces`; the download
+and LFS URLs of a Space start with `/spaces`):
 
-- `POST /api/repos/create`, `POST /api/validate-yaml`;
-- `POST /api/models/{repo}/preupload/{rev}` (regular or LFS upload mode, remote oids so unchanged files are skipped)
-  and `POST /api/models/{repo}/commit/{rev}` (ndjson: `file`, `lfsFile`, `deletedFile`, `deletedFolder`);
-- the git-LFS basic transfer: `POST /{repo}.git/info/lfs/objects/batch`, then `PUT` and verify on URLs it hands out;
-- `GET /api/models/{repo}[/revision/{rev}]` (`model_info` / `repo_info`), `GET /api/models/{repo}/tree/{rev}[/path]`
-  and `HEAD` / `GET /{repo}/resolve/{rev}/{path}` (`hf_hub_download`, `snapshot_download`, `from_pretrained`).
+- `POST /api/repos/create` (a Space needs an `sdk`: `create_repo(repo_type="space", space_sdk=...)`),
+  `POST /api/validate-yaml`;
+- `POST /api/{kind}/{repo}/preupload/{rev}` (regular or LFS upload mode, remote oids so unchanged files are skipped)
+  and `POST /api/{kind}/{repo}/commit/{rev}` (ndjson: `file`, `lfsFile`, `deletedFile`, `deletedFolder`);
+- the git-LFS basic transfer: `POST /[spaces/]{repo}.git/info/lfs/objects/batch`, then `PUT` and verify on URLs it
+  hands out;
+- `GET /api/{kind}/{repo}[/revision/{rev}]` (`model_info` / `space_info` / `repo_info`), `GET
+  /api/{kind}/{repo}/tree/{rev}[/path]` and `HEAD` / `GET /[spaces/]{repo}/resolve/{rev}/{path}` (`hf_hub_download`,
+  `snapshot_download`, `from_pretrained`);
+- `POST /api/spaces/{repo}/variables` (`add_space_variable`).
 
 Xet storage is not spoken: clients must run with `HF_HUB_DISABLE_XET=1`, which makes `huggingface_hub` use its LFS
 path (`LocalHub.client_env` sets it). Everything is kept in memory. `fail_next` makes an endpoint answer with an
@@ -43,19 +48,23 @@ import yaml
 LFS_THRESHOLD_BYTES = 10 * 1024 * 1024
 _JSON_TYPES = ("application/json", "application/vnd.git-lfs+json")
 _REPO = r"(?P<repo>[\w.-]+/[\w.-]+)"
+_API = rf"^/api/(?P<kind>models|spaces)/{_REPO}"  # the API routes of a repository, `kind` as in the URL
+_FILES = rf"^/(?:(?P<kind>spaces)/)?{_REPO}"  # download and LFS URLs: a Space's start with /spaces
 _ROUTES = [
     ("POST", "create", re.compile(r"^/api/repos/create$")),
     ("POST", "validate-yaml", re.compile(r"^/api/validate-yaml$")),
-    ("GET", "info", re.compile(rf"^/api/models/{_REPO}(?:/revision/(?P<rev>[^/]+))?$")),
-    ("GET", "tree", re.compile(rf"^/api/models/{_REPO}/tree/(?P<rev>[^/]+)(?:/(?P<path>.+))?$")),
-    ("POST", "preupload", re.compile(rf"^/api/models/{_REPO}/preupload/(?P<rev>[^/]+)$")),
-    ("POST", "commit", re.compile(rf"^/api/models/{_REPO}/commit/(?P<rev>[^/]+)$")),
-    ("POST", "lfs-batch", re.compile(rf"^/{_REPO}\.git/info/lfs/objects/batch$")),
+    ("GET", "info", re.compile(rf"{_API}(?:/revision/(?P<rev>[^/]+))?$")),
+    ("GET", "tree", re.compile(rf"{_API}/tree/(?P<rev>[^/]+)(?:/(?P<path>.+))?$")),
+    ("POST", "preupload", re.compile(rf"{_API}/preupload/(?P<rev>[^/]+)$")),
+    ("POST", "commit", re.compile(rf"{_API}/commit/(?P<rev>[^/]+)$")),
+    ("POST", "space-variables", re.compile(rf"^/api/(?P<kind>spaces)/{_REPO}/variables$")),
+    ("POST", "lfs-batch", re.compile(rf"{_FILES}\.git/info/lfs/objects/batch$")),
     ("PUT", "lfs-upload", re.compile(r"^/lfs-storage/(?P<oid>[0-9a-f]{64})$")),
     ("POST", "lfs-verify", re.compile(r"^/lfs-storage/(?P<oid>[0-9a-f]{64})/verify$")),
-    ("HEAD", "resolve", re.compile(rf"^/{_REPO}/resolve/(?P<rev>[^/]+)/(?P<path>.+)$")),
-    ("GET", "resolve", re.compile(rf"^/{_REPO}/resolve/(?P<rev>[^/]+)/(?P<path>.+)$")),
+    ("HEAD", "resolve", re.compile(rf"{_FILES}/resolve/(?P<rev>[^/]+)/(?P<path>.+)$")),
+    ("GET", "resolve", re.compile(rf"{_FILES}/resolve/(?P<rev>[^/]+)/(?P<path>.+)$")),
 ]
+SPACE_SDKS = ("gradio", "docker", "static")
 
 
 def _route(method: str, path: str) -> tuple[str, re.Match] | None:
@@ -105,10 +114,23 @@ class Commit:
     date: str
 
 
+def repo_key(repo_id: str, repo_type: str = "model") -> str:
+    """Where `LocalHub.repos` keeps a repository: a model under its id, a Space under `spaces/{id}` (as in URLs)."""
+    return repo_id if repo_type == "model" else f"{repo_type}s/{repo_id}"
+
+
+def _key(kind: str | None, repo: str) -> str:
+    """`repo_key` from the `kind` part of a URL (`models`, `spaces` or absent)."""
+    return repo_key(repo, "space" if kind == "spaces" else "model")
+
+
 @dataclass
 class Repo:
     repo_id: str
     private: bool
+    repo_type: str = "model"
+    sdk: str | None = None  # a Space's SDK
+    variables: dict[str, str] = field(default_factory=dict)  # a Space's variables
     commits: list[Commit] = field(default_factory=list)
 
     @property
@@ -219,9 +241,9 @@ class LocalHub:
         with self._lock:
             self._failures[endpoint].extend([status] * times)
 
-    def files(self, repo_id: str, revision: str = "main") -> dict[str, bytes]:
-        """The files of a repository at a revision, as `{path: content}`."""
-        commit = self.repos[repo_id].at(revision)
+    def files(self, repo_id: str, revision: str = "main", repo_type: str = "model") -> dict[str, bytes]:
+        """The files of a repository (`repo_type` "model" or "space") at a revision, as `{path: content}`."""
+        commit = self.repos[repo_key(repo_id, repo_type)].at(revision)
         return {path: stored.content for path, stored in commit.files.items()}
 
     def served(self, endpoint: str) -> int:
@@ -241,8 +263,8 @@ class LocalHub:
         if self.token is not None and authorization != f"Bearer {self.token}":
             raise HubError(401, "Invalid credentials in Authorization header")
 
-    def _repo(self, repo_id: str, authorization: str | None) -> Repo:
-        repo = self.repos.get(repo_id)
+    def _repo(self, repo_id: str, authorization: str | None, kind: str | None = None) -> Repo:
+        repo = self.repos.get(_key(kind, repo_id))
         readable = repo is not None and (
             not repo.private or self.token is None or authorization == f"Bearer {self.token}"
         )
@@ -265,17 +287,21 @@ class LocalHub:
 
     def handle_create(self, body: dict, authorization: str | None, **_) -> tuple:
         self._check_write_access(authorization)
-        if body.get("type", "model") != "model":
-            raise HubError(400, f"The local hub only hosts model repositories, got type {body.get('type')!r}.")
+        repo_type = body.get("type", "model")
+        if repo_type not in ("model", "space"):
+            raise HubError(400, f"The local hub hosts models and Spaces only, got type {repo_type!r}.")
+        if repo_type == "space" and body.get("sdk") not in SPACE_SDKS:
+            raise HubError(400, f"A Space needs an sdk, one of {SPACE_SDKS}; got {body.get('sdk')!r}.")
         repo_id = f"{body.get('organization') or self.user}/{body['name']}"
-        url = f"{self.endpoint}/{repo_id}"
+        key = repo_key(repo_id, repo_type)
+        url = f"{self.endpoint}/{key}"
         with self._lock:
-            if repo_id in self.repos:
-                return 409, {}, {"error": "You already created this model repo", "url": url}
+            if key in self.repos:
+                return 409, {}, {"error": f"You already created this {repo_type} repo", "url": url}
             private = body.get("visibility", "private" if body.get("private") else "public") != "public"
-            repo = Repo(repo_id=repo_id, private=private)
+            repo = Repo(repo_id=repo_id, private=private, repo_type=repo_type, sdk=body.get("sdk"))
             self._new_commit(repo, "initial commit", {})
-            self.repos[repo_id] = repo
+            self.repos[key] = repo
         return 200, {}, {"url": url, "name": repo_id, "id": repo_id}
 
     def handle_validate_yaml(self, body: dict, **_) -> tuple:
@@ -285,8 +311,8 @@ class LocalHub:
             return 400, {}, {"errors": [{"message": f"Invalid YAML metadata: {error}"}], "warnings": []}
         return 200, {}, {"errors": [], "warnings": []}
 
-    def handle_info(self, repo: str, rev: str | None, authorization: str | None, **_) -> tuple:
-        stored_repo = self._repo(repo, authorization)
+    def handle_info(self, kind: str, repo: str, rev: str | None, authorization: str | None, **_) -> tuple:
+        stored_repo = self._repo(repo, authorization, kind)
         commit = self._commit(stored_repo, rev or "main")
         readme = commit.files.get("README.md")
         info = {
@@ -300,10 +326,15 @@ class LocalHub:
             "siblings": [{"rfilename": path} for path in sorted(commit.files)],
             "cardData": _front_matter(readme.content.decode()) if readme is not None else None,
         }
+        if stored_repo.repo_type == "space":
+            del info["modelId"]
+            info.update(sdk=stored_repo.sdk, runtime={"stage": "BUILDING", "hardware": {"current": None}})
         return 200, {}, info
 
-    def handle_tree(self, repo: str, rev: str, path: str | None, query: dict, authorization: str | None, **_):
-        commit = self._commit(self._repo(repo, authorization), rev)
+    def handle_tree(
+        self, kind: str, repo: str, rev: str, path: str | None, query: dict, authorization: str | None, **_
+    ):
+        commit = self._commit(self._repo(repo, authorization, kind), rev)
         prefix = f"{unquote(path).strip('/')}/" if path else ""
         recursive = query.get("recursive", ["False"])[0].lower() == "true"
         entries, folders = [], set()
@@ -331,9 +362,9 @@ class LocalHub:
             raise HubError(404, f"{prefix} does not exist on main", "EntryNotFound")
         return 200, {}, folder_entries + entries
 
-    def handle_preupload(self, repo: str, rev: str, body: dict, authorization: str | None, **_) -> tuple:
+    def handle_preupload(self, kind: str, repo: str, rev: str, body: dict, authorization: str | None, **_) -> tuple:
         self._check_write_access(authorization)
-        commit = self._commit(self._repo(repo, authorization), rev)
+        commit = self._commit(self._repo(repo, authorization, kind), rev)
         answers = []
         for item in body["files"]:
             sample = base64.b64decode(item["sample"])
@@ -352,9 +383,9 @@ class LocalHub:
             )
         return 200, {}, {"files": answers, "commitOid": commit.oid}
 
-    def handle_lfs_batch(self, repo: str, body: dict, authorization: str | None, **_) -> tuple:
+    def handle_lfs_batch(self, kind: str | None, repo: str, body: dict, authorization: str | None, **_) -> tuple:
         self._check_write_access(authorization)
-        self._repo(repo, authorization)
+        self._repo(repo, authorization, kind)
         if body.get("operation") != "upload" or "basic" not in body.get("transfers", ["basic"]):
             raise HubError(400, "The local hub supports LFS uploads with the basic transfer only.")
         objects = []
@@ -382,9 +413,9 @@ class LocalHub:
             raise HubError(404, f"LFS object {oid} of size {body.get('size')} was not uploaded.")
         return 200, {}, {"message": "ok"}
 
-    def handle_commit(self, repo: str, rev: str, raw_body: bytes, authorization: str | None, **_) -> tuple:
+    def handle_commit(self, kind: str, repo: str, rev: str, raw_body: bytes, authorization: str | None, **_) -> tuple:
         self._check_write_access(authorization)
-        stored_repo = self._repo(repo, authorization)
+        stored_repo = self._repo(repo, authorization, kind)
         lines = [json.loads(line) for line in raw_body.decode().splitlines() if line.strip()]
         if not lines or lines[0].get("key") != "header":
             raise HubError(400, "A commit payload starts with a header line.")
@@ -412,10 +443,19 @@ class LocalHub:
                 else:
                     raise HubError(400, f"The local hub does not support {key!r} commit operations.")
             commit = self._new_commit(stored_repo, lines[0]["value"]["summary"], files)
-        return 200, {}, {"commitUrl": f"{self.endpoint}/{repo}/commit/{commit.oid}", "commitOid": commit.oid}
+        url = f"{self.endpoint}/{_key(kind, repo)}/commit/{commit.oid}"
+        return 200, {}, {"commitUrl": url, "commitOid": commit.oid}
 
-    def handle_resolve(self, repo: str, rev: str, path: str, authorization: str | None, **_) -> tuple:
-        commit = self._commit(self._repo(repo, authorization), rev)
+    def handle_space_variables(self, kind: str, repo: str, body: dict, authorization: str | None, **_) -> tuple:
+        self._check_write_access(authorization)
+        stored_repo = self._repo(repo, authorization, kind)
+        with self._lock:
+            stored_repo.variables[body["key"]] = body["value"]
+            variables = dict(stored_repo.variables)
+        return 200, {}, {key: {"value": value, "updatedAt": _now()} for key, value in variables.items()}
+
+    def handle_resolve(self, kind: str | None, repo: str, rev: str, path: str, authorization: str | None, **_):
+        commit = self._commit(self._repo(repo, authorization, kind), rev)
         stored = commit.files.get(unquote(path))
         if stored is None:
             raise HubError(404, f"Entry not found: {unquote(path)}", "EntryNotFound")

@@ -1,7 +1,16 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
 """The Gradio Space (space/app.py), end to end: the app runs in a subprocess on 127.0.0.1 with tiny checkpoints and
-is driven through gradio_client and a headless Chromium."""
+is driven through gradio_client and a headless Chromium.
 
+The browser test saves a screenshot to a temporary file. To regenerate the README's picture with the main job's model
+(it must exist: `accelerate launch scripts/pretrain.py recipes/tiny-cpu.yaml`):
+
+    SPACE_SCREENSHOT=docs/space_screenshot.png pytest tests/test_space.py -k browser
+
+`SPACE_SCREENSHOT_MODEL` names another checkpoint to show (default: the main job's `outputs/jepa-tiny-fashion-mnist`).
+"""
+
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -12,6 +21,7 @@ import sys
 import time
 import urllib.request
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +49,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+MAIN_JOB_MODEL = REPO / "outputs" / "jepa-tiny-fashion-mnist"
 # the mask settings the tests send to /masks and /predict
 MASK_RATIO, NUM_BLOCKS, BLOCK_SCALE, ASPECT_RATIO = 0.75, 4, (0.15, 0.2), (0.75, 1.5)
 
@@ -57,15 +68,14 @@ def checkpoints(tmp_path_factory) -> dict[str, str]:
     return paths
 
 
-@pytest.fixture(scope="module")
-def server(checkpoints, tmp_path_factory) -> str:
+@contextlib.contextmanager
+def serve_app(command: list[str], cwd: Path, env: dict[str, str], logs: Path) -> Iterator[str]:
+    """Runs a Gradio app (`command`, in `cwd`) on a free port of 127.0.0.1 until the block ends; yields its URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    logs = tmp_path_factory.mktemp("server")
     env = {
-        **os.environ,
-        "JEPA_MODEL": ",".join(checkpoints.values()),
+        **env,
         "GRADIO_SERVER_NAME": "127.0.0.1",
         "GRADIO_SERVER_PORT": str(port),
         "GRADIO_ANALYTICS_ENABLED": "False",
@@ -73,23 +83,41 @@ def server(checkpoints, tmp_path_factory) -> str:
         "HF_HUB_OFFLINE": "1",
         "OMP_NUM_THREADS": "1",
     }
-    log = open(logs / "app.log", "w")
-    process = subprocess.Popen([sys.executable, "space/app.py"], cwd=REPO, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while True:
+    with open(logs / "app.log", "w") as log:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=log)
         try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"The app did not start:\n{(logs / 'app.log').read_text()}")
-            time.sleep(0.5)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    urllib.request.urlopen(url, timeout=2)
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"The app did not start:\n{(logs / 'app.log').read_text()}")
+                    time.sleep(0.5)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def screenshot_model() -> list[str]:
+    """The model the browser test shows first when it regenerates the README's screenshot (`SPACE_SCREENSHOT`)."""
+    if "SPACE_SCREENSHOT" not in os.environ:
+        return []
+    model = Path(os.environ.get("SPACE_SCREENSHOT_MODEL", MAIN_JOB_MODEL))
+    if not (model / "model.safetensors").is_file():
+        pytest.fail(f"SPACE_SCREENSHOT asks for a screenshot of a trained model, but {model} holds none yet.")
+    return [str(model)]
+
+
+@pytest.fixture(scope="module")
+def server(checkpoints, tmp_path_factory) -> Iterator[str]:
+    models = screenshot_model() + list(checkpoints.values())  # the first is the one shown on load
+    env = {**os.environ, "JEPA_MODEL": ",".join(models)}
+    with serve_app([sys.executable, "space/app.py"], REPO, env, tmp_path_factory.mktemp("server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -403,6 +431,8 @@ def test_browser_click_shows_heat_map(server, tmp_path):
         assert page.locator("#patch_row input").input_value() == str(int(0.6 * 8))
         assert page.locator("#patch_col input").input_value() == str(int(0.3 * 8))
         assert page.locator("#heat_a img").get_attribute("src").endswith(".png")
+        shown = page.locator("#model input").input_value()
+        assert shown == Path(screenshot_model()[0]).name if screenshot_model() else shown == "image"
         page.screenshot(path=str(screenshot), full_page=True)
         browser.close()
     assert Image.open(screenshot).size[0] == 1400

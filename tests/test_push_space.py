@@ -1,0 +1,194 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""scripts/push_space.py: the Space folder it assembles, its errors, and a push to the local Hub of `hub_server.py`
+that is downloaded again, installed in a fresh virtual environment from its own requirements.txt and served.
+
+The fresh environment is made offline-fast: `venv --without-pip`, and a `.pth` line that puts this environment's
+site-packages on its path (a plain path line: the `.pth` files there, such as hf_jepa's editable install, are not
+run, so `import hf_jepa` finds only the copy inside the Space). `pip install --no-index -r requirements.txt` then
+checks that every pinned requirement is satisfied by what is installed here, without downloading anything.
+"""
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from gradio_client import Client, handle_file
+from hub_server import LocalHub, local_hub  # noqa: F401  (`local_hub` is a fixture)
+from test_space import serve_app
+
+from hf_jepa import JEPAConfig, JEPAForPreTraining, spaces
+from hf_jepa.spaces import build_space, pinned_requirements
+
+REPO = Path(__file__).resolve().parents[1]
+SPACE_ID = "jepa-lab/jepa-explorer"
+MODEL_REPO_ID = "jepa-lab/tiny-jepa"
+EXAMPLE = REPO / "space" / "examples" / "sneaker_1.png"
+
+
+def run(command: list[str], env: dict[str, str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, env={**env, "OMP_NUM_THREADS": "1"}, cwd=cwd, capture_output=True, text=True)
+    if check:
+        assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr[-4000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("model") / "tiny-run"
+    torch.manual_seed(0)
+    JEPAForPreTraining(JEPAConfig.from_preset("tiny")).save_pretrained(folder)
+    (folder / "training_args.json").write_text(json.dumps({"hub_model_id": MODEL_REPO_ID, "hub_token": None}))
+    (folder / "checkpoint-100").mkdir()  # a resumable training state: stays out of the Space
+    (folder / "checkpoint-100" / "optimizer.bin").write_bytes(b"state")
+    return folder
+
+
+def front_matter(readme: str) -> dict:
+    return yaml.safe_load(readme.split("---\n")[1])
+
+
+def test_push_install_and_serve_the_space(local_hub, checkpoint, tmp_path):  # noqa: F811
+    env = local_hub.client_env(tmp_path / "hf", base=os.environ)
+    script = [sys.executable, str(REPO / "scripts" / "push_space.py")]
+    run([*script, "--model_name_or_path", str(checkpoint), "--space_id", SPACE_ID], env, tmp_path)
+    assert local_hub.repos[f"spaces/{SPACE_ID}"].sdk == "gradio" and not local_hub.unhandled
+
+    space = tmp_path / "space"
+    download = "import sys; from huggingface_hub import snapshot_download as d; d(sys.argv[1], repo_type='space', "
+    run([sys.executable, "-c", download + "local_dir=sys.argv[2])", SPACE_ID, str(space)], env, tmp_path)
+    metadata = front_matter((space / "README.md").read_text())
+    assert metadata["sdk"] == "gradio" and metadata["sdk_version"] == importlib.metadata.version("gradio")
+    assert metadata["app_file"] == "app.py" and metadata["models"] == [MODEL_REPO_ID]
+    assert (space / metadata["app_file"]).is_file() and (space / "space_screenshot.png").is_file()
+    assert "space_screenshot.png)" in (space / "README.md").read_text()
+    assert (space / "packages.txt").read_text().split() == ["ffmpeg"]
+    shipped = {path.name for path in (space / "checkpoint").iterdir()}
+    assert {"config.json", "model.safetensors", "modeling_jepa.py", "configuration_jepa.py"} <= shipped
+    assert "training_args.json" not in shipped and not (space / "checkpoint" / "checkpoint-100").exists()
+
+    # a fresh environment, from the Space's own requirements.txt (satisfied offline by what is installed here)
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", "--without-pip", str(venv)], os.environ, tmp_path)
+    python = str(venv / "bin" / "python")
+    site_packages = run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], env, tmp_path)
+    Path(site_packages.stdout.strip(), "parent_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    pip = [sys.executable, "-m", "pip", "--python", python, "install", "--no-index", "--disable-pip-version-check"]
+    run([*pip, "-r", "requirements.txt"], env, space)
+    where = [python, "-c", "import hf_jepa; print(hf_jepa.__file__)"]
+    assert run(where, env, space).stdout.strip() == str(space / "hf_jepa" / "__init__.py")
+    assert "No module named 'hf_jepa'" in run(where, env, tmp_path, check=False).stderr  # only the Space's copy
+
+    app_env = {key: value for key, value in os.environ.items() if key != "JEPA_MODEL"}
+    with serve_app([python, "app.py"], space, app_env, tmp_path) as url:
+        client = Client(url, verbose=False)
+        model = str((space / "checkpoint").resolve())
+        summary = client.predict(model, api_name="/describe_model")[0]
+        parameters = sum(
+            parameter.numel() for parameter in JEPAForPreTraining.from_pretrained(checkpoint).parameters()
+        )
+        assert "**JEPAForPreTraining**, image model, 32 px, patch grid 8x8" in summary
+        assert f"{parameters / 1e6:.1f}M parameters; predictor: yes" in summary
+        image = handle_file(EXAMPLE)
+        masks = [model, image, "multiblock", 0.75, 4, 0.15, 0.2, 0.75, 1.5, 1, 0]
+        _, counts = client.predict(*masks, api_name="/masks")
+        assert counts["grid"] == [1, 8, 8] and counts["tokens"] == 64
+        _, loss, info = client.predict(*masks, api_name="/predict")
+        assert loss == info["loss"] and loss > 0
+        *_, similarity = client.predict(model, image, image, 2, 3, api_name="/similarity")
+        assert similarity["best_match_a"] == [2, 3]
+
+
+def test_space_for_a_hub_model(tmp_path, monkeypatch):
+    monkeypatch.setattr(spaces, "vendor_hf_jepa", lambda destination: (destination / "hf_jepa").mkdir())
+    folder = build_space(tmp_path / "space", MODEL_REPO_ID, title="My JEPA", emoji="🔮")
+    assert (folder / "models.txt").read_text().split() == [MODEL_REPO_ID]
+    assert not (folder / "checkpoint").exists()
+    metadata = front_matter((folder / "README.md").read_text())
+    assert (metadata["title"], metadata["emoji"], metadata["models"]) == ("My JEPA", "🔮", [MODEL_REPO_ID])
+
+    # the app offers the model of models.txt (after JEPA_MODEL, which a Space variable can set)
+    monkeypatch.setenv("JEPA_MODEL", "someone/other-jepa")
+    spec = importlib.util.spec_from_file_location("pushed_app", folder / "app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    assert app.model_choices()[:2] == ["someone/other-jepa", MODEL_REPO_ID]
+
+
+def test_requirements_pin_the_installed_releases():
+    pins = dict(line.split("==") for line in pinned_requirements())
+    for name in ("torch", "torchvision", "transformers", "gradio", "torchcodec", "huggingface-hub", "accelerate"):
+        assert pins[name] == importlib.metadata.version(name).split("+")[0]
+    assert "hf-jepa" not in pins and "pytest" not in pins  # hf_jepa ships as sources; dev tools stay out
+
+
+def test_bad_models_and_folders_get_clear_errors(checkpoint, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "outputs").mkdir()  # so outputs/missing-run reads as a path, although it is a valid Hub id
+    with pytest.raises(ValueError, match="The model folder 'outputs/missing-run' does not exist"):
+        build_space(tmp_path / "a", "outputs/missing-run")
+    with pytest.raises(ValueError, match="does not exist"):
+        build_space(tmp_path / "b", "./not-here")
+    vit = tmp_path / "vit"
+    vit.mkdir()
+    (vit / "config.json").write_text(json.dumps({"model_type": "vit"}))
+    with pytest.raises(ValueError, match="holds a 'vit' model; the Space shows JEPA encoders"):
+        build_space(tmp_path / "c", str(vit))
+    (vit / "config.json").write_text(json.dumps({"model_type": "jepa"}))
+    with pytest.raises(ValueError, match=r"holds no weights \(\*.safetensors\)"):
+        build_space(tmp_path / "d", str(vit))
+    with pytest.raises(ValueError, match="holds no config.json"):
+        build_space(tmp_path / "e", str(tmp_path / "outputs"))
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="is not empty; choose another --output_dir or pass --overwrite_output_dir"):
+        build_space(busy, str(checkpoint))
+    assert (busy / "notes.txt").read_text() == "mine"
+    assert not any((tmp_path / name).exists() for name in "abcde")
+
+
+PUSH_FAILING_TWICE = """
+    import json, sys
+    from hf_jepa.spaces import PushSpaceError, push_space
+
+    folder, space_id = sys.argv[1:]
+    errors = []
+    for _ in range(2):
+        try:
+            push_space(folder, space_id)
+        except PushSpaceError as error:
+            errors.append(str(error))
+    print(json.dumps({"errors": errors, "commit": push_space(folder, space_id).oid}))
+"""
+
+
+def test_failed_push_names_the_step_and_keeps_the_folder(local_hub, checkpoint, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(spaces, "vendor_hf_jepa", lambda destination: (destination / "hf_jepa").mkdir())
+    folder = build_space(tmp_path / "space", str(checkpoint))
+    (folder / "hf_jepa" / "__init__.py").write_text("")
+    before = {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+    local_hub.fail_next("create", status=403)
+    local_hub.fail_next("commit", status=500)
+    env = local_hub.client_env(tmp_path / "hf", base=os.environ)
+    report = json.loads(
+        run([sys.executable, "-c", textwrap.dedent(PUSH_FAILING_TWICE), str(folder), SPACE_ID], env, tmp_path).stdout
+    )
+    created, uploaded = report["errors"]
+    assert f"failed while creating the Space {SPACE_ID}: " in created and "403" in created
+    assert f"failed while uploading {folder} to the Space {SPACE_ID}: " in uploaded and "500" in uploaded
+    assert f"The Space folder {folder} is kept" in uploaded
+    assert {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()} == before
+    assert local_hub.repos[f"spaces/{SPACE_ID}"].head.oid == report["commit"]
+    assert (
+        local_hub.files(SPACE_ID, repo_type="space")["checkpoint/model.safetensors"]
+        == (checkpoint / "model.safetensors").read_bytes()
+    )
