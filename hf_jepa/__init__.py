@@ -10,6 +10,7 @@ from transformers import (
 )
 
 from .configuration_jepa import JEPA_PRESETS, JEPAConfig
+from .configuration_world_model import JEPAWorldModelConfig
 from .masking import JEPAMaskCollator, sample_masks
 from .modeling_jepa import (
     JEPAForImageClassification,
@@ -20,6 +21,8 @@ from .modeling_jepa import (
     JEPAPredictor,
     JEPAPreTrainedModel,
 )
+from .modeling_world_model import JEPAWorldModel, JEPAWorldModelOutput
+from .planning import CEMPlanner, MPCController, MPPIPlanner, goal_energy
 from .training import PretrainingArguments, pretrain
 
 __version__ = "0.1.0"
@@ -30,14 +33,22 @@ AutoModel.register(JEPAConfig, JEPAModel, exist_ok=True)
 AutoModelForPreTraining.register(JEPAConfig, JEPAForPreTraining, exist_ok=True)
 AutoModelForImageClassification.register(JEPAConfig, JEPAForImageClassification, exist_ok=True)
 AutoModelForVideoClassification.register(JEPAConfig, JEPAForVideoClassification, exist_ok=True)
+AutoConfig.register("jepa_world_model", JEPAWorldModelConfig, exist_ok=True)
+AutoModel.register(JEPAWorldModelConfig, JEPAWorldModel, exist_ok=True)
 # ... and `save_pretrained` ships the code with an `auto_map`, so checkpoints load without hf_jepa too.
 JEPAConfig.register_for_auto_class()
 JEPAModel.register_for_auto_class("AutoModel")
 JEPAForPreTraining.register_for_auto_class("AutoModelForPreTraining")
 JEPAForImageClassification.register_for_auto_class("AutoModelForImageClassification")
 JEPAForVideoClassification.register_for_auto_class("AutoModelForVideoClassification")
+JEPAWorldModelConfig.register_for_auto_class()
+JEPAWorldModel.register_for_auto_class("AutoModel")
 
 __all__ = [
+    "CEMPlanner",
+    "MPCController",
+    "MPPIPlanner",
+    "goal_energy",
     "JEPA_PRESETS",
     "JEPAConfig",
     "JEPAForImageClassification",
@@ -48,6 +59,9 @@ __all__ = [
     "JEPAModel",
     "JEPAPreTrainedModel",
     "JEPAPredictor",
+    "JEPAWorldModel",
+    "JEPAWorldModelConfig",
+    "JEPAWorldModelOutput",
     "PretrainingArguments",
     "pretrain",
     "sample_masks",

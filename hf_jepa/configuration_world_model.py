@@ -1,0 +1,165 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""JEPA world-model configuration: a frame encoder (a `JEPAConfig`) plus an action-conditioned latent predictor."""
+
+from transformers import PreTrainedConfig
+from transformers.configuration_utils import SubConfigSpec
+
+from .configuration_jepa import JEPA_PRESETS, JEPAConfig
+
+EMBEDDING_TYPES = ("pooled", "patch")
+WORLD_MODEL_LOSS_TYPES = ("mse", "l1")
+
+
+class JEPAWorldModelConfig(PreTrainedConfig):
+    r"""
+    Configuration of a [`JEPAWorldModel`]: an image encoder that embeds every frame, an action (and optional
+    proprioceptive-state) encoder, and a predictor with block-causal attention over a history of frame embeddings
+    that predicts the next frame's embedding(s) from the actions. Trained with a teacher-forced next-embedding loss
+    plus a short autoregressive rollout loss (V-JEPA 2-AC), in the encoder's latent space.
+
+    The defaults describe the small end-to-end model of LeWorldModel's recipe at the scale of a CPU: the `tiny`
+    hf_jepa encoder (32 px, 8x8 patches of 4 px, 192 wide), one pooled latent per frame, a 6-layer predictor of
+    width 192 seeing 3 frames, trained end to end with SIGReg against collapse.
+
+    Args:
+        encoder_config (`JEPAConfig` or `dict`): The frame encoder; an image encoder (`num_frames == 1`).
+        action_dim (`int`): Size of one action.
+        state_dim (`int`): Size of the proprioceptive state fed beside each frame; 0 for none.
+        history_length (`int`): Frames the predictor sees: each frame attends to itself and the `history_length - 1`
+            frames before it (a sliding block-causal window, so rollouts of any length see what training saw).
+        embedding_type (`str`): `"pooled"`: one latent per frame (the mean of the encoder's tokens);
+            `"patch"`: the encoder's patch tokens, one block of tokens per frame (DINO-WM's choice for Push-T).
+        predictor_hidden_size (`int`): Width of the predictor.
+        predictor_num_hidden_layers (`int`): Depth of the predictor.
+        predictor_num_attention_heads (`int`): Attention heads of the predictor (at least 6 channels per head: the
+            frame index is a rotary embedding).
+        predictor_mlp_ratio (`float`): Width of the predictor's MLPs relative to its hidden size.
+        loss_type (`str`): `"mse"` (LeWorldModel) or `"l1"` (V-JEPA 2-AC) between predicted and target embeddings.
+        rollout_steps (`int`): Autoregressive steps of the rollout loss after the history (2 as in V-JEPA 2-AC);
+            0 trains with teacher forcing only.
+        freeze_encoder (`bool`): True: the encoder is a frozen pretrained one (V-JEPA 2-AC / DINO-WM) and the targets
+            carry no gradient. False: the encoder trains end to end with the predictor, and SIGReg on the frame
+            embeddings prevents collapse (LeWorldModel), the choice for small data and no pretrained encoder.
+        sigreg_weight (`float`): Weight of SIGReg when the encoder trains end to end (0 disables it).
+        sigreg_num_projections (`int`): Random 1-D projections used by SIGReg.
+        initializer_range (`float`): Standard deviation of the truncated normal initialisation of the predictor.
+        action_mean / action_std (`list[float]`, *optional*): Normalisation statistics of the actions, saved with
+            the model: the model takes normalised actions, planners convert with `normalize_actions`.
+        state_mean / state_std (`list[float]`, *optional*): The same for the states.
+    """
+
+    model_type = "jepa_world_model"
+    sub_configs_defaults = {
+        "encoder_config": SubConfigSpec(config_class=JEPAConfig, init_kwargs=dict(JEPA_PRESETS["tiny"])),
+    }
+
+    encoder_config: dict | JEPAConfig | None = None
+    action_dim: int = 2
+    state_dim: int = 0
+    history_length: int = 3
+    embedding_type: str = "pooled"
+    predictor_hidden_size: int = 192
+    predictor_num_hidden_layers: int = 6
+    predictor_num_attention_heads: int = 4
+    predictor_mlp_ratio: float = 4.0
+    loss_type: str = "mse"
+    rollout_steps: int = 2
+    freeze_encoder: bool = False
+    sigreg_weight: float = 0.1
+    sigreg_num_projections: int = 256
+    initializer_range: float = 0.02
+    action_mean: list[float] | None = None
+    action_std: list[float] | None = None
+    state_mean: list[float] | None = None
+    state_std: list[float] | None = None
+
+    def __post_init__(self, **kwargs):
+        super().__post_init__(**kwargs)
+        self._check_values()
+
+    # The predictor's transformer blocks are hf_jepa's; these settings they read come from the encoder.
+    @property
+    def qkv_bias(self) -> bool:
+        return self.encoder_config.qkv_bias
+
+    @property
+    def hidden_act(self) -> str:
+        return self.encoder_config.hidden_act
+
+    @property
+    def layer_norm_eps(self) -> float:
+        return self.encoder_config.layer_norm_eps
+
+    @property
+    def hidden_dropout_prob(self) -> float:
+        return self.encoder_config.hidden_dropout_prob
+
+    @property
+    def attention_probs_dropout_prob(self) -> float:
+        return self.encoder_config.attention_probs_dropout_prob
+
+    @property
+    def tokens_per_frame(self) -> int:
+        """Embeddings per frame: 1 when pooled, the encoder's patches otherwise."""
+        return 1 if self.embedding_type == "pooled" else self.encoder_config.num_patches
+
+    @property
+    def min_frames(self) -> int:
+        """Frames a training window needs: the history plus the rollout (at least one frame to predict)."""
+        return self.history_length + max(self.rollout_steps, 1)
+
+    def _check_values(self) -> None:
+        def fail(message: str) -> None:
+            raise ValueError(f"Invalid JEPAWorldModelConfig: {message}")
+
+        if self.encoder_config.num_frames != 1:
+            fail(
+                f"encoder_config.num_frames must be 1 (frames are encoded one at a time), "
+                f"got {self.encoder_config.num_frames}."
+            )
+        for name in (
+            "action_dim",
+            "history_length",
+            "predictor_hidden_size",
+            "predictor_num_hidden_layers",
+            "predictor_num_attention_heads",
+            "sigreg_num_projections",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                fail(f"{name} must be a positive integer, got {value!r}.")
+        for name in ("state_dim", "rollout_steps"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                fail(f"{name} must be a non-negative integer, got {value!r}.")
+        if self.embedding_type not in EMBEDDING_TYPES:
+            fail(f"embedding_type must be one of {EMBEDDING_TYPES}, got {self.embedding_type!r}.")
+        if self.loss_type not in WORLD_MODEL_LOSS_TYPES:
+            fail(f"loss_type must be one of {WORLD_MODEL_LOSS_TYPES}, got {self.loss_type!r}.")
+        width, heads = self.predictor_hidden_size, self.predictor_num_attention_heads
+        if width % heads or width // heads < 6:
+            fail(
+                f"predictor_hidden_size ({width}) must be divisible by predictor_num_attention_heads ({heads}) "
+                "with at least 6 channels per head (the frame index is a rotary embedding)."
+            )
+        if self.embedding_type == "patch" and width % 4:
+            fail(f"predictor_hidden_size ({width}) must be divisible by 4 for the 2D sin-cos positions of patches.")
+        for name in ("predictor_mlp_ratio", "initializer_range"):
+            if getattr(self, name) <= 0:
+                fail(f"{name} must be > 0, got {getattr(self, name)}.")
+        if self.sigreg_weight < 0:
+            fail(f"sigreg_weight must be >= 0, got {self.sigreg_weight}.")
+        for prefix, dim in (("action", self.action_dim), ("state", self.state_dim)):
+            for suffix in ("mean", "std"):
+                values = getattr(self, f"{prefix}_{suffix}")
+                if values is None:
+                    continue
+                if prefix == "state" and dim == 0:
+                    fail(f"state_{suffix} is set but state_dim is 0.")
+                if len(values) != dim:
+                    fail(f"{prefix}_{suffix} must have {prefix}_dim={dim} entries, got {len(values)}.")
+                if suffix == "std" and min(values) <= 0:
+                    fail(f"{prefix}_std must be positive, got {list(values)}.")
+
+
+__all__ = ["EMBEDDING_TYPES", "JEPAWorldModelConfig"]

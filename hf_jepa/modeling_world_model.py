@@ -1,0 +1,440 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""PyTorch JEPA world model: a frame encoder, action / state encoders and a block-causal latent predictor.
+
+The predictor follows V-JEPA 2-AC: every frame is a block of tokens `[action, state?, frame embedding(s)]`, and the
+blocks attend causally to each other, so the output at frame `t` predicts the embedding(s) of frame `t + 1` from the
+frames up to `t` and the action taken at `t`. The frame index is a rotary embedding and the attention window is
+`history_length` frames, so a prediction depends only on the relative position of the frames it sees: teacher
+forcing over a whole window and a rollout of any length see exactly what they were trained on.
+
+This file imports only torch, transformers and the flat hf_jepa model files, so that `save_pretrained` ships it as
+remote code.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import PreTrainedModel
+from transformers import initialization as init
+from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+from transformers.processing_utils import Unpack
+from transformers.utils import ModelOutput, TransformersKwargs
+from transformers.utils.generic import can_return_tuple
+
+from .configuration_jepa import JEPAConfig
+from .configuration_world_model import JEPAWorldModelConfig
+from .modeling_jepa import (
+    JEPAAttention,
+    JEPALayer,
+    JEPAModel,
+    apply_rotary,
+    eager_attention_forward,
+    rotary_cos_sin,
+    sigreg_loss,
+    sincos_position_embeddings,
+)
+
+
+def block_causal_mask(frame_index: torch.Tensor, window: int, dtype: torch.dtype) -> torch.Tensor:
+    """Additive `[1, 1, L, L]` attention mask for tokens labelled with their frame: a token sees every token of its
+    own frame and of the `window - 1` frames before it, nothing later."""
+    offset = frame_index[:, None] - frame_index[None, :]
+    allowed = (offset >= 0) & (offset < window)
+    mask = torch.zeros(allowed.shape, dtype=dtype, device=frame_index.device)
+    return mask.masked_fill(~allowed, torch.finfo(dtype).min)[None, None]
+
+
+def patch_position_embeddings(config: JEPAWorldModelConfig) -> torch.Tensor | None:
+    """The fixed 2D sin-cos positions `[1, N, predictor_hidden_size]` of a frame's patch tokens; None when pooled."""
+    if config.embedding_type != "patch":
+        return None
+    return sincos_position_embeddings(config.predictor_hidden_size, config.encoder_config.grid_size)
+
+
+class JEPAWorldModelAttention(JEPAAttention):
+    """hf_jepa's attention with an attention mask (the block-causal one) passed to the attention interface."""
+
+    def forward(
+        self,
+        hidden_states: torch.Tensor,
+        position_embeddings: tuple[torch.Tensor, torch.Tensor] | None = None,
+        attention_mask: torch.Tensor | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        hidden_shape = (*hidden_states.shape[:-1], -1, self.head_dim)
+        query = self.q_proj(hidden_states).view(hidden_shape).transpose(1, 2)
+        key = self.k_proj(hidden_states).view(hidden_shape).transpose(1, 2)
+        value = self.v_proj(hidden_states).view(hidden_shape).transpose(1, 2)
+        if position_embeddings is not None:
+            query = apply_rotary(query, *position_embeddings)
+            key = apply_rotary(key, *position_embeddings)
+        attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
+            self.config._attn_implementation, eager_attention_forward
+        )
+        attn_output, attn_weights = attention_interface(
+            self,
+            query,
+            key,
+            value,
+            attention_mask,
+            dropout=self.attention_dropout if self.training else 0.0,
+            scaling=self.scaling,
+            **kwargs,
+        )
+        attn_output = self.o_proj(attn_output.reshape(*hidden_states.shape[:-1], -1))
+        return attn_output, attn_weights
+
+
+class JEPAWorldModelLayer(JEPALayer):
+    """hf_jepa's pre-norm block whose attention takes the block-causal mask (passed as `attention_mask=`)."""
+
+    def __init__(self, config: JEPAWorldModelConfig):
+        width, heads = config.predictor_hidden_size, config.predictor_num_attention_heads
+        super().__init__(config, width, heads, config.predictor_mlp_ratio)
+        self.attention = JEPAWorldModelAttention(config, width, heads)
+
+
+class JEPAWorldModelPredictor(nn.Module):
+    """Embeds frames, actions and states into the predictor width and predicts every frame's successor.
+
+    Input per frame `t`: its embeddings `[N, D]`, the action taken after it and (optionally) its state. Output per
+    frame: the predicted embeddings `[N, D]` of frame `t + 1` and, with states, the predicted state of frame `t + 1`.
+    """
+
+    def __init__(self, config: JEPAWorldModelConfig):
+        super().__init__()
+        self.config = config
+        width, encoder_width = config.predictor_hidden_size, config.encoder_config.hidden_size
+        self.frame_embed = nn.Linear(encoder_width, width)
+        self.action_embed = nn.Linear(config.action_dim, width)
+        self.state_embed = nn.Linear(config.state_dim, width) if config.state_dim else None
+        self.register_buffer("position_embeddings", patch_position_embeddings(config), persistent=False)
+        self.layers = nn.ModuleList(JEPAWorldModelLayer(config) for _ in range(config.predictor_num_hidden_layers))
+        self.layernorm = nn.LayerNorm(width, eps=config.layer_norm_eps)
+        self.proj = nn.Linear(width, encoder_width)
+        self.state_proj = nn.Linear(width, config.state_dim) if config.state_dim else None
+
+    def forward(
+        self,
+        embeddings: torch.Tensor,
+        actions: torch.Tensor,
+        states: torch.Tensor | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """
+        Args:
+            embeddings: `[B, T, N, D]` frame embeddings.
+            actions: `[B, T, A]` normalised actions, the one taken after each frame.
+            states: `[B, T, S]` normalised states, required when `config.state_dim > 0`.
+
+        Returns:
+            `[B, T, N, D]` predicted embeddings of the next frames, and `[B, T, S]` predicted next states (or None).
+        """
+        batch_size, num_frames, num_tokens, _ = embeddings.shape
+        frames = self.frame_embed(embeddings)
+        if self.position_embeddings is not None:
+            frames = frames + self.position_embeddings.to(frames.dtype)
+        conditions = [self.action_embed(actions.to(frames.dtype)).unsqueeze(2)]
+        if self.state_embed is not None:
+            conditions.append(self.state_embed(states.to(frames.dtype)).unsqueeze(2))
+        tokens = torch.cat([*conditions, frames], dim=2)  # [B, T, K, width], K = conditions + N
+        tokens_per_frame = tokens.shape[2]
+
+        frame_index = torch.arange(num_frames, device=tokens.device).repeat_interleave(tokens_per_frame)
+        attention_mask = block_causal_mask(frame_index, self.config.history_length, tokens.dtype)
+        head_dim = self.layers[0].attention.head_dim
+        rotary = rotary_cos_sin(frame_index.unsqueeze(0), (num_frames, 1, 1), head_dim)
+        hidden_states = tokens.flatten(1, 2)
+        for layer in self.layers:
+            hidden_states = layer(hidden_states, position_embeddings=rotary, attention_mask=attention_mask, **kwargs)
+        hidden_states = self.layernorm(hidden_states).unflatten(1, (num_frames, tokens_per_frame))
+
+        predicted = self.proj(hidden_states[:, :, tokens_per_frame - num_tokens :])
+        predicted_states = self.state_proj(hidden_states[:, :, 1]) if self.state_proj is not None else None
+        return predicted, predicted_states
+
+
+@dataclass
+class JEPAWorldModelOutput(ModelOutput):
+    r"""
+    loss (`torch.FloatTensor`): teacher-forcing + rollout (+ state) losses, plus the weighted SIGReg term.
+    teacher_forcing_loss (`torch.FloatTensor`): distance between the predicted and the encoded embeddings of frames
+        1..T-1, each predicted from the real frames before it.
+    rollout_loss (`torch.FloatTensor`): the same for the `rollout_steps` frames after the history, predicted
+        autoregressively from the first `history_length` frames; 0 when `rollout_steps == 0`.
+    state_loss (`torch.FloatTensor`, *optional*): teacher-forced next-state loss, when the model has states.
+    sigreg_loss (`torch.FloatTensor`, *optional*): unweighted SIGReg on the frame embeddings, when the encoder
+        trains end to end and `sigreg_weight > 0`.
+    predicted_embeddings (`torch.FloatTensor` of shape `(batch, frames - 1, tokens, hidden_size)`): the
+        teacher-forced predictions of frames 1..T-1.
+    target_embeddings (`torch.FloatTensor`, same shape): the encoder's embeddings of frames 1..T-1.
+    rollout_embeddings (`torch.FloatTensor` of shape `(batch, rollout_steps, tokens, hidden_size)`, *optional*).
+    """
+
+    loss: torch.FloatTensor | None = None
+    teacher_forcing_loss: torch.FloatTensor | None = None
+    rollout_loss: torch.FloatTensor | None = None
+    state_loss: torch.FloatTensor | None = None
+    sigreg_loss: torch.FloatTensor | None = None
+    predicted_embeddings: torch.FloatTensor | None = None
+    target_embeddings: torch.FloatTensor | None = None
+    rollout_embeddings: torch.FloatTensor | None = None
+
+
+class JEPAWorldModelPreTrainedModel(PreTrainedModel):
+    config: JEPAWorldModelConfig
+    config_class = JEPAWorldModelConfig
+    base_model_prefix = "world_model"
+    main_input_name = "pixel_values"
+    input_modalities = ("video",)
+    supports_gradient_checkpointing = True
+    _no_split_modules = ["JEPAEmbeddings", "JEPALayer"]
+    _supports_sdpa = True
+    _supports_flash_attn = False  # the block-causal mask is an arbitrary additive mask
+    _supports_flex_attn = True
+    _supports_attention_backend = True
+
+    def _init_weights(self, module: nn.Module) -> None:
+        super()._init_weights(module)
+        if isinstance(module, nn.Linear):
+            init.trunc_normal_(module.weight, std=self.config.initializer_range)
+            if module.bias is not None:
+                init.zeros_(module.bias)
+        elif isinstance(module, nn.LayerNorm):
+            init.ones_(module.weight)
+            init.zeros_(module.bias)
+        elif isinstance(module, JEPAWorldModelPredictor) and module.position_embeddings is not None:
+            # a buffer, not saved: loading builds the model on the meta device and fills it here
+            init.copy_(module.position_embeddings, patch_position_embeddings(self.config))
+
+
+class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
+    """Action-conditioned latent world model: `encoder` (a [`JEPAModel`]) embeds frames, `predictor` predicts the
+    next frame's embeddings from a history of embeddings and the actions.
+
+    Use [`~JEPAWorldModel.encode`] and [`~JEPAWorldModel.rollout`] to plan (see `hf_jepa.planning`), `forward` to
+    train. Actions and states are given normalised; `normalize_actions` applies the statistics saved in the config.
+    """
+
+    def __init__(self, config: JEPAWorldModelConfig):
+        super().__init__(config)
+        self.encoder = JEPAModel(config.encoder_config)
+        self.predictor = JEPAWorldModelPredictor(config)
+        self.post_init()
+        self.freeze_encoder_if_configured()
+
+    @classmethod
+    def from_pretrained(cls, *args, **kwargs) -> "JEPAWorldModel":
+        model = super().from_pretrained(*args, **kwargs)
+        # loading gives every parameter `requires_grad=True` again
+        model.freeze_encoder_if_configured()
+        return model
+
+    @classmethod
+    def from_pretrained_encoder(
+        cls, encoder_name_or_path: str, freeze_encoder: bool = True, **config_kwargs
+    ) -> "JEPAWorldModel":
+        """A world model whose frame encoder is a pretrained hf_jepa encoder: a `JEPAModel` checkpoint, or the EMA
+        target encoder of a `JEPAForPreTraining` one. `config_kwargs` are the other `JEPAWorldModelConfig` fields."""
+        encoder = JEPAModel.from_pretrained(encoder_name_or_path)
+        encoder_config = JEPAConfig(**encoder.config.to_dict())
+        config = JEPAWorldModelConfig(encoder_config=encoder_config, freeze_encoder=freeze_encoder, **config_kwargs)
+        model = cls(config)
+        model.encoder.load_state_dict(encoder.state_dict())
+        return model
+
+    def freeze_encoder_if_configured(self) -> None:
+        """With `config.freeze_encoder`, the encoder takes no gradients and stays in eval mode."""
+        if self.config.freeze_encoder:
+            self.encoder.requires_grad_(False)
+            self.encoder.eval()
+
+    def train(self, mode: bool = True) -> "JEPAWorldModel":
+        super().train(mode)
+        self.freeze_encoder_if_configured()
+        return self
+
+    def _normalize(self, values: torch.Tensor, kind: str, inverse: bool = False) -> torch.Tensor:
+        mean, std = getattr(self.config, f"{kind}_mean"), getattr(self.config, f"{kind}_std")
+        if mean is None or std is None:
+            return values
+        mean = torch.tensor(mean, dtype=values.dtype, device=values.device)
+        std = torch.tensor(std, dtype=values.dtype, device=values.device)
+        return values * std + mean if inverse else (values - mean) / std
+
+    def normalize_actions(self, actions: torch.Tensor) -> torch.Tensor:
+        """Environment actions -> the model's normalised actions (identity without saved statistics)."""
+        return self._normalize(actions, "action")
+
+    def denormalize_actions(self, actions: torch.Tensor) -> torch.Tensor:
+        return self._normalize(actions, "action", inverse=True)
+
+    def normalize_states(self, states: torch.Tensor) -> torch.Tensor:
+        return self._normalize(states, "state")
+
+    def _check_pixels(self, pixel_values: torch.Tensor) -> None:
+        encoder = self.config.encoder_config
+        expected = (encoder.num_channels, encoder.image_size, encoder.image_size)
+        if pixel_values.dim() != 5 or tuple(pixel_values.shape[2:]) != expected:
+            raise ValueError(
+                f"pixel_values must have shape [batch, frames, {expected[0]}, {expected[1]}, {expected[2]}] "
+                f"(the encoder's num_channels and image_size), got {tuple(pixel_values.shape)}."
+            )
+
+    def _check_actions(self, actions: torch.Tensor, name: str, batch_size: int, steps: int | None = None) -> None:
+        expected_steps = "steps" if steps is None else steps
+        if (
+            actions.dim() != 3
+            or actions.shape[0] != batch_size
+            or actions.shape[-1] != self.config.action_dim
+            or (steps is not None and actions.shape[1] != steps)
+        ):
+            raise ValueError(
+                f"{name} must have shape [batch={batch_size}, {expected_steps}, action_dim={self.config.action_dim}], "
+                f"got {tuple(actions.shape)}."
+            )
+
+    def _check_states(self, states: torch.Tensor | None, name: str, batch_size: int, steps: int) -> None:
+        if not self.config.state_dim:
+            if states is not None:
+                raise ValueError(f"{name} were given but the model has state_dim=0.")
+            return
+        expected = (batch_size, steps, self.config.state_dim)
+        if states is None or tuple(states.shape) != expected:
+            got = None if states is None else tuple(states.shape)
+            raise ValueError(
+                f"{name} must have shape {list(expected)} (state_dim={self.config.state_dim}), got {got}."
+            )
+
+    def encode(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """Frame embeddings `[B, T, N, D]` of clips `[B, T, C, H, W]`; N is 1 for pooled embeddings, else the number
+        of patches. No gradient reaches a frozen encoder."""
+        self._check_pixels(pixel_values)
+        batch_size, num_frames = pixel_values.shape[:2]
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.config.freeze_encoder):
+            hidden_states = self.encoder(pixel_values.flatten(0, 1)).last_hidden_state
+        if self.config.embedding_type == "pooled":
+            hidden_states = hidden_states.mean(1, keepdim=True)
+        return hidden_states.unflatten(0, (batch_size, num_frames))
+
+    def rollout(
+        self,
+        history_embeddings: torch.Tensor,
+        actions: torch.Tensor,
+        history_actions: torch.Tensor | None = None,
+        history_states: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Predicts `H` future frame embeddings autoregressively, one predictor pass per step.
+
+        Args:
+            history_embeddings: `[B, h, N, D]` embeddings of the last `h >= 1` observed frames (from `encode`).
+            actions: `[B, H, A]` normalised actions, the first one taken at the last history frame.
+            history_actions: `[B, h - 1, A]` the normalised actions taken between the history frames; required
+                when `h > 1`.
+            history_states: `[B, h, S]` normalised states of the history frames, required when the model has states.
+
+        Returns:
+            `[B, H, N, D]` predicted embeddings of the next `H` frames. `B` can be a whole planning population.
+        """
+        batch_size, history = history_embeddings.shape[:2]
+        self._check_actions(actions, "actions", batch_size)
+        if history_actions is None:
+            if history > 1:
+                raise ValueError(
+                    f"history_actions ([batch, {history - 1}, {self.config.action_dim}]) are required with "
+                    f"{history} history frames: each frame is predicted from the action taken before it."
+                )
+            history_actions = actions[:, :0]
+        self._check_actions(history_actions, "history_actions", batch_size, history - 1)
+        self._check_states(history_states, "history_states", batch_size, history)
+        window = self.config.history_length
+        all_actions = torch.cat([history_actions, actions.to(history_actions.dtype)], dim=1)
+        embeddings, states = history_embeddings, history_states
+        for _ in range(actions.shape[1]):
+            start, end = max(0, embeddings.shape[1] - window), embeddings.shape[1]
+            window_states = states[:, start:end] if states is not None else None
+            predicted, predicted_states = self.predictor(
+                embeddings[:, start:end], all_actions[:, start:end], window_states
+            )
+            embeddings = torch.cat([embeddings, predicted[:, -1:]], dim=1)
+            if states is not None:
+                states = torch.cat([states, predicted_states[:, -1:]], dim=1)
+        return embeddings[:, history:]
+
+    def latent_loss(self, predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """`config.loss_type` between predictions and targets."""
+        target = target.to(predicted.dtype)
+        return F.l1_loss(predicted, target) if self.config.loss_type == "l1" else F.mse_loss(predicted, target)
+
+    @can_return_tuple
+    def forward(
+        self,
+        pixel_values: torch.Tensor,
+        actions: torch.Tensor,
+        states: torch.Tensor | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> JEPAWorldModelOutput:
+        r"""
+        pixel_values (`torch.FloatTensor` of shape `(batch, frames, channels, height, width)`): a window of at least
+            `history_length + max(rollout_steps, 1)` consecutive frames.
+        actions (`torch.FloatTensor` of shape `(batch, frames - 1, action_dim)`): normalised actions; `actions[:, t]`
+            leads from frame `t` to frame `t + 1`.
+        states (`torch.FloatTensor` of shape `(batch, frames, state_dim)`, *optional*): normalised states, required
+            when `config.state_dim > 0`.
+        """
+        config = self.config
+        self._check_pixels(pixel_values)
+        batch_size, num_frames = pixel_values.shape[:2]
+        if num_frames < config.min_frames:
+            raise ValueError(
+                f"pixel_values has {num_frames} frames, fewer than history_length ({config.history_length}) + "
+                f"rollout_steps ({config.rollout_steps}) = {config.min_frames} that a training window needs."
+            )
+        self._check_actions(actions, "actions", batch_size, num_frames - 1)
+        self._check_states(states, "states", batch_size, num_frames)
+
+        embeddings = self.encode(pixel_values)
+        targets = embeddings[:, 1:]
+        context_states = states[:, :-1] if states is not None else None
+        predicted, predicted_states = self.predictor(embeddings[:, :-1], actions, context_states, **kwargs)
+        teacher_forcing_loss = self.latent_loss(predicted, targets)
+        loss = teacher_forcing_loss
+
+        history, steps = config.history_length, config.rollout_steps
+        rolled, rollout_loss = None, torch.zeros((), device=loss.device, dtype=loss.dtype)
+        if steps > 0:
+            rolled = self.rollout(
+                embeddings[:, :history],
+                actions[:, history - 1 : history - 1 + steps],
+                history_actions=actions[:, : history - 1],
+                history_states=states[:, :history] if states is not None else None,
+            )
+            rollout_loss = self.latent_loss(rolled, embeddings[:, history : history + steps])
+            loss = loss + rollout_loss
+
+        state_loss = None
+        if predicted_states is not None:
+            state_loss = self.latent_loss(predicted_states, states[:, 1:])
+            loss = loss + state_loss
+
+        regularization = None
+        if not config.freeze_encoder and config.sigreg_weight > 0:
+            regularization = sigreg_loss(embeddings.mean(2).flatten(0, 1), config.sigreg_num_projections)
+            loss = loss + config.sigreg_weight * regularization
+
+        return JEPAWorldModelOutput(
+            loss=loss,
+            teacher_forcing_loss=teacher_forcing_loss,
+            rollout_loss=rollout_loss,
+            state_loss=state_loss,
+            sigreg_loss=regularization,
+            predicted_embeddings=predicted,
+            target_embeddings=targets,
+            rollout_embeddings=rolled,
+        )
+
+
+__all__ = ["JEPAWorldModel", "JEPAWorldModelOutput", "JEPAWorldModelPreTrainedModel", "JEPAWorldModelPredictor"]

@@ -1,0 +1,327 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""Planning with a latent world model: CEM and MPPI over action sequences, and a model-predictive control loop.
+
+A planner minimises an *energy*: any callable `energy(actions [P, H, A]) -> [P]` that scores a population of action
+sequences at once. With a [`JEPAWorldModel`], [`goal_energy`] is the distance between the latents the model predicts
+for each candidate and the goal observation's latents, so one planning iteration is `H` batched predictor passes.
+[`MPCController`] plans, executes the first `execute_steps` actions in an environment, and replans.
+"""
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from .modeling_world_model import JEPAWorldModel
+
+Energy = Callable[[torch.Tensor], torch.Tensor]
+DISTANCES = ("l2", "l1")
+
+
+@dataclass
+class PlanResult:
+    """The best action sequence found `[H, A]`, its energy, and the best energy after each iteration."""
+
+    actions: torch.Tensor
+    energy: float
+    energy_per_iteration: list[float] = field(default_factory=list)
+
+
+class SamplingPlanner:
+    """Shared machinery of the sampling planners: bounds, a seeded generator, sampling around a mean.
+
+    Args:
+        horizon: Steps of every action sequence.
+        action_dim: Size of one action.
+        population: Candidates per iteration (scored in one energy call).
+        iterations: Refinement iterations per plan.
+        action_low / action_high: Bounds of the actions (scalars or one value per dimension); samples are clipped.
+        init_std: Standard deviation of the first sampling distribution, as a fraction of half the action range.
+        seed: Seed of the planner's `torch.Generator`, so that plans are reproducible.
+    """
+
+    def __init__(
+        self,
+        horizon: int,
+        action_dim: int,
+        population: int = 300,
+        iterations: int = 10,
+        action_low: float | Sequence[float] = -1.0,
+        action_high: float | Sequence[float] = 1.0,
+        init_std: float = 1.0,
+        seed: int = 0,
+    ):
+        for name, value in (("horizon", horizon), ("action_dim", action_dim), ("iterations", iterations)):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}.")
+        if population < 2:
+            raise ValueError(f"population must be >= 2, got {population}.")
+        self.horizon, self.action_dim = horizon, action_dim
+        self.population, self.iterations = population, iterations
+        self.low = torch.as_tensor(action_low, dtype=torch.float32).expand(action_dim).clone()
+        self.high = torch.as_tensor(action_high, dtype=torch.float32).expand(action_dim).clone()
+        if not torch.all(self.low < self.high):
+            raise ValueError(
+                f"action_low must be below action_high, got {self.low.tolist()} and {self.high.tolist()}."
+            )
+        self.init_std = init_std
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def initial_distribution(self, initial_mean: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and std `[H, A]` to sample from first: the given mean (a warm start) or the middle of the bounds."""
+        middle, half_range = (self.low + self.high) / 2, (self.high - self.low) / 2
+        mean = middle.expand(self.horizon, -1).clone() if initial_mean is None else initial_mean.float().clone()
+        if tuple(mean.shape) != (self.horizon, self.action_dim):
+            raise ValueError(
+                f"initial_mean must have shape [horizon={self.horizon}, action_dim={self.action_dim}], "
+                f"got {tuple(mean.shape)}."
+            )
+        return mean, (self.init_std * half_range).expand(self.horizon, -1).clone()
+
+    def sample(self, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+        """`[P, H, A]` candidates around `mean`, clipped to the bounds; candidate 0 is the mean itself, so a plan
+        never gets worse from one iteration to the next."""
+        noise = torch.randn((self.population, *mean.shape), generator=self.generator)
+        candidates = mean + std * noise
+        candidates[0] = mean
+        return torch.maximum(torch.minimum(candidates, self.high), self.low)
+
+    def update(
+        self, candidates: torch.Tensor, energies: torch.Tensor, mean: torch.Tensor, std: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next sampling distribution from the scored candidates."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def plan(self, energy: Energy, initial_mean: torch.Tensor | None = None) -> PlanResult:
+        """Minimises `energy` over action sequences; returns the best sequence any iteration scored."""
+        mean, std = self.initial_distribution(initial_mean)
+        best_actions, best_energy, history = mean, math.inf, []
+        for _ in range(self.iterations):
+            candidates = self.sample(mean, std)
+            energies = energy(candidates).detach().float().cpu()
+            if tuple(energies.shape) != (self.population,):
+                raise ValueError(
+                    f"energy must return one value per candidate [{self.population}], got {energies.shape}."
+                )
+            index = int(energies.argmin())
+            if energies[index] < best_energy:
+                best_actions, best_energy = candidates[index].clone(), float(energies[index])
+            history.append(best_energy)
+            mean, std = self.update(candidates, energies, mean, std)
+        return PlanResult(actions=best_actions, energy=best_energy, energy_per_iteration=history)
+
+
+class CEMPlanner(SamplingPlanner):
+    """Cross-entropy method: refit a diagonal Gaussian to the `num_elites` lowest-energy candidates.
+
+    Args:
+        num_elites: Candidates kept per iteration.
+        min_std: Floor of the standard deviation, as a fraction of half the action range (keeps exploring).
+        (the rest: see `SamplingPlanner`)
+    """
+
+    def __init__(self, horizon: int, action_dim: int, num_elites: int = 30, min_std: float = 0.05, **kwargs):
+        super().__init__(horizon, action_dim, **kwargs)
+        if not 1 <= num_elites <= self.population:
+            raise ValueError(f"num_elites must lie in [1, population={self.population}], got {num_elites}.")
+        self.num_elites, self.min_std = num_elites, min_std
+
+    def update(self, candidates, energies, mean, std):
+        elites = candidates[energies.topk(self.num_elites, largest=False).indices]
+        floor = self.min_std * (self.high - self.low) / 2
+        spread = elites.std(0, unbiased=False) if self.num_elites > 1 else torch.zeros_like(mean)
+        return elites.mean(0), torch.maximum(spread, floor)
+
+
+class MPPIPlanner(SamplingPlanner):
+    """Model-predictive path integral: the next mean is the candidates' average weighted by
+    `softmax(-energy / temperature)`; the sampling std stays fixed.
+
+    Args:
+        temperature: Lower values trust the best candidates more.
+        (the rest: see `SamplingPlanner`)
+    """
+
+    def __init__(self, horizon: int, action_dim: int, temperature: float = 0.1, **kwargs):
+        super().__init__(horizon, action_dim, **kwargs)
+        if temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {temperature}.")
+        self.temperature = temperature
+
+    def update(self, candidates, energies, mean, std):
+        weights = torch.softmax(-(energies - energies.min()) / self.temperature, dim=0)
+        return torch.einsum("p,pha->ha", weights, candidates), std
+
+
+def latent_distance(predicted: torch.Tensor, goal: torch.Tensor, distance: str = "l2") -> torch.Tensor:
+    """Mean squared (`"l2"`) or absolute (`"l1"`) difference over all dimensions but the first: `[P, ...] -> [P]`."""
+    if distance not in DISTANCES:
+        raise ValueError(f"distance must be one of {DISTANCES}, got {distance!r}.")
+    difference = predicted - goal
+    values = difference.pow(2) if distance == "l2" else difference.abs()
+    return values.flatten(1).mean(1)
+
+
+def goal_energy(
+    model: JEPAWorldModel,
+    history_embeddings: torch.Tensor,
+    goal_embeddings: torch.Tensor,
+    history_actions: torch.Tensor | None = None,
+    history_states: torch.Tensor | None = None,
+    distance: str = "l2",
+    all_steps: bool = False,
+) -> Energy:
+    """The energy of planning towards a goal with a world model.
+
+    Args:
+        model: The world model.
+        history_embeddings: `[h, N, D]` embeddings of the observed frames (`model.encode(...)[0]`).
+        goal_embeddings: `[N, D]` embeddings of the goal observation.
+        history_actions: `[h - 1, A]` normalised actions between the history frames (when `h > 1`).
+        history_states: `[h, S]` normalised states, for models with states.
+        distance: `"l2"` or `"l1"` between predicted and goal latents, averaged over tokens and channels.
+        all_steps: Score every predicted step against the goal (reach it fast) instead of only the last one.
+
+    Returns:
+        `energy(actions [P, H, A]) -> [P]` taking actions in the environment's units (normalised with the statistics
+        saved in the model config before the rollout).
+    """
+
+    def expand(tensor: torch.Tensor | None, size: int) -> torch.Tensor | None:
+        return None if tensor is None else tensor.unsqueeze(0).expand(size, *tensor.shape)
+
+    def energy(actions: torch.Tensor) -> torch.Tensor:
+        size = actions.shape[0]
+        device, dtype = history_embeddings.device, history_embeddings.dtype
+        predicted = model.rollout(
+            expand(history_embeddings, size),
+            model.normalize_actions(actions.to(device=device, dtype=dtype)),
+            history_actions=expand(history_actions, size),
+            history_states=expand(history_states, size),
+        )
+        if not all_steps:
+            predicted = predicted[:, -1:]
+        return latent_distance(predicted, goal_embeddings.unsqueeze(0).unsqueeze(0), distance)
+
+    return energy
+
+
+def rgb_to_pixel_values(image: Any, image_size: int) -> torch.Tensor:
+    """An `[H, W, 3]` uint8 frame (what `env.render()` returns) as `[3, image_size, image_size]` floats in [0, 1]."""
+    frame = torch.as_tensor(image).permute(2, 0, 1).float().div(255.0).unsqueeze(0)
+    if frame.shape[-2:] != (image_size, image_size):
+        frame = F.interpolate(frame, size=(image_size, image_size), mode="bilinear", antialias=True)
+    return frame[0]
+
+
+@dataclass
+class MPCResult:
+    """One controlled episode: the observations seen, the actions executed, the energy of every plan, whether the
+    environment ended it (terminated or truncated) and its last `info`."""
+
+    observations: list[Any]
+    actions: list[torch.Tensor]
+    plan_energies: list[float]
+    done: bool
+    final_info: dict
+
+
+class MPCController:
+    """Model-predictive control: plan `horizon` steps, execute the first `execute_steps`, observe, replan.
+
+    Args:
+        planner: A `CEMPlanner` or `MPPIPlanner` (or anything with `plan(energy, initial_mean)` and `horizon`).
+        energy_for: Builds the energy to minimise from what has happened so far:
+            `energy_for(observations, actions) -> energy`.
+        execute_steps: Actions executed from each plan before replanning.
+        observe: Turns `(env, observation)` into what `energy_for` reads (default: the observation itself).
+    """
+
+    def __init__(
+        self,
+        planner: SamplingPlanner,
+        energy_for: Callable[[list[Any], list[torch.Tensor]], Energy],
+        execute_steps: int = 1,
+        observe: Callable[[Any, Any], Any] | None = None,
+    ):
+        if not 1 <= execute_steps <= planner.horizon:
+            raise ValueError(f"execute_steps must lie in [1, horizon={planner.horizon}], got {execute_steps}.")
+        self.planner, self.energy_for, self.execute_steps = planner, energy_for, execute_steps
+        self.observe = observe if observe is not None else (lambda env, observation: observation)
+
+    @classmethod
+    def from_world_model(
+        cls,
+        model: JEPAWorldModel,
+        planner: SamplingPlanner,
+        goal_pixel_values: torch.Tensor,
+        execute_steps: int = 1,
+        distance: str = "l2",
+        all_steps: bool = False,
+        preprocess: Callable[[Any], torch.Tensor] | None = None,
+    ) -> "MPCController":
+        """A controller that reaches the goal frame `goal_pixel_values [C, H, W]` with `model`: it observes
+        `env.render()` through `preprocess` (default: `rgb_to_pixel_values` at the encoder's size) and plans with
+        `goal_energy` over the last `history_length` frames and the actions between them."""
+        if model.config.state_dim:
+            raise ValueError("from_world_model plans from frames only; build energy_for yourself for state models.")
+        image_size = model.config.encoder_config.image_size
+        preprocess = preprocess or (lambda image: rgb_to_pixel_values(image, image_size))
+        device = next(model.parameters()).device
+        with torch.no_grad():
+            goal_embeddings = model.encode(goal_pixel_values.to(device)[None, None])[0, 0]
+
+        @torch.no_grad()
+        def energy_for(observations: list[torch.Tensor], actions: list[torch.Tensor]) -> Energy:
+            history = min(len(observations), model.config.history_length)
+            frames = torch.stack(observations[-history:]).to(device)
+            history_actions = None
+            if history > 1:
+                history_actions = model.normalize_actions(torch.stack(actions[-(history - 1) :]).to(device))
+            embeddings = model.encode(frames.unsqueeze(0))[0]
+            return goal_energy(model, embeddings, goal_embeddings, history_actions, None, distance, all_steps)
+
+        return cls(planner, energy_for, execute_steps, observe=lambda env, observation: preprocess(env.render()))
+
+    def warm_start(self, previous: torch.Tensor | None) -> torch.Tensor | None:
+        """The previous plan shifted by the executed steps, its last action repeated: the next plan's first mean."""
+        if previous is None:
+            return None
+        rest = previous[self.execute_steps :]
+        return torch.cat([rest, rest[-1:].expand(self.execute_steps, -1)]) if len(rest) else None
+
+    def run(self, env: Any, max_steps: int, seed: int | None = None) -> MPCResult:
+        """Controls `env` (Gymnasium API: `reset(seed=)`, `step(action)`) for at most `max_steps` steps or until it
+        terminates or truncates."""
+        observation, info = env.reset(seed=seed)
+        observations, actions, plan_energies = [self.observe(env, observation)], [], []
+        previous, done = None, False
+        while len(actions) < max_steps and not done:
+            plan = self.planner.plan(self.energy_for(observations, actions), initial_mean=self.warm_start(previous))
+            plan_energies.append(plan.energy)
+            previous = plan.actions
+            for action in plan.actions[: min(self.execute_steps, max_steps - len(actions))]:
+                observation, _, terminated, truncated, info = env.step(action.numpy())
+                observations.append(self.observe(env, observation))
+                actions.append(action)
+                done = terminated or truncated
+                if done:
+                    break
+        return MPCResult(observations, actions, plan_energies, done, info)
+
+
+__all__ = [
+    "CEMPlanner",
+    "MPCController",
+    "MPCResult",
+    "MPPIPlanner",
+    "PlanResult",
+    "SamplingPlanner",
+    "goal_energy",
+    "latent_distance",
+    "rgb_to_pixel_values",
+]

@@ -1,0 +1,240 @@
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+from conftest import MICRO
+from transformers import AutoConfig, AutoModel
+
+import hf_jepa  # noqa: F401  (registers the Auto* classes)
+from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAWorldModel, JEPAWorldModelConfig
+
+PREDICTOR = dict(predictor_hidden_size=24, predictor_num_hidden_layers=2, predictor_num_attention_heads=2)
+
+
+def tiny_config(**overrides) -> JEPAWorldModelConfig:
+    return JEPAWorldModelConfig(**{"encoder_config": dict(MICRO), "history_length": 2, **PREDICTOR, **overrides})
+
+
+def tiny_batch(batch_size: int = 2, frames: int = 5, action_dim: int = 2, state_dim: int = 0, seed: int = 0) -> dict:
+    generator = torch.Generator().manual_seed(seed)
+    batch = {
+        "pixel_values": torch.randn(batch_size, frames, 3, 16, 16, generator=generator),
+        "actions": torch.randn(batch_size, frames - 1, action_dim, generator=generator),
+    }
+    if state_dim:
+        batch["states"] = torch.randn(batch_size, frames, state_dim, generator=generator)
+    return batch
+
+
+def test_config_defaults_round_trip_and_accept_a_jepa_config(tmp_path):
+    config = JEPAWorldModelConfig()
+    assert config.encoder_config.hidden_size == 192 and config.rollout_steps == 2 and not config.freeze_encoder
+    assert config.tokens_per_frame == 1 and config.min_frames == 5
+    custom = tiny_config(embedding_type="patch", action_mean=[0.5, -1.0], action_std=[2.0, 0.5])
+    assert custom.tokens_per_frame == 16  # a 4x4 grid of patches
+    custom.save_pretrained(tmp_path)
+    loaded = AutoConfig.from_pretrained(tmp_path)
+    assert isinstance(loaded, JEPAWorldModelConfig) and isinstance(loaded.encoder_config, JEPAConfig)
+    assert loaded.to_diff_dict() == custom.to_diff_dict()
+    assert loaded.action_std == [2.0, 0.5] and loaded.encoder_config.hidden_size == 32
+    from_object = JEPAWorldModelConfig(encoder_config=JEPAConfig(**MICRO), **PREDICTOR)
+    assert from_object.encoder_config.hidden_size == 32
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (dict(embedding_type="cls"), "embedding_type"),
+        (dict(loss_type="smooth_l1"), "loss_type"),
+        (dict(action_dim=0), "action_dim"),
+        (dict(rollout_steps=-1), "rollout_steps"),
+        (dict(history_length=0), "history_length"),
+        (dict(predictor_num_attention_heads=5), "predictor_hidden_size"),
+        (dict(sigreg_weight=-1.0), "sigreg_weight"),
+        (dict(action_mean=[0.0]), "action_mean"),
+        (dict(action_std=[1.0, 0.0]), "action_std"),
+        (dict(state_mean=[0.0]), "state_dim is 0"),
+        (dict(encoder_config=dict(MICRO, num_frames=4)), "num_frames"),
+    ],
+)
+def test_config_names_bad_values(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        tiny_config(**overrides)
+
+
+@pytest.mark.parametrize("embedding_type", ["pooled", "patch"])
+def test_forward_backward_losses_sum_to_loss(embedding_type):
+    torch.manual_seed(0)
+    model = JEPAWorldModel(tiny_config(embedding_type=embedding_type, state_dim=3))
+    out = model(**tiny_batch(state_dim=3))
+    tokens = 1 if embedding_type == "pooled" else 16
+    assert out.predicted_embeddings.shape == out.target_embeddings.shape == (2, 4, tokens, 32)
+    assert out.rollout_embeddings.shape == (2, 2, tokens, 32)
+    parts = out.teacher_forcing_loss + out.rollout_loss + out.state_loss + 0.1 * out.sigreg_loss
+    assert torch.isfinite(out.loss) and torch.allclose(out.loss, parts)
+    assert out.rollout_loss > 0 and out.sigreg_loss > 0
+    out.loss.backward()
+    assert model.encoder.embeddings.patch_embeddings.projection.weight.grad.abs().sum() > 0
+    assert model.predictor.action_embed.weight.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("attn_implementation", ["sdpa", "eager"])
+def test_predictor_is_block_causal_within_its_window(attn_implementation):
+    torch.manual_seed(0)
+    model = JEPAWorldModel(tiny_config(embedding_type="patch")).eval()
+    model.set_attn_implementation(attn_implementation)
+    batch = tiny_batch(frames=6)
+    with torch.no_grad():
+        base = model(**batch).predicted_embeddings  # [B, 5, N, D]: entry t predicts frame t + 1
+        later_frame = {**batch, "pixel_values": batch["pixel_values"].clone()}
+        later_frame["pixel_values"][:, 3] += 1.0
+        changed = model(**later_frame).predicted_embeddings
+        later_action = {**batch, "actions": batch["actions"].clone()}
+        later_action["actions"][:, 2] += 1.0
+        changed_action = model(**later_action).predicted_embeddings
+    assert torch.equal(changed[:, :3], base[:, :3])
+    assert not torch.allclose(changed[:, 3], base[:, 3], atol=1e-4)
+    assert not torch.allclose(changed[:, 4], base[:, 4], atol=1e-4)  # history_length 2: frame 4 still sees frame 3
+    assert torch.equal(changed_action[:, :2], base[:, :2])
+    assert not torch.allclose(changed_action[:, 2], base[:, 2], atol=1e-4)
+    # outside the 2-frame window: frame 1 no longer influences the prediction made at frame 3
+    earlier = {**batch, "pixel_values": batch["pixel_values"].clone()}
+    earlier["pixel_values"][:, 1] += 1.0
+    with torch.no_grad():
+        moved = model(**earlier).predicted_embeddings
+    assert torch.allclose(moved[:, 3:], base[:, 3:], atol=1e-5)
+
+
+def test_rollout_matches_teacher_forcing_on_real_history_and_is_batched():
+    torch.manual_seed(0)
+    model = JEPAWorldModel(tiny_config(history_length=3)).eval()
+    batch = tiny_batch(frames=5)
+    with torch.no_grad():
+        out = model(**batch)
+        embeddings = model.encode(batch["pixel_values"])
+        one_step = model.rollout(embeddings[:, :3], batch["actions"][:, 2:3], history_actions=batch["actions"][:, :2])
+        population = model.rollout(embeddings[:1, :1].expand(300, -1, -1, -1), torch.randn(300, 4, 2))
+    assert embeddings.shape == (2, 5, 1, 32)
+    assert torch.allclose(one_step[:, 0], out.predicted_embeddings[:, 2], atol=1e-5)
+    assert population.shape == (300, 4, 1, 32)
+
+
+def test_save_and_load_with_auto_model(tmp_path):
+    torch.manual_seed(0)
+    model = JEPAWorldModel(tiny_config(embedding_type="patch", action_mean=[1.0, 2.0], action_std=[3.0, 4.0])).eval()
+    model.save_pretrained(tmp_path)
+    loaded = AutoModel.from_pretrained(tmp_path).eval()
+    assert isinstance(loaded, JEPAWorldModel) and loaded.config.action_std == [3.0, 4.0]
+    batch = tiny_batch()
+    with torch.no_grad():
+        assert torch.equal(loaded(**batch).predicted_embeddings, model(**batch).predicted_embeddings)
+    assert torch.allclose(loaded.normalize_actions(torch.tensor([[4.0, 6.0]])), torch.tensor([[1.0, 1.0]]))
+
+
+def test_remote_code_loads_without_hf_jepa(tmp_path):
+    torch.manual_seed(0)
+    model = JEPAWorldModel(tiny_config()).eval()
+    model.save_pretrained(tmp_path / "checkpoint")
+    batch = tiny_batch()
+    torch.save(batch, tmp_path / "input.pt")
+    with torch.no_grad():
+        expected = model(**batch).predicted_embeddings
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.modules["hf_jepa"] = None  # importing hf_jepa must fail in this process
+        import torch
+        from transformers import AutoModel
+        model = AutoModel.from_pretrained({str(tmp_path / "checkpoint")!r}, trust_remote_code=True).eval()
+        assert type(model).__module__.startswith("transformers_modules"), type(model).__module__
+        with torch.no_grad():
+            out = model(**torch.load({str(tmp_path / "input.pt")!r})).predicted_embeddings
+        torch.save(out, {str(tmp_path / "output.pt")!r})
+        """
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf_home")}
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert torch.allclose(torch.load(tmp_path / "output.pt"), expected, atol=1e-6)
+
+
+def test_frozen_pretrained_encoder_gets_no_gradients_and_stays_put(tmp_path):
+    torch.manual_seed(0)
+    pretrained = JEPAForPreTraining(JEPAConfig(**MICRO))
+    pretrained.save_pretrained(tmp_path / "encoder")
+    model = JEPAWorldModel.from_pretrained_encoder(tmp_path / "encoder", history_length=2, **PREDICTOR)
+    assert model.config.freeze_encoder
+    for name, tensor in pretrained.target_encoder.state_dict().items():
+        assert torch.equal(model.encoder.state_dict()[name], tensor), name
+    before = {name: tensor.clone() for name, tensor in model.encoder.state_dict().items()}
+    predictor_before = model.predictor.frame_embed.weight.clone()
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.1)
+    out = model(**tiny_batch())
+    assert out.sigreg_loss is None and not out.target_embeddings.requires_grad
+    out.loss.backward()
+    assert all(parameter.grad is None for parameter in model.encoder.parameters())
+    optimizer.step()
+    for name, tensor in model.encoder.state_dict().items():
+        assert torch.equal(tensor, before[name]), name
+    assert not torch.equal(model.predictor.frame_embed.weight, predictor_before)
+
+    model.save_pretrained(tmp_path / "world_model")
+    reloaded = JEPAWorldModel.from_pretrained(tmp_path / "world_model")
+    assert not any(parameter.requires_grad for parameter in reloaded.encoder.parameters())
+    assert not reloaded.train().encoder.training
+
+
+def moving_square_batch(generator: torch.Generator, batch_size: int = 16, frames: int = 5) -> dict:
+    """A 4-pixel square on a 16x16 canvas whose velocity (in pixels per step) is the action."""
+    position = torch.randint(2, 10, (batch_size, 2), generator=generator).float()
+    actions = torch.randint(-1, 2, (batch_size, frames - 1, 2), generator=generator).float()
+    positions = torch.cat([position[:, None], position[:, None] + actions.cumsum(1)], dim=1).clamp(0, 12)
+    grid = torch.arange(16).float()
+    rows = (grid >= positions[..., 0:1]) & (grid < positions[..., 0:1] + 4)  # [B, T, 16]
+    columns = (grid >= positions[..., 1:2]) & (grid < positions[..., 1:2] + 4)
+    image = (rows[..., :, None] & columns[..., None, :]).float()  # [B, T, 16, 16]
+    return {"pixel_values": image[:, :, None].expand(-1, -1, 3, -1, -1).contiguous(), "actions": actions}
+
+
+def test_training_on_a_moving_square_reduces_the_loss():
+    torch.manual_seed(0)
+    model = JEPAWorldModel(tiny_config())
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    generator = torch.Generator().manual_seed(0)
+    evaluation = moving_square_batch(torch.Generator().manual_seed(1), batch_size=32)
+
+    def prediction_loss() -> float:
+        with torch.no_grad():
+            out = model(**evaluation)
+        return float(out.teacher_forcing_loss + out.rollout_loss)
+
+    initial = prediction_loss()
+    for _ in range(40):
+        loss = model(**moving_square_batch(generator)).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    final = prediction_loss()
+    assert final < 0.5 * initial, (initial, final)
+
+
+def test_bad_inputs_give_clear_errors():
+    model = JEPAWorldModel(tiny_config())
+    batch = tiny_batch()
+    with pytest.raises(ValueError, match="action_dim=2"):
+        model(batch["pixel_values"], torch.randn(2, 4, 3))
+    with pytest.raises(ValueError, match="fewer than history_length"):
+        model(batch["pixel_values"][:, :3], batch["actions"][:, :2])
+    with pytest.raises(ValueError, match=r"\[batch, frames, 3, 16, 16\]"):
+        model(torch.randn(2, 5, 3, 32, 32), batch["actions"])
+    with pytest.raises(ValueError, match="state_dim=0"):
+        model(**batch, states=torch.randn(2, 5, 3))
+    embeddings = torch.randn(2, 2, 1, 32)
+    with pytest.raises(ValueError, match="history_actions"):
+        model.rollout(embeddings, torch.randn(2, 3, 2))
+    with pytest.raises(ValueError, match="states must have shape"):
+        JEPAWorldModel(tiny_config(state_dim=3))(**batch)
