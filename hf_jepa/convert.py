@@ -31,14 +31,13 @@ from transformers import (
     AutoImageProcessor,
     IJepaConfig,
     IJepaModel,
-    ViTImageProcessor,
     VJEPA2Config,
     VJEPA2Model,
     VJEPA2VideoProcessor,
 )
-from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 
 from .configuration_jepa import JEPAConfig
+from .hub import build_processor
 from .modeling_jepa import JEPAForPreTraining, JEPAModel, sincos_position_embeddings
 
 logger = logging.getLogger(__name__)
@@ -644,13 +643,10 @@ def load_pretraining_model(
 
 
 def _image_processor(model: JEPAForPreTraining, source: str | Path, source_format: str):
-    """The source's own image processor when it has one, else ImageNet normalisation at the model's size."""
+    """The source's own image processor when it has one, else the one hf_jepa ships with a model of this config."""
     if source_format in ("hf_jepa", "ijepa") and (Path(source) / "preprocessor_config.json").is_file():
         return AutoImageProcessor.from_pretrained(source)
-    size = model.config.image_size
-    return ViTImageProcessor(
-        size={"height": size, "width": size}, image_mean=IMAGENET_DEFAULT_MEAN, image_std=IMAGENET_DEFAULT_STD
-    )
+    return build_processor(model.config)
 
 
 def convert_checkpoint(

@@ -313,7 +313,8 @@ def test_ijepa_export_and_round_trip_are_exact(tmp_path):
     assert config["model_type"] == "ijepa" and "auto_map" not in config
     assert config["layer_norm_eps"] == EPS != IJepaConfig().layer_norm_eps  # carried, not transformers' default
     processor = json.loads((tmp_path / "ijepa" / "preprocessor_config.json").read_text())
-    assert processor["size"] == {"height": 16, "width": 16}
+    # the processor hf_jepa ships: shorter side to the model's size, then the centre crop
+    assert processor["size"] == {"shortest_edge": 16} and processor["crop_size"] == {"height": 16, "width": 16}
     with safe_open(tmp_path / "ijepa" / "model.safetensors", "pt") as weights:  # the Hub's (legacy ViT) names
         assert "encoder.layer.1.attention.attention.query.weight" in weights.keys()
 

@@ -15,7 +15,7 @@ import torch  # noqa: E402
 from hf_jepa import data  # noqa: E402
 
 datasets.disable_progress_bars()
-HAVE_DEBIAN_FASHION_MNIST = os.path.isfile(os.path.join(data.FASHION_MNIST_DIR, "t10k-images-idx3-ubyte.gz"))
+HAVE_DEBIAN_FASHION_MNIST = os.path.isfile(os.path.join(data.shipped.FASHION_MNIST_DIR, "t10k-images-idx3-ubyte.gz"))
 needs_debian_files = pytest.mark.skipif(not HAVE_DEBIAN_FASHION_MNIST, reason="needs Debian's dataset-fashion-mnist")
 IDENTITY = dict(image_mean=[0.0], image_std=[1.0])
 
@@ -110,7 +110,7 @@ def test_full_fashion_mnist_and_max_samples(cache_dir):
     test = data.load_media_dataset("fashion_mnist", split="test", cache_dir=cache_dir)
     assert len(test) == 10000
     assert np.bincount(test["label"]).tolist() == [1000] * 10
-    idx_images = data.read_idx(os.path.join(data.FASHION_MNIST_DIR, "t10k-images-idx3-ubyte.gz"))
+    idx_images = data.read_idx(os.path.join(data.shipped.FASHION_MNIST_DIR, "t10k-images-idx3-ubyte.gz"))
     assert np.array_equal(np.asarray(test[123]["image"]), idx_images[123])
 
     subset = data.load_media_dataset("fashion_mnist", split="test", max_samples=50, cache_dir=cache_dir, seed=0)
@@ -122,7 +122,7 @@ def test_full_fashion_mnist_and_max_samples(cache_dir):
 
 
 def test_full_fashion_mnist_missing_files_says_how_to_install(monkeypatch, tmp_path):
-    monkeypatch.setattr(data, "FASHION_MNIST_DIR", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(data.shipped, "FASHION_MNIST_DIR", str(tmp_path / "nowhere"))
     with pytest.raises(FileNotFoundError, match="apt-get install dataset-fashion-mnist"):
         data.load_media_dataset("fashion_mnist")
 
