@@ -139,22 +139,27 @@ class CEMPlanner(SamplingPlanner):
 
 class MPPIPlanner(SamplingPlanner):
     """Model-predictive path integral: the next mean is the candidates' average weighted by
-    `softmax(-energy / temperature)`; the sampling std stays fixed.
+    `softmax(-energy / (temperature * energy std))`, the next std their weighted spread (floored at `min_std`), as
+    TD-MPC's MPPI. Dividing by the population's energy spread makes `temperature` independent of the energy's units.
 
     Args:
-        temperature: Lower values trust the best candidates more.
+        temperature: Lower values trust the best candidates more (relative to the spread of the energies).
+        min_std: Floor of the standard deviation, as a fraction of half the action range.
         (the rest: see `SamplingPlanner`)
     """
 
-    def __init__(self, horizon: int, action_dim: int, temperature: float = 0.1, **kwargs):
+    def __init__(self, horizon: int, action_dim: int, temperature: float = 0.1, min_std: float = 0.05, **kwargs):
         super().__init__(horizon, action_dim, **kwargs)
         if temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {temperature}.")
-        self.temperature = temperature
+        self.temperature, self.min_std = temperature, min_std
 
     def update(self, candidates, energies, mean, std):
-        weights = torch.softmax(-(energies - energies.min()) / self.temperature, dim=0)
-        return torch.einsum("p,pha->ha", weights, candidates), std
+        scale = self.temperature * energies.std().clamp_min(1e-12)
+        weights = torch.softmax(-(energies - energies.min()) / scale, dim=0)
+        new_mean = torch.einsum("p,pha->ha", weights, candidates)
+        spread = torch.einsum("p,pha->ha", weights, (candidates - new_mean).pow(2)).sqrt()
+        return new_mean, torch.maximum(spread, self.min_std * (self.high - self.low) / 2)
 
 
 def latent_distance(predicted: torch.Tensor, goal: torch.Tensor, distance: str = "l2") -> torch.Tensor:

@@ -1,0 +1,148 @@
+import numpy as np
+import pytest
+import torch
+from conftest import MICRO
+
+from hf_jepa import CEMPlanner, JEPAWorldModel, JEPAWorldModelConfig, MPCController, MPPIPlanner, goal_energy
+from hf_jepa.planning import latent_distance
+
+HORIZON, ACTION_DIM = 5, 2
+TARGET = torch.linspace(-0.8, 0.8, HORIZON * ACTION_DIM).reshape(HORIZON, ACTION_DIM)
+
+
+def quadratic_energy(actions: torch.Tensor) -> torch.Tensor:
+    return (actions - TARGET).pow(2).sum((1, 2))
+
+
+def make_planner(kind: str, **kwargs):
+    settings = dict(horizon=HORIZON, action_dim=ACTION_DIM, population=64, iterations=12, seed=0, **kwargs)
+    return CEMPlanner(num_elites=8, **settings) if kind == "cem" else MPPIPlanner(**settings)
+
+
+@pytest.mark.parametrize("kind", ["cem", "mppi"])
+def test_planners_find_a_quadratic_minimum_far_better_than_random_sampling(kind):
+    planner = make_planner(kind)
+    result = planner.plan(quadratic_energy)
+    budget = planner.population * planner.iterations
+    random_actions = torch.rand(budget, HORIZON, ACTION_DIM, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    random_best = float(quadratic_energy(random_actions).min())
+    assert result.energy < 0.1 * random_best, (result.energy, random_best)
+    assert result.energy == pytest.approx(float(quadratic_energy(result.actions[None])[0]))
+    assert all(a >= b for a, b in zip(result.energy_per_iteration, result.energy_per_iteration[1:]))
+    assert result.actions.abs().max() <= 1.0
+    again = make_planner(kind).plan(quadratic_energy)
+    assert torch.equal(again.actions, result.actions)  # seeded
+
+
+def test_planner_respects_bounds_and_warm_start():
+    planner = make_planner("cem", action_low=[-0.5, 0.0], action_high=[0.5, 0.2])
+    result = planner.plan(quadratic_energy)
+    assert (result.actions[:, 0].abs() <= 0.5).all() and (result.actions[:, 1] >= 0).all()
+    assert (result.actions[:, 1] <= 0.2).all()
+    warm = make_planner("mppi").plan(quadratic_energy, initial_mean=TARGET)
+    assert warm.energy == 0.0  # candidate 0 is the mean
+
+
+class PointMass:
+    """A point in the unit square moved by velocity actions in [-1, 1]^2 (0.1 per step); done within 0.05 of the
+    goal. A Gymnasium-like `reset` / `step` / `render`."""
+
+    def __init__(self, goal=(0.8, 0.7)):
+        self.goal = np.asarray(goal, dtype=np.float32)
+
+    def reset(self, seed=None):
+        self.position = np.asarray([0.1, 0.2], dtype=np.float32)
+        return self.position.copy(), {}
+
+    def step(self, action):
+        self.position = np.clip(self.position + 0.1 * np.clip(action, -1, 1), 0.0, 1.0).astype(np.float32)
+        distance = float(np.linalg.norm(self.position - self.goal))
+        return self.position.copy(), -distance, distance < 0.05, False, {"distance": distance}
+
+    def render(self):
+        image = np.zeros((16, 16, 3), dtype=np.uint8)
+        row, column = (self.position * 15).astype(int)
+        image[row, column] = 255
+        return image
+
+
+def point_mass_energy(goal: torch.Tensor):
+    """The known energy: distance to the goal of the final position an action sequence reaches."""
+
+    def energy_for(observations, actions):
+        start = torch.as_tensor(observations[-1])
+
+        def energy(candidates: torch.Tensor) -> torch.Tensor:
+            final = (start + 0.1 * candidates.cumsum(1)).clamp(0, 1)[:, -1]
+            return (final - goal).norm(dim=-1)
+
+        return energy
+
+    return energy_for
+
+
+@pytest.mark.parametrize("kind", ["cem", "mppi"])
+def test_mpc_drives_a_point_mass_to_its_goal(kind):
+    env = PointMass()
+    controller = MPCController(make_planner(kind), point_mass_energy(torch.tensor(env.goal)), execute_steps=2)
+    result = controller.run(env, max_steps=40, seed=0)
+    assert result.done and result.final_info["distance"] < 0.05
+    assert len(result.actions) < 20  # the straight line takes ~9 steps
+    assert len(result.observations) == len(result.actions) + 1
+
+
+def test_goal_energy_scores_a_population_with_one_rollout():
+    torch.manual_seed(0)
+    config = JEPAWorldModelConfig(
+        encoder_config=dict(MICRO),
+        history_length=2,
+        predictor_hidden_size=24,
+        predictor_num_hidden_layers=1,
+        predictor_num_attention_heads=2,
+        action_mean=[0.5, 0.5],
+        action_std=[2.0, 2.0],
+    )
+    model = JEPAWorldModel(config).eval()
+    with torch.no_grad():
+        embeddings = model.encode(torch.randn(1, 3, 3, 16, 16))[0]
+        history_actions = torch.randn(1, 2)
+        energy = goal_energy(model, embeddings[:2], embeddings[2], history_actions)
+        candidates = torch.rand(300, 4, 2)
+        values = energy(candidates)
+        predicted = model.rollout(embeddings[None, :2], (candidates[:1] - 0.5) / 2.0, history_actions[None])
+    assert values.shape == (300,)
+    expected = latent_distance(predicted[:, -1:], embeddings[2][None, None])
+    assert torch.allclose(values[:1], expected, atol=1e-5)
+
+
+def test_mpc_from_world_model_plans_from_rendered_frames():
+    torch.manual_seed(0)
+    config = JEPAWorldModelConfig(
+        encoder_config=dict(MICRO),
+        history_length=2,
+        predictor_hidden_size=24,
+        predictor_num_hidden_layers=1,
+        predictor_num_attention_heads=2,
+    )
+    model = JEPAWorldModel(config).eval()
+    planner = CEMPlanner(horizon=3, action_dim=2, population=16, iterations=2, num_elites=4)
+    env = PointMass()
+    controller = MPCController.from_world_model(model, planner, torch.rand(3, 16, 16), execute_steps=1)
+    result = controller.run(env, max_steps=3, seed=0)
+    assert len(result.actions) == 3 and len(result.plan_energies) == 3
+    assert result.observations[0].shape == (3, 16, 16) and 0.0 <= float(result.observations[0].max()) <= 1.0
+
+
+def test_planner_errors_name_the_bad_value():
+    with pytest.raises(ValueError, match="num_elites"):
+        CEMPlanner(horizon=3, action_dim=2, population=10, num_elites=20)
+    with pytest.raises(ValueError, match="action_low"):
+        MPPIPlanner(horizon=3, action_dim=2, action_low=1.0, action_high=-1.0)
+    with pytest.raises(ValueError, match="temperature"):
+        MPPIPlanner(horizon=3, action_dim=2, temperature=0.0)
+    with pytest.raises(ValueError, match="initial_mean"):
+        make_planner("cem").plan(quadratic_energy, initial_mean=torch.zeros(2, 2))
+    with pytest.raises(ValueError, match="one value per candidate"):
+        make_planner("cem").plan(lambda actions: actions.sum(-1))
+    with pytest.raises(ValueError, match="execute_steps"):
+        MPCController(make_planner("cem"), point_mass_energy(torch.zeros(2)), execute_steps=HORIZON + 1)
