@@ -11,7 +11,6 @@ This file imports only torch, transformers and the flat hf_jepa model files, so 
 remote code.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -19,7 +18,6 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import PreTrainedModel
 from transformers import initialization as init
-from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 from transformers.processing_utils import Unpack
 from transformers.utils import ModelOutput, TransformersKwargs
 from transformers.utils.generic import can_return_tuple
@@ -27,11 +25,8 @@ from transformers.utils.generic import can_return_tuple
 from .configuration_jepa import JEPAConfig
 from .configuration_world_model import JEPAWorldModelConfig
 from .modeling_jepa import (
-    JEPAAttention,
     JEPALayer,
     JEPAModel,
-    apply_rotary,
-    eager_attention_forward,
     rotary_cos_sin,
     sigreg_loss,
     sincos_position_embeddings,
@@ -54,49 +49,6 @@ def patch_position_embeddings(config: JEPAWorldModelConfig) -> torch.Tensor | No
     return sincos_position_embeddings(config.predictor_hidden_size, config.encoder_config.grid_size)
 
 
-class JEPAWorldModelAttention(JEPAAttention):
-    """hf_jepa's attention with an attention mask (the block-causal one) passed to the attention interface."""
-
-    def forward(
-        self,
-        hidden_states: torch.Tensor,
-        position_embeddings: tuple[torch.Tensor, torch.Tensor] | None = None,
-        attention_mask: torch.Tensor | None = None,
-        **kwargs: Unpack[TransformersKwargs],
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        hidden_shape = (*hidden_states.shape[:-1], -1, self.head_dim)
-        query = self.q_proj(hidden_states).view(hidden_shape).transpose(1, 2)
-        key = self.k_proj(hidden_states).view(hidden_shape).transpose(1, 2)
-        value = self.v_proj(hidden_states).view(hidden_shape).transpose(1, 2)
-        if position_embeddings is not None:
-            query = apply_rotary(query, *position_embeddings)
-            key = apply_rotary(key, *position_embeddings)
-        attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
-            self.config._attn_implementation, eager_attention_forward
-        )
-        attn_output, attn_weights = attention_interface(
-            self,
-            query,
-            key,
-            value,
-            attention_mask,
-            dropout=self.attention_dropout if self.training else 0.0,
-            scaling=self.scaling,
-            **kwargs,
-        )
-        attn_output = self.o_proj(attn_output.reshape(*hidden_states.shape[:-1], -1))
-        return attn_output, attn_weights
-
-
-class JEPAWorldModelLayer(JEPALayer):
-    """hf_jepa's pre-norm block whose attention takes the block-causal mask (passed as `attention_mask=`)."""
-
-    def __init__(self, config: JEPAWorldModelConfig):
-        width, heads = config.predictor_hidden_size, config.predictor_num_attention_heads
-        super().__init__(config, width, heads, config.predictor_mlp_ratio)
-        self.attention = JEPAWorldModelAttention(config, width, heads)
-
-
 class JEPAWorldModelPredictor(nn.Module):
     """Embeds frames, actions and states into the predictor width and predicts every frame's successor.
 
@@ -112,7 +64,10 @@ class JEPAWorldModelPredictor(nn.Module):
         self.action_embed = nn.Linear(config.action_dim, width)
         self.state_embed = nn.Linear(config.state_dim, width) if config.state_dim else None
         self.register_buffer("position_embeddings", patch_position_embeddings(config), persistent=False)
-        self.layers = nn.ModuleList(JEPAWorldModelLayer(config) for _ in range(config.predictor_num_hidden_layers))
+        heads, mlp_ratio = config.predictor_num_attention_heads, config.predictor_mlp_ratio
+        self.layers = nn.ModuleList(
+            JEPALayer(config, width, heads, mlp_ratio) for _ in range(config.predictor_num_hidden_layers)
+        )
         self.layernorm = nn.LayerNorm(width, eps=config.layer_norm_eps)
         self.proj = nn.Linear(width, encoder_width)
         self.state_proj = nn.Linear(width, config.state_dim) if config.state_dim else None
