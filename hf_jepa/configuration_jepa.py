@@ -19,6 +19,10 @@ REGULARIZERS = {
 }
 
 
+def _invalid(message: str) -> None:
+    raise ValueError(f"Invalid JEPAConfig: {message}")
+
+
 class JEPAConfig(PreTrainedConfig):
     r"""
     Configuration of a JEPA (Joint-Embedding Predictive Architecture) model: the ViT encoder, the narrow ViT
@@ -155,9 +159,17 @@ class JEPAConfig(PreTrainedConfig):
         return time * height * width
 
     def _check_values(self) -> None:
-        def fail(message: str) -> None:
-            raise ValueError(f"Invalid JEPAConfig: {message}")
+        self._check_sizes()
+        self._check_choices()
+        self._check_masking()
+        for name in ("mlp_ratio", "pred_mlp_ratio"):
+            if getattr(self, name) <= 0:
+                _invalid(f"{name} must be > 0, got {getattr(self, name)}.")
+        for name in (*REGULARIZERS.values(), "drop_path_rate", "hidden_dropout_prob", "attention_probs_dropout_prob"):
+            if getattr(self, name) < 0:
+                _invalid(f"{name} must be >= 0, got {getattr(self, name)}.")
 
+    def _check_sizes(self) -> None:
         for name in (
             "image_size",
             "patch_size",
@@ -176,71 +188,64 @@ class JEPAConfig(PreTrainedConfig):
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                fail(f"{name} must be a positive integer, got {value!r}.")
+                _invalid(f"{name} must be a positive integer, got {value!r}.")
         if self.image_size % self.patch_size:
-            fail(f"image_size ({self.image_size}) must be divisible by patch_size ({self.patch_size}).")
+            _invalid(f"image_size ({self.image_size}) must be divisible by patch_size ({self.patch_size}).")
         if self.is_video and self.num_frames % self.tubelet_size:
-            fail(f"num_frames ({self.num_frames}) must be divisible by tubelet_size ({self.tubelet_size}).")
+            _invalid(f"num_frames ({self.num_frames}) must be divisible by tubelet_size ({self.tubelet_size}).")
         for width, heads, prefix in (
             (self.hidden_size, self.num_attention_heads, ""),
             (self.pred_hidden_size, self.pred_num_attention_heads, "pred_"),
         ):
             if width % heads:
-                fail(f"{prefix}hidden_size ({width}) must be divisible by {prefix}num_attention_heads ({heads}).")
+                _invalid(f"{prefix}hidden_size ({width}) must be divisible by {prefix}num_attention_heads ({heads}).")
             if self.position_embedding_type == "rope" and width // heads < 6:
                 # rotary embeddings rotate at least one pair of channels per axis (time, row, column) in every head
-                fail(f"rope needs at least 6 channels per attention head, got {prefix}hidden_size {width} / {heads}.")
+                _invalid(
+                    f"rope needs at least 6 channels per attention head, got {prefix}hidden_size {width} / {heads}."
+                )
             # sin-cos embeddings split the width into one sine and one cosine half per axis; a learned table starts
             # from the sin-cos one, and its predictor keeps that
             divisor = 8 if self.is_video else 4
             kind = self.position_embedding_type
             if kind in ("sincos", "learned") and width % divisor:
-                fail(f"{prefix}hidden_size ({width}) must be divisible by {divisor} for {kind} position embeddings.")
-        if self.loss_type not in LOSS_TYPES:
-            fail(f"loss_type must be one of {LOSS_TYPES}, got {self.loss_type!r}.")
-        if self.position_embedding_type not in POSITION_EMBEDDING_TYPES:
-            fail(
-                f"position_embedding_type must be one of {POSITION_EMBEDDING_TYPES}, "
-                f"got {self.position_embedding_type!r}."
-            )
+                _invalid(
+                    f"{prefix}hidden_size ({width}) must be divisible by {divisor} for {kind} position embeddings."
+                )
+
+    def _check_choices(self) -> None:
+        for name, choices in (
+            ("loss_type", LOSS_TYPES),
+            ("position_embedding_type", POSITION_EMBEDDING_TYPES),
+            ("regularization_target", REGULARIZATION_TARGETS),
+            ("classifier_pooling", POOLING_TYPES),
+            ("mask_strategy", MASK_STRATEGIES),
+        ):
+            if getattr(self, name) not in choices:
+                _invalid(f"{name} must be one of {choices}, got {getattr(self, name)!r}.")
         if self.position_embedding_type == "sincos_uniform" and not self.is_video:
-            fail(
+            _invalid(
                 f"position_embedding_type 'sincos_uniform' needs video input (num_frames > 1), got {self.num_frames}."
             )
-        if self.regularization_target not in REGULARIZATION_TARGETS:
-            fail(f"regularization_target must be one of {REGULARIZATION_TARGETS}, got {self.regularization_target!r}.")
-        if self.classifier_pooling not in POOLING_TYPES:
-            fail(f"classifier_pooling must be one of {POOLING_TYPES}, got {self.classifier_pooling!r}.")
-        if self.mask_strategy not in MASK_STRATEGIES:
-            fail(f"mask_strategy must be one of {MASK_STRATEGIES}, got {self.mask_strategy!r}.")
         if self.mask_strategy in VIDEO_ONLY_STRATEGIES and not self.is_video:
-            fail(
+            _invalid(
                 f"mask_strategy {self.mask_strategy!r} needs video input (num_frames > 1), "
                 f"got num_frames={self.num_frames}."
             )
+
+    def _check_masking(self) -> None:
         if not 0.0 < self.mask_ratio < 1.0:
-            fail(f"mask_ratio must lie strictly between 0 and 1, got {self.mask_ratio}.")
+            _invalid(f"mask_ratio must lie strictly between 0 and 1, got {self.mask_ratio}.")
         if not 0.0 <= self.min_context_fraction < 1.0:
-            fail(f"min_context_fraction must lie in [0, 1), got {self.min_context_fraction}.")
+            _invalid(f"min_context_fraction must lie in [0, 1), got {self.min_context_fraction}.")
         for name in ("target_block_scale", "context_block_scale", "target_aspect_ratio"):
             low_high = getattr(self, name)
             upper = float("inf") if name == "target_aspect_ratio" else 1.0
             if len(low_high) != 2 or not 0.0 < low_high[0] <= low_high[1] <= upper:
-                fail(f"{name} must be a (low, high) pair with 0 < low <= high <= {upper}, got {low_high}.")
-        for name in ("mlp_ratio", "pred_mlp_ratio"):
-            if getattr(self, name) <= 0:
-                fail(f"{name} must be > 0, got {getattr(self, name)}.")
-        for name in (
-            *REGULARIZERS.values(),
-            "drop_path_rate",
-            "hidden_dropout_prob",
-            "attention_probs_dropout_prob",
-        ):
-            if getattr(self, name) < 0:
-                fail(f"{name} must be >= 0, got {getattr(self, name)}.")
+                _invalid(f"{name} must be a (low, high) pair with 0 < low <= high <= {upper}, got {low_high}.")
         time_steps = self.grid_size[0]
         if self.is_video and not 1 <= self.frames_ahead < time_steps:
-            fail(
+            _invalid(
                 f"frames_ahead ({self.frames_ahead}) must be at least 1 and smaller than the number of time steps "
                 f"({time_steps} = num_frames {self.num_frames} / tubelet_size {self.tubelet_size})."
             )

@@ -30,6 +30,7 @@ from transformers.models.videomae.video_processing_videomae import VideoMAEVideo
 from transformers.utils import cached_file
 
 from .configuration_jepa import REGULARIZERS, JEPAConfig
+from .configuration_world_model import JEPAWorldModelConfig
 from .data import build_eval_processor
 from .masking import masking_parameters
 from .modeling_jepa import JEPAModel, JEPAPredictor
@@ -271,6 +272,28 @@ def _model_index(eval_results: list[dict], is_video: bool) -> list[EvalResult]:
     return results
 
 
+def _card_metadata(
+    config: JEPAConfig, name: str, hub_datasets: list[str], hub_base_model: str | None, eval_results: list[dict]
+) -> ModelCardData:
+    """The card's YAML metadata: licence, library, tags, Hub datasets, pipeline tag, base model, `model-index`."""
+    pipeline_tag = "feature-extraction" if config.is_video else "image-feature-extraction"
+    return ModelCardData(
+        license="apache-2.0",
+        library_name="transformers",
+        tags=[
+            "jepa",
+            "self-supervised-learning",
+            "hf-jepa",
+            "video" if config.is_video else "image-feature-extraction",
+        ],
+        datasets=hub_datasets or None,
+        pipeline_tag=pipeline_tag,
+        base_model=hub_base_model,
+        model_name=name,
+        eval_results=_model_index(eval_results, config.is_video) or None,
+    )
+
+
 def write_model_card(
     output_dir: str | Path,
     *,
@@ -303,10 +326,8 @@ def write_model_card(
         if not (output_dir / "config.json").is_file():
             raise ValueError(f"No config.json in {output_dir}: save the model there first, or pass config=.")
         config = JEPAConfig.from_pretrained(output_dir)
-    if training_args is None:
-        training_args = _read_json(output_dir / "training_args.json", {})
-    if eval_results is None:
-        eval_results = _read_json(output_dir / "eval_results.json", [])
+    training_args = _read_json(output_dir / "training_args.json", {}) if training_args is None else training_args
+    eval_results = _read_json(output_dir / "eval_results.json", []) if eval_results is None else eval_results
     eval_results = _check_eval_results(eval_results)
     if training_summary is None:
         training_summary = _read_json(output_dir / "training_summary.json", {})
@@ -326,21 +347,7 @@ def write_model_card(
     repo_id = repo_id or training_args.get("hub_model_id") or str(output_dir)
     name = repo_id.rstrip("/").split("/")[-1]
 
-    card_data = ModelCardData(
-        license="apache-2.0",
-        library_name="transformers",
-        tags=[
-            "jepa",
-            "self-supervised-learning",
-            "hf-jepa",
-            "video" if config.is_video else "image-feature-extraction",
-        ],
-        datasets=hub_datasets or None,
-        pipeline_tag="feature-extraction" if config.is_video else "image-feature-extraction",
-        base_model=hub_base_model,
-        model_name=name,
-        eval_results=_model_index(eval_results, config.is_video) or None,
-    )
+    card_data = _card_metadata(config, name, hub_datasets, hub_base_model, eval_results)
     models, evaluation_rows = _evaluation_table(eval_results)
     hyperparameters = [
         (key, _public_value(value)) for key, value in sorted(training_args.items()) if not _is_credential(key)
@@ -368,6 +375,65 @@ def write_model_card(
         evaluation_models=models,
         evaluation_rows=evaluation_rows,
     )
+    card.save(output_dir / "README.md")
+    return card
+
+
+def write_world_model_card(
+    output_dir: str | Path,
+    config: JEPAWorldModelConfig | None = None,
+    training_args: dict | None = None,
+    training_summary: dict | None = None,
+    planning_results: dict | None = None,
+    repo_id: str | None = None,
+) -> ModelCard:
+    """The model card of a `JEPAWorldModel` checkpoint, written to `output_dir/README.md`: what it is, how to load and
+    plan with it, the training facts and, when `planning_results.json` is in the folder (written by
+    `scripts/evaluate_planning.py`), the planning results. Arguments left `None` are read from the folder."""
+    output_dir = Path(output_dir)
+    config = config or JEPAWorldModelConfig.from_pretrained(output_dir)
+    training_args = _read_json(output_dir / "training_args.json", {}) if training_args is None else training_args
+    if training_summary is None:
+        training_summary = _read_json(output_dir / "training_summary.json", {})
+    else:
+        (output_dir / "training_summary.json").write_text(json.dumps(training_summary, indent=2) + "\n")
+    if planning_results is None:
+        planning_results = _read_json(output_dir / "planning_results.json", None)
+    repo_id = repo_id or training_args.get("hub_model_id") or str(output_dir)
+    dataset = training_args.get("dataset_name")
+    encoder = config.encoder_config
+    lines = [
+        f"# {repo_id.rstrip('/').split('/')[-1]}",
+        "",
+        "An action-conditioned JEPA world model trained with hf_jepa: a frame encoder "
+        f"({encoder.hidden_size} wide, {encoder.num_hidden_layers} layers, {encoder.image_size} px), an action "
+        f"encoder and a block-causal predictor ({config.predictor_num_hidden_layers} layers over "
+        f"{config.history_length} frames of {config.embedding_type} embeddings) predicting the next frame's latent.",
+        f"Trained on {_public_name(dataset) if dataset else 'recorded episodes'}; actions of {config.action_dim} "
+        "values, normalised with the statistics saved in `config.json`.",
+        "",
+        "```python",
+        "import hf_jepa",
+        "from transformers import AutoModel",
+        f'model = AutoModel.from_pretrained("{repo_id}")  # or trust_remote_code=True without hf_jepa',
+        "# plan: hf_jepa.planning.MPCController.from_world_model(model, hf_jepa.CEMPlanner(...), goal_pixels)",
+        "```",
+        "",
+        "## Training",
+        "",
+        *[f"- {label}: {value}" for label, value in _summary_rows(training_summary)],
+    ]
+    if planning_results:
+        lines += ["", "## Planning", "", planning_results.get("table", "")]
+    lines += ["", "## Hyperparameters", ""]
+    lines += [f"- {key}: {_public_value(value)}" for key, value in sorted(training_args.items()) if value is not None]
+    data = ModelCardData(
+        library_name="hf_jepa",
+        license="apache-2.0",
+        tags=["jepa", "world-model", "planning", "hf_jepa"],
+        datasets=[dataset] if dataset and _is_hub_id(dataset) else None,
+    )
+    card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines) + "\n")
     card.save(output_dir / "README.md")
     return card
 

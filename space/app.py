@@ -545,6 +545,102 @@ def surprise(
 # ---------------------------------------------------------------------------------------------------- layout
 
 
+# uploads reach `read_image` untouched (image_mode=None): it handles grayscale, transparency and huge files
+image_input = functools.partial(gr.Image, type="filepath", image_mode=None, height=320)
+
+
+def masking_tab(model: gr.Dropdown, examples: list[str], pair: list[str]) -> tuple[gr.Image, list]:
+    """The Masking tab; returns its image and mask controls, which the Prediction tab uses too."""
+    with gr.Row():
+        with gr.Column():
+            mask_image = image_input(label="Image", elem_id="mask_image", value=pair[0])
+            gr.Examples(examples, mask_image)
+        with gr.Column():
+            masking = mask_controls()
+            mask_button = gr.Button("Sample masks", variant="primary", elem_id="mask_button")
+    with gr.Row():
+        mask_view = gr.Image(
+            label="Context (clear), target blocks (colours), dropped (dark)", elem_id="mask_view", format="png"
+        )
+        mask_counts = gr.JSON(label="Token counts", elem_id="mask_counts")
+    mask_button.click(show_masks, [model, mask_image, *masking], [mask_view, mask_counts], api_name="masks")
+    return mask_image, masking
+
+
+def prediction_tab(model: gr.Dropdown, mask_image: gr.Image, masking: list) -> None:
+    gr.Markdown(
+        "Uses the image and the mask settings of the **Masking** tab. Each target patch is coloured by the "
+        "cosine similarity between the predictor's latent and the target encoder's (dark purple: 0 or less, "
+        "yellow: 1): the model's imagination of what it cannot see, compared with what is there."
+    )
+    predict_button = gr.Button("Predict the hidden patches", variant="primary", elem_id="predict_button")
+    with gr.Row():
+        prediction_view = gr.Image(
+            label="Prediction quality per target patch", elem_id="prediction_view", format="png"
+        )
+        with gr.Column():
+            prediction_loss = gr.Number(label="Prediction loss", elem_id="prediction_loss")
+            prediction_info = gr.JSON(label="Details", elem_id="prediction_info")
+    predict_button.click(
+        predict, [model, mask_image, *masking], [prediction_view, prediction_loss, prediction_info], api_name="predict"
+    )
+
+
+def similarity_tab(model: gr.Dropdown, examples: list[str], pair: list[str]) -> None:
+    gr.Markdown(
+        "Click a patch of image A: the heat maps show the cosine similarity of its feature with every patch "
+        "of A and of B (white frame: the best match). PCA: the first three principal components as RGB."
+    )
+    with gr.Row():
+        image_a = image_input(label="Image A (click)", elem_id="image_a", value=pair[0])
+        image_b = image_input(label="Image B", elem_id="image_b", value=pair[1])
+    gr.Examples([pair, *([example, pair[0]] for example in examples if example not in pair)], [image_a, image_b])
+    with gr.Row():
+        patch_row = gr.Number(0, precision=0, label="Patch row", elem_id="patch_row")
+        patch_col = gr.Number(0, precision=0, label="Patch column", elem_id="patch_col")
+        similarity_button = gr.Button("Compare", elem_id="similarity_button")
+    with gr.Row():
+        heat_a = gr.Image(label="Similarity in A", elem_id="heat_a", format="png")
+        heat_b = gr.Image(label="Similarity in B (correspondence)", elem_id="heat_b", format="png")
+        pca = gr.Image(label="PCA of patch features (A | B)", elem_id="pca", format="png")
+    with gr.Accordion("Similarity values", open=False):
+        similarity_info = gr.JSON(label="Similarities", elem_id="similarity_info")
+    inputs, outputs = [model, image_a, image_b, patch_row, patch_col], [heat_a, heat_b, pca, similarity_info]
+    image_a.select(pick_patch, [model, image_a], [patch_row, patch_col], api_visibility="private").then(
+        similarity, inputs, outputs, api_name="similarity_on_click", api_visibility="private"
+    )
+    similarity_button.click(similarity, inputs, outputs, api_name="similarity")
+
+
+def video_tab(model: gr.Dropdown, clips: list[str]) -> gr.Number:
+    """The Video tab; returns its "time steps ahead" control, which follows the model's configuration."""
+    gr.Markdown(
+        "Temporal masking: the model sees the first time steps of a clip and predicts the latents of the "
+        "last ones. The curve compares its predictions with the actual latents, next to the baseline of "
+        "copying the last seen frame's latents forward; a low value is a surprise."
+    )
+    with gr.Row():
+        with gr.Column():
+            video = gr.Video(label="Clip", elem_id="video", value=clips[0] if clips else None, height=320)
+            if clips:
+                gr.Examples(clips, video)
+            start_frame = gr.Number(0, precision=0, label="Start frame", elem_id="start_frame")
+            frame_step = gr.Slider(1, 8, value=1, step=1, label="Frame step", elem_id="frame_step")
+            video_ahead = gr.Number(1, minimum=1, precision=0, label="Time steps ahead", elem_id="video_ahead")
+            video_button = gr.Button("Predict the future", variant="primary", elem_id="video_button")
+        with gr.Column():
+            video_view = gr.Image(label="Seen (clear) and predicted time steps", elem_id="video_view", format="png")
+            curve = gr.LinePlot(x="frame", y="cosine similarity", color="latents", elem_id="surprise_plot")
+            video_info = gr.JSON(label="Details", elem_id="video_info")
+    video_button.click(
+        surprise,
+        [model, video, start_frame, frame_step, video_ahead],
+        [video_view, curve, video_info],
+        api_name="surprise",
+    )
+    return video_ahead
+
+
 def build_demo() -> gr.Blocks:
     choices = model_choices()
     if not choices:
@@ -556,8 +652,6 @@ def build_demo() -> gr.Blocks:
     examples = sorted(str(path) for path in EXAMPLES_DIR.glob("*.png"))
     pair = [str(EXAMPLES_DIR / "sneaker_1.png"), str(EXAMPLES_DIR / "sneaker_2.png")]  # two items of one class
     clips = sorted(str(path) for path in EXAMPLES_DIR.glob("*.mp4"))
-    # uploads reach `read_image` untouched (image_mode=None): it handles grayscale, transparency and huge files
-    image_input = functools.partial(gr.Image, type="filepath", image_mode=None, height=320)
     with gr.Blocks(title="JEPA explorer") as demo:
         gr.Markdown(
             "# JEPA explorer\nWhat a JEPA model **hides** (masks), **sees** (patch features) and **predicts** "
@@ -567,102 +661,17 @@ def build_demo() -> gr.Blocks:
             labels = [Path(name).name if Path(name).is_dir() else name for name in choices]  # folder or Hub id
             model = gr.Dropdown(list(zip(labels, choices)), value=choices[0], label="Model", elem_id="model", scale=1)
             summary = gr.Markdown(elem_id="model_summary")
-
         with gr.Tab("Masking"):
-            with gr.Row():
-                with gr.Column():
-                    mask_image = image_input(label="Image", elem_id="mask_image", value=pair[0])
-                    gr.Examples(examples, mask_image)
-                with gr.Column():
-                    masking = mask_controls()
-                    mask_button = gr.Button("Sample masks", variant="primary", elem_id="mask_button")
-            with gr.Row():
-                mask_view = gr.Image(
-                    label="Context (clear), target blocks (colours), dropped (dark)", elem_id="mask_view", format="png"
-                )
-                mask_counts = gr.JSON(label="Token counts", elem_id="mask_counts")
-
+            mask_image, masking = masking_tab(model, examples, pair)
         with gr.Tab("Prediction"):
-            gr.Markdown(
-                "Uses the image and the mask settings of the **Masking** tab. Each target patch is coloured by the "
-                "cosine similarity between the predictor's latent and the target encoder's (dark purple: 0 or less, "
-                "yellow: 1): the model's imagination of what it cannot see, compared with what is there."
-            )
-            predict_button = gr.Button("Predict the hidden patches", variant="primary", elem_id="predict_button")
-            with gr.Row():
-                prediction_view = gr.Image(
-                    label="Prediction quality per target patch", elem_id="prediction_view", format="png"
-                )
-                with gr.Column():
-                    prediction_loss = gr.Number(label="Prediction loss", elem_id="prediction_loss")
-                    prediction_info = gr.JSON(label="Details", elem_id="prediction_info")
-
+            prediction_tab(model, mask_image, masking)
         with gr.Tab("Feature similarity"):
-            gr.Markdown(
-                "Click a patch of image A: the heat maps show the cosine similarity of its feature with every patch "
-                "of A and of B (white frame: the best match). PCA: the first three principal components as RGB."
-            )
-            with gr.Row():
-                image_a = image_input(label="Image A (click)", elem_id="image_a", value=pair[0])
-                image_b = image_input(label="Image B", elem_id="image_b", value=pair[1])
-            gr.Examples(
-                [pair, *([example, pair[0]] for example in examples if example not in pair)], [image_a, image_b]
-            )
-            with gr.Row():
-                patch_row = gr.Number(0, precision=0, label="Patch row", elem_id="patch_row")
-                patch_col = gr.Number(0, precision=0, label="Patch column", elem_id="patch_col")
-                similarity_button = gr.Button("Compare", elem_id="similarity_button")
-            with gr.Row():
-                heat_a = gr.Image(label="Similarity in A", elem_id="heat_a", format="png")
-                heat_b = gr.Image(label="Similarity in B (correspondence)", elem_id="heat_b", format="png")
-                pca = gr.Image(label="PCA of patch features (A | B)", elem_id="pca", format="png")
-            with gr.Accordion("Similarity values", open=False):
-                similarity_info = gr.JSON(label="Similarities", elem_id="similarity_info")
-
+            similarity_tab(model, examples, pair)
         with gr.Tab("Video"):
-            gr.Markdown(
-                "Temporal masking: the model sees the first time steps of a clip and predicts the latents of the "
-                "last ones. The curve compares its predictions with the actual latents, next to the baseline of "
-                "copying the last seen frame's latents forward; a low value is a surprise."
-            )
-            with gr.Row():
-                with gr.Column():
-                    video = gr.Video(label="Clip", elem_id="video", value=clips[0] if clips else None, height=320)
-                    if clips:
-                        gr.Examples(clips, video)
-                    start_frame = gr.Number(0, precision=0, label="Start frame", elem_id="start_frame")
-                    frame_step = gr.Slider(1, 8, value=1, step=1, label="Frame step", elem_id="frame_step")
-                    video_ahead = gr.Number(1, minimum=1, precision=0, label="Time steps ahead", elem_id="video_ahead")
-                    video_button = gr.Button("Predict the future", variant="primary", elem_id="video_button")
-                with gr.Column():
-                    video_view = gr.Image(
-                        label="Seen (clear) and predicted time steps", elem_id="video_view", format="png"
-                    )
-                    curve = gr.LinePlot(x="frame", y="cosine similarity", color="latents", elem_id="surprise_plot")
-                    video_info = gr.JSON(label="Details", elem_id="video_info")
-
+            video_ahead = video_tab(model, clips)
         described = [summary, *masking[:-1], video_ahead]  # every mask control but the seed
         demo.load(describe_model, model, described, api_name="describe_model_on_load", api_visibility="private")
         model.change(describe_model, model, described, api_name="describe_model")
-        mask_button.click(show_masks, [model, mask_image, *masking], [mask_view, mask_counts], api_name="masks")
-        predict_button.click(
-            predict,
-            [model, mask_image, *masking],
-            [prediction_view, prediction_loss, prediction_info],
-            api_name="predict",
-        )
-        similarity_inputs = [model, image_a, image_b, patch_row, patch_col]
-        similarity_outputs = [heat_a, heat_b, pca, similarity_info]
-        image_a.select(pick_patch, [model, image_a], [patch_row, patch_col], api_visibility="private").then(
-            similarity, similarity_inputs, similarity_outputs, api_name="similarity_on_click", api_visibility="private"
-        )
-        similarity_button.click(similarity, similarity_inputs, similarity_outputs, api_name="similarity")
-        video_button.click(
-            surprise,
-            [model, video, start_frame, frame_step, video_ahead],
-            [video_view, curve, video_info],
-            api_name="surprise",
-        )
     return demo
 
 
