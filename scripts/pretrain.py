@@ -9,6 +9,7 @@
 
 from hf_jepa import PretrainingArguments, pretrain
 from hf_jepa.cli import parse_arguments
+from hf_jepa.evaluation import format_results
 
 
 def main() -> None:
@@ -19,8 +20,8 @@ def main() -> None:
 
 def format_summary(summary: dict) -> str:
     lines = [f"Model saved to {summary['output_dir']} ({summary['steps']} steps, loss {summary['final_loss']:.4f})"]
-    for record in summary.get("eval_results") or []:
-        lines.append(f"  {record['protocol']:>6} probe accuracy, {record['model']:<11} {record['value']:.2%}")
+    if summary.get("eval_results"):
+        lines.append(format_results(summary["eval_results"]))
     if summary.get("hub_url"):
         lines.append(f"Pushed to {summary['hub_url']}")
     return "\n".join(lines)
