@@ -34,13 +34,13 @@ from .configuration_world_model import JEPAWorldModelConfig
 from .data import build_eval_processor
 from .masking import masking_parameters
 from .modeling_jepa import JEPAModel, JEPAPredictor
+from .tables import REPORTED_MODELS
 
 # The templates of model_cards/ ship inside the package in a wheel (see pyproject.toml), beside it in the source tree
 _TEMPLATE = "model_cards/jepa_model_card.md"
 _PACKAGE = Path(__file__).resolve().parent
 MODEL_CARD_TEMPLATE = _PACKAGE / _TEMPLATE if (_PACKAGE / _TEMPLATE).is_file() else _PACKAGE.parent / _TEMPLATE
 
-_BASELINE_ORDER = ("trained", "random-init", "raw-pixels")
 # All pushes go through one worker, so they reach the Hub in the order they were requested. Python waits for it at
 # exit, so a training script's background pushes complete before the process ends.
 _PUSH_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hf_jepa_push")
@@ -231,7 +231,7 @@ def _evaluation_table(eval_results: list[dict]) -> tuple[list[str], list[list[st
     raw-pixels baseline) fills every row of its dataset, split, protocol and metric."""
     models = sorted(
         {record.get("model", "trained") for record in eval_results},
-        key=lambda name: (_BASELINE_ORDER.index(name) if name in _BASELINE_ORDER else len(_BASELINE_ORDER), name),
+        key=lambda name: (REPORTED_MODELS.index(name) if name in REPORTED_MODELS else len(REPORTED_MODELS), name),
     )
     rows: dict[tuple, dict[str, str]] = {}
     layered = [record for record in eval_results if "feature_layers" in record]
@@ -471,30 +471,37 @@ def _check_no_credentials(output_dir: Path) -> None:
         )
 
 
-def _upload(
+def upload_to_new_or_existing_repo(
     api: HfApi,
     folder: Path,
     repo_id: str,
-    private: bool,
+    *,
     commit_message: str,
     ignore_patterns: list[str],
-    source: Path,
+    if_failed: str,
+    error_type: type[Exception] | None = None,
+    **create_options,
 ) -> CommitInfo:
+    """`create_repo(exist_ok=True)` then `upload_folder` in one commit. A failure, whatever it is (HTTP, network,
+    disk), raises `error_type` (default `PushToHubError`) naming the step that failed, followed by `if_failed` (what
+    the user can do now); the cause stays chained. `create_options` go to `create_repo` (`repo_type`, `private`,
+    `space_sdk`, ...)."""
+    error_type = error_type or PushToHubError
+    repo_type = create_options.get("repo_type")
     step = f"creating the repository {repo_id}"
     try:
-        repo_url = api.create_repo(repo_id, private=private, exist_ok=True)
-        step = f"uploading {source} to {repo_url.repo_id}"
+        repo_url = api.create_repo(repo_id, exist_ok=True, **create_options)
+        step = f"uploading {folder} to {repo_url.repo_id}"
         return api.upload_folder(
             repo_id=repo_url.repo_id,
+            repo_type=repo_type,
             folder_path=folder,
             commit_message=commit_message,
             ignore_patterns=ignore_patterns,
         )
-    except Exception as error:  # whatever failed (HTTP, network, disk), say where; the cause stays chained
-        raise PushToHubError(
-            f"Push to {api.endpoint} failed while {step}: {type(error).__name__}: {error}\n"
-            f"The local folder {source} is unchanged. Run the same push again to resume: "
-            "files that already reached the Hub are not uploaded again."
+    except Exception as error:
+        raise error_type(
+            f"Push to {api.endpoint} failed while {step}: {type(error).__name__}: {error}\n{if_failed}"
         ) from error
 
 
@@ -546,7 +553,16 @@ def push_to_hub(
 
     def upload() -> CommitInfo:
         try:
-            return _upload(api, folder, repo_id, private, commit_message, patterns, output_dir)
+            return upload_to_new_or_existing_repo(
+                api,
+                folder,
+                repo_id,
+                private=private,
+                commit_message=commit_message,
+                ignore_patterns=patterns,
+                if_failed=f"The local folder {output_dir} is unchanged. Run the same push again to resume: files that "
+                "already reached the Hub are not uploaded again.",
+            )
         finally:
             if folder != output_dir:
                 shutil.rmtree(folder, ignore_errors=True)

@@ -14,10 +14,8 @@ from accelerate.state import AcceleratorState
 
 from .cli import parse_argument_file
 from .evaluation import effective_rank, evaluate
-from .tables import format_table
+from .tables import REPORTED_MODELS, format_table
 from .training import PretrainingArguments, evaluation_arguments, pretrain, public_arguments
-
-MODELS = ("trained", "random-init", "raw-pixels")
 
 
 @dataclass
@@ -77,7 +75,7 @@ def benchmark_seed(args: QualityBenchmarkArguments, training: PretrainingArgumen
     )
     records = evaluate(evaluation)
     runs = []
-    for model in MODELS:
+    for model in REPORTED_MODELS:
         run = {"seed": training.seed, "model": model}
         for record in records:
             if record["model"] == model:
@@ -125,7 +123,7 @@ def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
             )
             for metric in ("knn", "linear", "effective_rank")
         }
-        for model in MODELS
+        for model in REPORTED_MODELS
     }
     print(format_summary(table, args))
     result = {"arguments": dataclasses.asdict(args), "runs": runs, "summary": table}

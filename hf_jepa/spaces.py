@@ -27,6 +27,8 @@ from huggingface_hub.utils import validate_repo_id
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+from .hub import upload_to_new_or_existing_repo
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SPACE_SOURCE = PROJECT_ROOT / "space"
 SCREENSHOT = PROJECT_ROOT / "docs" / "space_screenshot.png"
@@ -226,24 +228,19 @@ def push_space(
     Raises `PushSpaceError` naming the step that failed; `folder` is left as it was, so the push can be run again.
     """
     validate_repo_id(space_id)
-    api = HfApi(token=token)
-    step = f"creating the Space {space_id}"
-    try:
-        repo_url = api.create_repo(space_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
-        step = f"uploading {folder} to the Space {repo_url.repo_id}"
-        return api.upload_folder(
-            repo_id=repo_url.repo_id,
-            repo_type="space",
-            folder_path=folder,
-            commit_message=commit_message,
-            ignore_patterns=["__pycache__/*", "*.pyc"],
-        )
-    except Exception as error:  # HTTP, network or disk: say where it failed; the cause stays chained
-        raise PushSpaceError(
-            f"Push to {api.endpoint} failed while {step}: {type(error).__name__}: {error}\n"
-            f"The Space folder {folder} is kept: upload it with `hf upload {space_id} {folder} . --repo-type space`, "
-            "or run the command again (with --overwrite_output_dir if you gave --output_dir)."
-        ) from error
+    return upload_to_new_or_existing_repo(
+        HfApi(token=token),
+        Path(folder),
+        space_id,
+        commit_message=commit_message,
+        ignore_patterns=["__pycache__/*", "*.pyc"],
+        if_failed=f"The Space folder {folder} is kept: upload it with `hf upload {space_id} {folder} . --repo-type "
+        "space`, or run the command again (with --overwrite_output_dir if you gave --output_dir).",
+        error_type=PushSpaceError,
+        repo_type="space",
+        space_sdk="gradio",
+        private=private,
+    )
 
 
 @dataclass

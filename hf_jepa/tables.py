@@ -3,6 +3,10 @@
 
 from collections.abc import Sequence
 
+# The models a probe report compares, in the order every report lists them: the trained encoder, the same network at
+# random initialisation, and the raw pixels.
+REPORTED_MODELS = ("trained", "random-init", "raw-pixels")
+
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
     """A plain-text table with right-aligned columns that is also valid Markdown."""

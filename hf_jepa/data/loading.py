@@ -10,7 +10,7 @@ from datasets.packaged_modules.imagefolder.imagefolder import IMAGE_EXTENSIONS
 from datasets.packaged_modules.videofolder.videofolder import VIDEO_EXTENSIONS
 
 from .columns import find_media_column
-from .shipped import DEFAULT_DATASET, SHIPPED_DATASETS, check_split, default_dataset, load_shipped_dataset
+from .shipped import SHIPPED_DATASETS, check_split, default_dataset, load_shipped_dataset
 
 
 @dataclasses.dataclass
@@ -188,7 +188,7 @@ def load_media_dataset(
     if max_samples is not None and max_samples < 1:
         raise ValueError(f"max_samples must be a positive number of examples, got {max_samples}.")
     if dataset_name is None and train_dir is None:
-        dataset_name = DEFAULT_DATASET
+        dataset_name = default_dataset(is_video=False)
     if dataset_name in SHIPPED_DATASETS:
         if train_dir is not None or dataset_config_name is not None:
             raise ValueError(

@@ -25,7 +25,7 @@ from ..data import (
     find_label_column,
     load_media_split,
 )
-from ..tables import format_table
+from ..tables import REPORTED_MODELS, format_table
 from .features import Features, extract_features, extract_pixels, load_encoder, model_transform
 from .probes import ProbeResult, attentive_probe, effective_rank, knn_probe, linear_probe
 
@@ -266,13 +266,17 @@ def evaluate(args: EvaluationArguments) -> list[dict]:
     transform = model_transform(args.model_name_or_path, model.config, args.frame_step)
     data = build_labelled_data(args, transform, num_frames)
     protocols = args.protocols or (["knn", "linear", "attentive"] if num_frames > 1 else ["knn", "linear"])
-    models = [("trained", model)]
+    models = [model]
     if args.baselines:
         random_model = load_encoder(
             args.model_name_or_path, trust_remote_code=args.trust_remote_code, random_init=True, seed=args.seed
         )
-        models += [("random-init", random_model), ("raw-pixels", None)]
-    records = [record for name, encoder in models for record in probe_model(name, encoder, data, protocols, args)]
+        models += [random_model, None]
+    records = [
+        record
+        for name, encoder in zip(REPORTED_MODELS, models)
+        for record in probe_model(name, encoder, data, protocols, args)
+    ]
     os.makedirs(args.output_dir, exist_ok=True)
     with open(os.path.join(args.output_dir, "eval_results.json"), "w") as file:
         json.dump(records, file, indent=2)
