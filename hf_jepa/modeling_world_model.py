@@ -112,6 +112,21 @@ class JEPAWorldModelPredictor(nn.Module):
         return predicted, predicted_states
 
 
+class SIGRegProjector(nn.Module):
+    """LeWorldModel's projector: Linear, BatchNorm, GELU, Linear from a frame's pooled embedding to the space where
+    SIGReg pushes the batch towards an isotropic Gaussian. Only the loss uses it."""
+
+    def __init__(self, config: JEPAWorldModelConfig):
+        super().__init__()
+        size = config.sigreg_projector_size
+        self.fc1 = nn.Linear(config.encoder_config.hidden_size, size)
+        self.norm = nn.BatchNorm1d(size)
+        self.fc2 = nn.Linear(size, size)
+
+    def forward(self, embeddings: torch.Tensor) -> torch.Tensor:
+        return self.fc2(F.gelu(self.norm(self.fc1(embeddings))))
+
+
 @dataclass
 class JEPAWorldModelOutput(ModelOutput):
     r"""
@@ -121,8 +136,8 @@ class JEPAWorldModelOutput(ModelOutput):
     rollout_loss (`torch.FloatTensor`): the same for the `rollout_steps` frames after the history, predicted
         autoregressively from the first `history_length` frames; 0 when `rollout_steps == 0`.
     state_loss (`torch.FloatTensor`, *optional*): teacher-forced next-state loss, when the model has states.
-    sigreg_loss (`torch.FloatTensor`, *optional*): unweighted SIGReg on the frame embeddings, when the encoder
-        trains end to end and `sigreg_weight > 0`.
+    sigreg_loss (`torch.FloatTensor`, *optional*): unweighted SIGReg on the frame embeddings (or on their projection
+        with `sigreg_projector_size > 0`), when the encoder trains end to end and `sigreg_weight > 0`.
     predicted_embeddings (`torch.FloatTensor` of shape `(batch, frames - 1, tokens, hidden_size)`): the
         teacher-forced predictions of frames 1..T-1.
     target_embeddings (`torch.FloatTensor`, same shape): the encoder's embeddings of frames 1..T-1.
@@ -158,7 +173,7 @@ class JEPAWorldModelPreTrainedModel(PreTrainedModel):
             init.trunc_normal_(module.weight, std=self.config.initializer_range)
             if module.bias is not None:
                 init.zeros_(module.bias)
-        elif isinstance(module, nn.LayerNorm):
+        elif isinstance(module, (nn.LayerNorm, nn.BatchNorm1d)):
             init.ones_(module.weight)
             init.zeros_(module.bias)
         elif isinstance(module, JEPAWorldModelPredictor) and module.position_embeddings is not None:
@@ -178,6 +193,7 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
         super().__init__(config)
         self.encoder = JEPAModel(config.encoder_config)
         self.predictor = JEPAWorldModelPredictor(config)
+        self.sigreg_projector = SIGRegProjector(config) if config.sigreg_projector_size else None
         self.post_init()
         self.freeze_encoder_if_configured()
 
@@ -377,7 +393,10 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
 
         regularization = None
         if not config.freeze_encoder and config.sigreg_weight > 0:
-            regularization = sigreg_loss(embeddings.mean(2).flatten(0, 1), config.sigreg_num_projections)
+            pooled = embeddings.mean(2).flatten(0, 1)
+            if self.sigreg_projector is not None:
+                pooled = self.sigreg_projector(pooled)
+            regularization = sigreg_loss(pooled, config.sigreg_num_projections)
             loss = loss + config.sigreg_weight * regularization
 
         return JEPAWorldModelOutput(
@@ -392,4 +411,10 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
         )
 
 
-__all__ = ["JEPAWorldModel", "JEPAWorldModelOutput", "JEPAWorldModelPreTrainedModel", "JEPAWorldModelPredictor"]
+__all__ = [
+    "JEPAWorldModel",
+    "JEPAWorldModelOutput",
+    "JEPAWorldModelPreTrainedModel",
+    "JEPAWorldModelPredictor",
+    "SIGRegProjector",
+]

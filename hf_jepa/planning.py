@@ -162,6 +162,24 @@ class MPPIPlanner(SamplingPlanner):
         return new_mean, torch.maximum(spread, self.min_std * (self.high - self.low) / 2)
 
 
+class GreedyPlanner(SamplingPlanner):
+    """The simple baseline: one-step lookahead. Scores `population` uniformly drawn single actions with the energy
+    once and returns the best; with [`MPCController`] it descends the energy greedily, one step at a time.
+
+    Args: as `SamplingPlanner`, with `horizon=1` and one iteration.
+    """
+
+    def __init__(self, action_dim: int, population: int = 64, **kwargs):
+        super().__init__(horizon=1, action_dim=action_dim, population=population, iterations=1, **kwargs)
+
+    def sample(self, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+        uniform = torch.rand((self.population, *mean.shape), generator=self.generator)
+        return self.low + (self.high - self.low) * uniform
+
+    def update(self, candidates, energies, mean, std):
+        return mean, std
+
+
 def latent_distance(predicted: torch.Tensor, goal: torch.Tensor, distance: str = "l2") -> torch.Tensor:
     """Mean squared (`"l2"`) or absolute (`"l1"`) difference over all dimensions but the first: `[P, ...] -> [P]`."""
     if distance not in DISTANCES:
@@ -321,6 +339,7 @@ class MPCController:
 
 __all__ = [
     "CEMPlanner",
+    "GreedyPlanner",
     "MPCController",
     "MPCResult",
     "MPPIPlanner",

@@ -43,33 +43,20 @@ RUN_FACTS = ("steps", "global_batch_size", "wall_time_seconds", "hardware", "fin
 
 
 @dataclass
-class PretrainingArguments(DataArguments):
-    """How a JEPA model is pretrained: the data settings of [`DataArguments`], then the model, augmentation,
-    optimisation, logging and sharing. Parsed by `HfArgumentParser` from the command line or a YAML/JSON file."""
+class TrainingLoopArguments(DataArguments):
+    """What every training loop of the package shares: the data settings of [`DataArguments`], then model overrides,
+    optimisation, logging, checkpoints and sharing. [`PretrainingArguments`] and the world model's
+    `WorldModelTrainingArguments` extend it, so each of these settings has one home, one flag and one recipe key."""
 
-    # What is trained
-    config_name_or_path: str = field(
-        default="tiny",
-        metadata={
-            "help": "A preset name (tiny, small, base, large, huge, NAME-video), a config.json, or a checkpoint "
-            "folder to continue pretraining from."
-        },
-    )
+    # The model
     config_overrides: str | None = field(
         default=None,
-        metadata={"help": "Config values to override, e.g. 'mask_strategy=random,mask_ratio=0.6,drop_path_rate=0.1'."},
+        metadata={
+            "help": "Model config values to override, e.g. 'mask_strategy=random,mask_ratio=0.6,drop_path_rate=0.1' "
+            "(pretraining) or 'history_length=3,encoder.hidden_size=128' (world model)."
+        },
     )
     attn_implementation: str = field(default="sdpa", metadata={"help": "sdpa, eager, flash_attention_2, ..."})
-    gradient_checkpointing: bool = field(default=False, metadata={"help": "Recompute activations in the backward."})
-
-    # Augmentation and normalisation of the training data
-    crop_scale: list[float] = field(default_factory=lambda: [0.3, 1.0], metadata={"help": "RandomResizedCrop scale."})
-    horizontal_flip: bool = field(default=False, metadata={"help": "Random horizontal flips."})
-    image_mean: list[float] = field(default_factory=lambda: list(data.DEFAULT_IMAGE_MEAN))
-    image_std: list[float] = field(default_factory=lambda: list(data.DEFAULT_IMAGE_STD))
-    max_bad_fraction: float = field(
-        default=0.01, metadata={"help": "Stop with an error when more than this fraction of samples is undecodable."}
-    )
 
     # Optimisation
     output_dir: str = field(default="outputs/jepa-tiny", metadata={"help": "Where the model and checkpoints go."})
@@ -86,20 +73,15 @@ class PretrainingArguments(DataArguments):
     final_weight_decay: float = field(default=0.4, metadata={"help": "Weight decay at the end."})
     adam_beta1: float = field(default=0.9)
     adam_beta2: float = field(default=0.999)
-    ema_momentum: float = field(default=0.996, metadata={"help": "EMA momentum of the target encoder at the start."})
-    final_ema_momentum: float = field(default=1.0, metadata={"help": "EMA momentum at the end (linear schedule)."})
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping; 0 disables it."})
     mixed_precision: str = field(default="no", metadata={"help": "no, bf16 (CPU and GPU) or fp16 (GPU)."})
 
-    # Logging, checkpoints, evaluation, sharing
+    # Logging, checkpoints, sharing
     logging_steps: int = field(default=10)
     report_to: str = field(default="tensorboard", metadata={"help": "tensorboard, wandb, trackio, all or none."})
     checkpointing_steps: int | None = field(default=None, metadata={"help": "Save the training state every N steps."})
     save_total_limit: int = field(default=2, metadata={"help": "Keep only the last N checkpoints."})
     resume_from_checkpoint: str | None = field(default=None, metadata={"help": "'latest' or a checkpoint folder."})
-    eval_steps: int | None = field(default=None, metadata={"help": "Run the kNN probe every N steps."})
-    do_eval: bool = field(default=True, metadata={"help": "Probe the trained encoder at the end (labelled data)."})
-    eval_baselines: bool = field(default=True, metadata={"help": "Also probe a random-init encoder and raw pixels."})
     push_to_hub: bool = field(default=False)
     hub_model_id: str | None = field(default=None)
     hub_private_repo: bool = field(default=False)
@@ -119,6 +101,42 @@ class PretrainingArguments(DataArguments):
             raise ValueError(f"hub_strategy must be 'end' or 'every_save', got {self.hub_strategy!r}.")
         if self.push_to_hub and not self.hub_model_id:
             raise ValueError("--push_to_hub needs --hub_model_id (e.g. your-name/jepa-tiny-fashion-mnist).")
+
+
+@dataclass
+class PretrainingArguments(TrainingLoopArguments):
+    """How a JEPA model is pretrained: the data, optimisation, logging and sharing settings of
+    [`TrainingLoopArguments`], then the model, augmentation, EMA schedule and evaluation. Parsed by `HfArgumentParser`
+    from the command line or a YAML/JSON file."""
+
+    # What is trained
+    config_name_or_path: str = field(
+        default="tiny",
+        metadata={
+            "help": "A preset name (tiny, small, base, large, huge, NAME-video), a config.json, or a checkpoint "
+            "folder to continue pretraining from."
+        },
+    )
+    gradient_checkpointing: bool = field(default=False, metadata={"help": "Recompute activations in the backward."})
+
+    # Augmentation and normalisation of the training data
+    crop_scale: list[float] = field(default_factory=lambda: [0.3, 1.0], metadata={"help": "RandomResizedCrop scale."})
+    horizontal_flip: bool = field(default=False, metadata={"help": "Random horizontal flips."})
+    image_mean: list[float] = field(default_factory=lambda: list(data.DEFAULT_IMAGE_MEAN))
+    image_std: list[float] = field(default_factory=lambda: list(data.DEFAULT_IMAGE_STD))
+    max_bad_fraction: float = field(
+        default=0.01, metadata={"help": "Stop with an error when more than this fraction of samples is undecodable."}
+    )
+
+    # Target encoder (EMA) and evaluation
+    ema_momentum: float = field(default=0.996, metadata={"help": "EMA momentum of the target encoder at the start."})
+    final_ema_momentum: float = field(default=1.0, metadata={"help": "EMA momentum at the end (linear schedule)."})
+    eval_steps: int | None = field(default=None, metadata={"help": "Run the kNN probe every N steps."})
+    do_eval: bool = field(default=True, metadata={"help": "Probe the trained encoder at the end (labelled data)."})
+    eval_baselines: bool = field(default=True, metadata={"help": "Also probe a random-init encoder and raw pixels."})
+
+    def __post_init__(self):
+        super().__post_init__()
         if len(self.crop_scale) != 2 or not 0 < self.crop_scale[0] <= self.crop_scale[1] <= 1:
             raise ValueError(f"crop_scale must be two numbers 0 < low <= high <= 1, got {self.crop_scale}.")
 
@@ -178,7 +196,7 @@ def cosine(start: float, end: float, progress: float) -> float:
 class Schedules:
     """Per-step learning rate (linear warm-up, then cosine), weight decay (cosine) and EMA momentum (linear)."""
 
-    args: PretrainingArguments
+    args: TrainingLoopArguments  # the EMA momentum needs PretrainingArguments
     total_steps: int
 
     @property
@@ -228,7 +246,7 @@ class TrainingState:
             setattr(self, key, value)
 
 
-def optimizer_groups(model: JEPAForPreTraining) -> list[dict]:
+def optimizer_groups(model: torch.nn.Module) -> list[dict]:
     """Context encoder and predictor parameters; no weight decay on biases, norms and the mask token."""
     decay, no_decay = [], []
     for name, parameter in model.named_parameters():
@@ -238,13 +256,13 @@ def optimizer_groups(model: JEPAForPreTraining) -> list[dict]:
     return [{"params": decay, "apply_weight_decay": True}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def build_optimizer(model: JEPAForPreTraining, args: PretrainingArguments) -> torch.optim.AdamW:
+def build_optimizer(model: torch.nn.Module, args: TrainingLoopArguments) -> torch.optim.AdamW:
     """AdamW over the context encoder and the predictor; the fused kernel is several times faster per step. Its
     learning rate and weight decay are set by [`Schedules.apply`] before every step, the first included."""
     return torch.optim.AdamW(optimizer_groups(model), betas=(args.adam_beta1, args.adam_beta2), fused=True)
 
 
-def check_output_dir(args: PretrainingArguments) -> None:
+def check_output_dir(args: TrainingLoopArguments) -> None:
     output_dir = Path(args.output_dir)
     if args.resume_from_checkpoint or not output_dir.is_dir() or not any(output_dir.iterdir()):
         return
@@ -260,7 +278,7 @@ def list_checkpoints(output_dir: str) -> list[Path]:
     return [Path(output_dir) / f"{CHECKPOINT_PREFIX}{step}" for step in sorted(int(s) for s in steps if s.isdigit())]
 
 
-def resolve_checkpoint(args: PretrainingArguments) -> Path | None:
+def resolve_checkpoint(args: TrainingLoopArguments) -> Path | None:
     if args.resume_from_checkpoint is None:
         return None
     if args.resume_from_checkpoint == "latest":
@@ -275,7 +293,7 @@ def resolve_checkpoint(args: PretrainingArguments) -> Path | None:
     return path
 
 
-def save_checkpoint(accelerator: Accelerator, args: PretrainingArguments, step: int) -> Path:
+def save_checkpoint(accelerator: Accelerator, args: TrainingLoopArguments, step: int) -> Path:
     """`save_state` into a temporary folder renamed into place, so that a killed run never leaves half a checkpoint."""
     final = Path(args.output_dir) / f"{CHECKPOINT_PREFIX}{step}"
     partial = Path(args.output_dir) / f".partial-{CHECKPOINT_PREFIX}{step}"
@@ -309,7 +327,7 @@ def mask_generator(seed: int, step: int, micro_batch: int, process_index: int) -
     return torch.Generator().manual_seed(((seed * 1_000_003 + step) * 1024 + micro_batch) * 4096 + process_index)
 
 
-def build_accelerator(args: PretrainingArguments) -> Accelerator:
+def build_accelerator(args: TrainingLoopArguments) -> Accelerator:
     return Accelerator(
         gradient_accumulation_steps=args.gradient_accumulation_steps,
         mixed_precision=args.mixed_precision,
@@ -319,7 +337,7 @@ def build_accelerator(args: PretrainingArguments) -> Accelerator:
     )
 
 
-def global_batch_size(args: PretrainingArguments, accelerator: Accelerator) -> int:
+def global_batch_size(args: TrainingLoopArguments, accelerator: Accelerator) -> int:
     """Samples per optimiser step: per device x processes x gradient-accumulation steps."""
     return args.per_device_train_batch_size * accelerator.num_processes * args.gradient_accumulation_steps
 
@@ -365,7 +383,7 @@ def build_training_data(args: PretrainingArguments, config: JEPAConfig, accelera
     return TrainingData(loader, train_data, column, name)
 
 
-def count_training_steps(args: PretrainingArguments, loader: DataLoader, accelerator: Accelerator) -> int:
+def count_training_steps(args: TrainingLoopArguments, loader: DataLoader, accelerator: Accelerator) -> int:
     """`max_steps`, or the optimiser steps of `num_train_epochs` epochs (`loader` not yet sharded by `prepare`)."""
     if args.max_steps > 0:
         return args.max_steps
@@ -419,10 +437,11 @@ def training_step(
     optimizer: torch.optim.Optimizer,
     inputs: dict,
     max_grad_norm: float,
-    ema_momentum: float,
+    ema_momentum: float | None,
 ) -> tuple[JEPAForPreTrainingOutput, torch.Tensor | None]:
     """One micro-batch: forward and backward; at the end of a gradient-accumulation cycle also clipping, the optimiser
-    step and the EMA update of the target encoder. Returns the outputs and the gradient norm (None when not clipped).
+    step and the EMA update of the target encoder (none when `ema_momentum` is None: a model without one, such as the
+    world model). Returns the outputs and the gradient norm (None when not clipped).
 
     `model` is the prepared model, or a `torch.compile` of it. `scripts/benchmark.py` times this same function.
     """
@@ -434,7 +453,7 @@ def training_step(
             grad_norm = accelerator.clip_grad_norm_(model.parameters(), max_grad_norm)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-    if accelerator.sync_gradients:
+    if accelerator.sync_gradients and ema_momentum is not None:
         accelerator.unwrap_model(model).update_target_encoder(ema_momentum)
     return outputs, grad_norm
 
@@ -443,7 +462,7 @@ class StepLogger:
     """Averages the loss over the steps between two logs and logs it with the schedules, the throughput, the gradient
     norm, every loss term the model returns and the collapse monitor (to the trackers, log_history.jsonl and tqdm)."""
 
-    def __init__(self, accelerator: Accelerator, args: PretrainingArguments, schedules: "Schedules", progress: tqdm):
+    def __init__(self, accelerator: Accelerator, args: TrainingLoopArguments, schedules: "Schedules", progress: tqdm):
         self.accelerator, self.args, self.schedules, self.progress = accelerator, args, schedules, progress
         self.last_loss = float("nan")
         self.first_spread = None
@@ -456,17 +475,28 @@ class StepLogger:
         self.losses.append(loss.detach())
         self.samples += num_samples * self.accelerator.num_processes
 
-    def log(self, state: TrainingState, outputs: JEPAForPreTrainingOutput, grad_norm: torch.Tensor | None) -> None:
-        step, schedules = state.step, self.schedules
-        samples_per_second = self.samples / (time.perf_counter() - self.window_start)
-        self.last_loss = self.accelerator.reduce(torch.stack(self.losses).mean(), "mean").item()
-        spread = target_spread(outputs.targets)
-        self.first_spread = self.first_spread or spread
-        metrics = {
-            "train/loss": self.last_loss,
+    def schedule_metrics(self, step: int) -> dict:
+        """The schedules' values at `step` (a loop without an EMA target encoder overrides this)."""
+        schedules = self.schedules
+        return {
             "train/learning_rate": schedules.learning_rate(step),
             "train/weight_decay": schedules.weight_decay(step),
             "train/ema_momentum": schedules.ema_momentum(step),
+        }
+
+    def feature_spread(self, outputs) -> float:
+        """The collapse monitor's input (a loop whose outputs name their targets differently overrides this)."""
+        return target_spread(outputs.targets)
+
+    def log(self, state: TrainingState, outputs: JEPAForPreTrainingOutput, grad_norm: torch.Tensor | None) -> None:
+        step = state.step
+        samples_per_second = self.samples / (time.perf_counter() - self.window_start)
+        self.last_loss = self.accelerator.reduce(torch.stack(self.losses).mean(), "mean").item()
+        spread = self.feature_spread(outputs)
+        self.first_spread = self.first_spread or spread
+        metrics = {
+            "train/loss": self.last_loss,
+            **self.schedule_metrics(step),
             "train/samples_per_second": samples_per_second,
             "train/target_feature_std": spread,
             "train/samples_skipped": state.samples_skipped,
@@ -475,7 +505,7 @@ class StepLogger:
         if grad_norm is not None:
             metrics["train/grad_norm"] = float(grad_norm)
         for name, value in outputs.items():  # ModelOutput holds only the terms that are switched on
-            if name.endswith("_loss"):
+            if name.endswith("_loss") and value is not None:
                 metrics[f"train/{name}"] = value.item()
         log_metrics(self.accelerator, self.args, step, metrics)
         self.progress.set_postfix(loss=f"{self.last_loss:.4f}", samples_per_s=f"{samples_per_second:.0f}")
@@ -605,7 +635,7 @@ def finish_run(
     return summary
 
 
-def log_metrics(accelerator: Accelerator, args: PretrainingArguments, step: int, metrics: dict) -> None:
+def log_metrics(accelerator: Accelerator, args: TrainingLoopArguments, step: int, metrics: dict) -> None:
     """To the trackers, and to output_dir/log_history.jsonl (one JSON record per line)."""
     accelerator.log(metrics, step=step)
     if accelerator.is_main_process:
@@ -681,7 +711,7 @@ def push_checkpoint_in_background(args: PretrainingArguments, model: JEPAForPreT
     )
 
 
-def public_arguments(args: PretrainingArguments) -> dict:
+def public_arguments(args: TrainingLoopArguments) -> dict:
     """The training arguments without credentials, for training_args.json and the model card."""
     return {key: value for key, value in asdict(args).items() if key != "hub_token"}
 

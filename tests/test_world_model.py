@@ -73,12 +73,29 @@ def test_forward_backward_losses_sum_to_loss(embedding_type):
     tokens = 1 if embedding_type == "pooled" else 16
     assert out.predicted_embeddings.shape == out.target_embeddings.shape == (2, 4, tokens, 32)
     assert out.rollout_embeddings.shape == (2, 2, tokens, 32)
-    parts = out.teacher_forcing_loss + out.rollout_loss + out.state_loss + 0.1 * out.sigreg_loss
+    weight = model.config.sigreg_weight
+    parts = out.teacher_forcing_loss + out.rollout_loss + out.state_loss + weight * out.sigreg_loss
     assert torch.isfinite(out.loss) and torch.allclose(out.loss, parts)
     assert out.rollout_loss > 0 and out.sigreg_loss > 0
     out.loss.backward()
     assert model.encoder.embeddings.patch_embeddings.projection.weight.grad.abs().sum() > 0
     assert model.predictor.action_embed.weight.grad.abs().sum() > 0
+
+
+def test_sigreg_acts_on_the_projector_only_in_the_loss():
+    torch.manual_seed(0)
+    model = JEPAWorldModel(tiny_config(sigreg_projector_size=16))
+    out = model(**tiny_batch())
+    out.loss.backward()
+    assert model.sigreg_projector.fc1.weight.grad.abs().sum() > 0 and out.sigreg_loss > 0
+    # planning never reaches the projector: the encoder's embeddings and the rollout do not depend on it
+    model.eval()
+    with torch.no_grad():
+        embeddings = model.encode(tiny_batch()["pixel_values"])
+        model.sigreg_projector.fc2.weight.mul_(3.0)
+        assert torch.equal(model.encode(tiny_batch()["pixel_values"]), embeddings)
+    raw = JEPAWorldModel(tiny_config(sigreg_projector_size=0))
+    assert raw.sigreg_projector is None and raw(**tiny_batch()).sigreg_loss > 0
 
 
 @pytest.mark.parametrize("attn_implementation", ["sdpa", "eager"])

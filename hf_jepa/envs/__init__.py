@@ -15,7 +15,7 @@ import datasets
 import gymnasium as gym
 
 from ..data.episodes import record_episodes
-from .two_room import TwoRoomEnv
+from .two_room import RepeatActionPolicy, TwoRoomEnv, repeat_action_policy
 
 logger = logging.getLogger(__name__)
 
@@ -99,4 +99,13 @@ def record_dataset(args: RecordingArguments) -> datasets.Dataset:
     return dataset
 
 
-__all__ = ["TWO_ROOM_ID", "RecordingArguments", "TwoRoomEnv", "load_policy", "make_env", "record_dataset"]
+__all__ = [
+    "TWO_ROOM_ID",
+    "RecordingArguments",
+    "RepeatActionPolicy",
+    "TwoRoomEnv",
+    "load_policy",
+    "make_env",
+    "record_dataset",
+    "repeat_action_policy",
+]

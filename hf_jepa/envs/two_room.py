@@ -196,3 +196,26 @@ class TwoRoomEnv(gym.Env):
             gym.logger.warn("TwoRoomEnv.render() called without render_mode='rgb_array'.")
             return None
         return self.render_at(self.position)
+
+
+class RepeatActionPolicy:
+    """A random policy that keeps each uniformly drawn action for a random number of steps (geometric, mean
+    `mean_repeat`), so that a random walk travels far enough to cross TwoRoom's door; a plain random policy rarely
+    does. Use it with `record_episodes(policy=...)` or `--policy hf_jepa.envs.two_room:repeat_action_policy`. It draws
+    from the recorder's generator only, so a recording is reproducible; a new generator restarts it."""
+
+    def __init__(self, mean_repeat: float = 8.0, low: float = -1.0, high: float = 1.0, action_dim: int = 2):
+        if mean_repeat < 1:
+            raise ValueError(f"mean_repeat must be >= 1, got {mean_repeat}.")
+        self.mean_repeat, self.low, self.high, self.action_dim = mean_repeat, low, high, action_dim
+        self._rng, self._action = None, None
+
+    def __call__(self, observation, info: dict, rng: np.random.Generator) -> np.ndarray:
+        if rng is not self._rng:
+            self._rng, self._action = rng, None
+        if self._action is None or rng.random() < 1.0 / self.mean_repeat:
+            self._action = rng.uniform(self.low, self.high, self.action_dim).astype(np.float32)
+        return self._action
+
+
+repeat_action_policy = RepeatActionPolicy()

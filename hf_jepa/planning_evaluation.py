@@ -1,0 +1,300 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""How well a world model plans: `evaluate_planning(PlanningEvaluationArguments(...))`.
+
+- Success rate over fixed seeded start / goal pairs (pair `i` is `env.reset(seed=seed + i)`; the goal image is
+  `render_at(goal)`), for the model's planner (CEM or MPPI inside `MPCController`), a greedy one-step lookahead on the
+  same energy, and a random policy.
+- Median time of one plan.
+- Latent prediction error at horizons 1..H on held-out episodes, beside copying the last observed frame's latent,
+  and the effective rank of the frame embeddings (1 when they have collapsed).
+"""
+
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import datasets
+import gymnasium as gym
+import numpy as np
+import torch
+
+from .data.episodes import EpisodeWindows
+from .envs import TWO_ROOM_ID, make_env
+from .evaluation.probes import effective_rank
+from .modeling_world_model import JEPAWorldModel
+from .planning import CEMPlanner, GreedyPlanner, MPCController, MPPIPlanner, PlanResult, SamplingPlanner
+from .tables import format_table
+from .world_model_training import frame_transform
+
+logger = logging.getLogger(__name__)
+
+PLANNERS = ("cem", "mppi")
+
+
+@dataclass
+class PlanningEvaluationArguments:
+    """What `scripts/evaluate_planning.py` measures and where it writes the results."""
+
+    model_name_or_path: str = field(metadata={"help": "A JEPAWorldModel checkpoint (folder or Hub id)."})
+    env_id: str = field(default=TWO_ROOM_ID, metadata={"help": "An environment with `render_at(goal)` goals."})
+    num_pairs: int = field(default=50, metadata={"help": "Start / goal pairs; pair i is reset with seed + i."})
+    seed: int = field(default=1000, metadata={"help": "Seed of the first pair (and of the planners)."})
+    max_steps: int = field(default=100, metadata={"help": "Environment steps per episode at most."})
+    frame_step: int | None = field(
+        default=None, metadata={"help": "Environment steps per model step (default: action_dim / env action size)."}
+    )
+    planner: str = field(default="cem", metadata={"help": "cem or mppi."})
+    horizon: int = field(default=5, metadata={"help": "Model steps per plan."})
+    population: int = field(default=300, metadata={"help": "Candidate action sequences per iteration."})
+    iterations: int = field(default=10, metadata={"help": "Planner iterations per plan."})
+    num_elites: int = field(default=30, metadata={"help": "CEM elites."})
+    execute_steps: int = field(default=1, metadata={"help": "Model steps executed from each plan before replanning."})
+    all_steps: bool = field(default=False, metadata={"help": "Score every predicted step against the goal."})
+    baselines: bool = field(default=True, metadata={"help": "Also run the greedy one-step lookahead and random."})
+    greedy_population: int = field(default=300, metadata={"help": "Actions the greedy baseline scores per step."})
+    heldout_dataset: str | None = field(
+        default=None, metadata={"help": "Held-out episodes (save_to_disk folder or Hub id) for the latent errors."}
+    )
+    latent_horizon: int = field(default=5, metadata={"help": "Horizons 1..H of the latent prediction error."})
+    latent_windows: int = field(default=256, metadata={"help": "Held-out windows the latent errors average over."})
+    output_json: str | None = field(default=None, metadata={"help": "Where to write the results."})
+
+    def __post_init__(self):
+        if self.planner not in PLANNERS:
+            raise ValueError(f"planner must be one of {PLANNERS}, got {self.planner!r}.")
+        for name in ("num_pairs", "max_steps", "horizon", "latent_horizon", "latent_windows"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
+
+
+class FrameSkip(gym.Wrapper):
+    """One model step = `frame_step` environment steps: the action is their `frame_step` actions concatenated (as
+    `EpisodeWindows` serves them); stops early when the episode ends."""
+
+    def __init__(self, env: gym.Env, frame_step: int):
+        super().__init__(env)
+        self.frame_step = frame_step
+        low, high = env.action_space.low, env.action_space.high
+        self.action_space = gym.spaces.Box(np.tile(low, frame_step), np.tile(high, frame_step), dtype=np.float32)
+
+    def step(self, action):
+        for part in np.asarray(action, dtype=np.float32).reshape(self.frame_step, -1):
+            result = self.env.step(part)
+            if result[2] or result[3]:
+                break
+        return result
+
+
+class TimedPlanner:
+    """A planner that records how long each plan takes."""
+
+    def __init__(self, planner: SamplingPlanner):
+        self.planner, self.horizon, self.seconds = planner, planner.horizon, []
+
+    def plan(self, energy, initial_mean=None) -> PlanResult:
+        start = time.perf_counter()
+        result = self.planner.plan(energy, initial_mean=initial_mean)
+        self.seconds.append(time.perf_counter() - start)
+        return result
+
+
+def model_frame_step(model: JEPAWorldModel, env: gym.Env, frame_step: int | None) -> int:
+    """Environment steps per model step: given, or the model's action size over the environment's."""
+    env_action = int(np.prod(env.action_space.shape))
+    frame_step = frame_step or model.config.action_dim // env_action
+    if frame_step * env_action != model.config.action_dim:
+        raise ValueError(
+            f"The model takes actions of {model.config.action_dim} values, the environment {env_action}: "
+            f"frame_step={frame_step} does not match (the model's action is frame_step environment actions)."
+        )
+    return frame_step
+
+
+def start_and_goal(env: gym.Env, seed: int) -> np.ndarray:
+    """The goal of pair `seed` (the environment is reset again with the same seed when the pair runs)."""
+    _, info = env.reset(seed=seed)
+    return np.asarray(info["goal"])
+
+
+def run_controller(controller: MPCController, env: gym.Env, seed: int, max_model_steps: int) -> dict:
+    result = controller.run(env, max_steps=max_model_steps, seed=seed)
+    return {"success": bool(result.final_info.get("is_success")), "distance": result.final_info.get("distance")}
+
+
+def run_random(env: gym.Env, seed: int, max_steps: int) -> dict:
+    """Uniform random actions from the environment's action space (seeded)."""
+    env.action_space.seed(seed)
+    _, info = env.reset(seed=seed)
+    for _ in range(max_steps):
+        _, _, terminated, truncated, info = env.step(env.action_space.sample())
+        if terminated or truncated:
+            break
+    return {"success": bool(info.get("is_success")), "distance": info.get("distance")}
+
+
+def build_planner(args: PlanningEvaluationArguments, action_dim: int, low, high) -> SamplingPlanner:
+    settings = dict(
+        horizon=args.horizon,
+        action_dim=action_dim,
+        population=args.population,
+        iterations=args.iterations,
+        action_low=low,
+        action_high=high,
+        seed=args.seed,
+    )
+    if args.planner == "cem":
+        return CEMPlanner(num_elites=args.num_elites, **settings)
+    return MPPIPlanner(**settings)
+
+
+def planning_success(args: PlanningEvaluationArguments, model: JEPAWorldModel) -> dict:
+    """Success rate, final distance and plan times of the planner (and the baselines) over the seeded pairs."""
+    base_env = make_env(args.env_id, model.config.encoder_config.image_size, max_episode_steps=args.max_steps)
+    frame_step = model_frame_step(model, base_env, args.frame_step)
+    env = FrameSkip(base_env, frame_step)
+    max_model_steps = math.ceil(args.max_steps / frame_step)
+    transform = frame_transform(model.config.encoder_config.image_size)
+
+    def preprocess(image) -> torch.Tensor:
+        return transform(torch.as_tensor(np.ascontiguousarray(image)).permute(2, 0, 1))
+
+    low, high = env.action_space.low.tolist(), env.action_space.high.tolist()
+    methods = {args.planner: lambda: TimedPlanner(build_planner(args, model.config.action_dim, low, high))}
+    if args.baselines:
+        greedy = dict(population=args.greedy_population, action_low=low, action_high=high, seed=args.seed)
+        methods["greedy"] = lambda: TimedPlanner(GreedyPlanner(model.config.action_dim, **greedy))
+    outcomes, plan_seconds = {name: [] for name in [*methods, *(["random"] if args.baselines else [])]}, {}
+    for name, make_planner in methods.items():
+        planner = make_planner()
+        for pair in range(args.num_pairs):
+            seed = args.seed + pair
+            goal = preprocess(base_env.unwrapped.render_at(start_and_goal(env, seed)))
+            controller = MPCController.from_world_model(
+                model, planner, goal, args.execute_steps, all_steps=args.all_steps, preprocess=preprocess
+            )
+            outcomes[name].append(run_controller(controller, env, seed, max_model_steps))
+        plan_seconds[name] = float(np.median(planner.seconds))
+        logger.info("%s: %d / %d reached", name, sum(o["success"] for o in outcomes[name]), args.num_pairs)
+    if args.baselines:
+        outcomes["random"] = [run_random(base_env, args.seed + pair, args.max_steps) for pair in range(args.num_pairs)]
+    env.close()
+
+    def mean(key: str) -> dict:
+        return {name: float(np.mean([outcome[key] for outcome in runs])) for name, runs in outcomes.items()}
+
+    return {
+        "frame_step": frame_step,
+        "success_rate": mean("success"),
+        "mean_final_distance": mean("distance"),
+        "median_plan_seconds": plan_seconds,
+    }
+
+
+def load_heldout(name: str) -> datasets.Dataset:
+    if Path(name).is_dir():
+        return datasets.load_from_disk(name)
+    return datasets.load_dataset(name, split="train")
+
+
+@torch.no_grad()
+def latent_prediction_errors(
+    model: JEPAWorldModel, episodes: datasets.Dataset, horizon: int, frame_step: int, num_windows: int = 256
+) -> dict:
+    """Mean squared error of the model's autoregressive prediction at horizons 1..`horizon` on windows of held-out
+    episodes, beside copying the last observed latent, plus the effective rank and the spread across samples of the
+    frame embeddings (pooled over tokens)."""
+    config = model.config
+    history = config.history_length
+    windows = EpisodeWindows(
+        episodes, history, horizon, frame_transform(config.encoder_config.image_size), frame_step=frame_step
+    )
+    if windows.action_dim != config.action_dim:
+        raise ValueError(
+            f"The held-out episodes give {windows.action_dim} action values per model step, the model takes "
+            f"{config.action_dim}."
+        )
+    indices = np.linspace(0, len(windows) - 1, min(num_windows, len(windows))).round().astype(int)
+    model_errors, copy_errors, pooled = [], [], []
+    for chunk in np.array_split(indices, max(1, len(indices) // 64)):
+        items = [windows[int(index)] for index in chunk]
+        pixels = torch.stack([item["pixel_values"] for item in items])
+        actions = model.normalize_actions(torch.stack([item["actions"] for item in items]))
+        embeddings = model.encode(pixels)  # [B, history + horizon, N, D]
+        predicted = model.rollout(
+            embeddings[:, :history], actions[:, history - 1 :], history_actions=actions[:, : history - 1]
+        )
+        future = embeddings[:, history:]
+        model_errors.append((predicted - future).pow(2).flatten(2).mean(2))  # [B, horizon]
+        copy_errors.append((embeddings[:, history - 1 : history] - future).pow(2).flatten(2).mean(2))
+        pooled.append(embeddings.mean(2).flatten(0, 1))
+    model_error, copy_error = torch.cat(model_errors).mean(0), torch.cat(copy_errors).mean(0)
+    features = torch.cat(pooled)
+    return {
+        "horizons": list(range(1, horizon + 1)),
+        "model_mse": model_error.tolist(),
+        "copy_last_mse": copy_error.tolist(),
+        "effective_rank": effective_rank(features),
+        "embedding_std": float(features.std(0).mean()),
+        "num_windows": len(indices),
+    }
+
+
+def results_table(results: dict) -> str:
+    """The success / time table, then the latent errors per horizon."""
+    planning = results.get("planning")
+    lines = []
+    if planning:
+        rows = [
+            [
+                name,
+                f"{rate:.0%}",
+                f"{planning['mean_final_distance'][name]:.3f}",
+                f"{planning['median_plan_seconds'][name]:.3f}" if name in planning["median_plan_seconds"] else "-",
+            ]
+            for name, rate in planning["success_rate"].items()
+        ]
+        headers = ["policy", f"success ({results['num_pairs']} pairs)", "final distance", "s / plan"]
+        lines.append(format_table(headers, rows))
+    latent = results.get("latent")
+    if latent:
+        rows = [
+            [h, f"{model:.4g}", f"{copy:.4g}", f"{model / copy:.2f}"]
+            for h, model, copy in zip(latent["horizons"], latent["model_mse"], latent["copy_last_mse"])
+        ]
+        lines.append(format_table(["horizon", "model MSE", "copy-last MSE", "ratio"], rows))
+        lines.append(f"effective rank of the frame embeddings: {latent['effective_rank']:.1f}")
+    return "\n\n".join(lines)
+
+
+def evaluate_planning(args: PlanningEvaluationArguments) -> dict:
+    """Runs the measurements `args` ask for; writes `output_json` when given, and returns the results (with a
+    printable `table`)."""
+    model = JEPAWorldModel.from_pretrained(args.model_name_or_path).eval()
+    torch.manual_seed(args.seed)
+    results = {"model": args.model_name_or_path, "num_pairs": args.num_pairs, "arguments": asdict(args)}
+    results["planning"] = planning_success(args, model)
+    if args.heldout_dataset:
+        results["latent"] = latent_prediction_errors(
+            model,
+            load_heldout(args.heldout_dataset),
+            args.latent_horizon,
+            results["planning"]["frame_step"],
+            args.latent_windows,
+        )
+    results["table"] = results_table(results)
+    if args.output_json:
+        Path(args.output_json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output_json).write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+__all__ = [
+    "FrameSkip",
+    "PlanningEvaluationArguments",
+    "evaluate_planning",
+    "latent_prediction_errors",
+    "results_table",
+]

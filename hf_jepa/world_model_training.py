@@ -1,0 +1,340 @@
+# Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
+"""Training a JEPA world model on recorded episodes: `hf_jepa.train_world_model(WorldModelTrainingArguments(...))`.
+
+The same loop as pretraining (`hf_jepa.training`): its arguments (`TrainingLoopArguments`), accelerator, schedules,
+optimiser, `training_step`, atomic checkpoints with exact resume, trackers and log_history.jsonl, then a final
+`save_pretrained` whose config carries the action (and state) normalisation statistics, and a model card.
+"""
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import datasets
+import torch
+import torch.nn.functional as F
+from accelerate import Accelerator
+from accelerate.logging import get_logger
+from accelerate.utils import set_seed
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+
+from .configuration_world_model import JEPAWorldModelConfig
+from .data.episodes import (
+    ACTION_COLUMN,
+    STATE_COLUMN,
+    EpisodeWindows,
+    Stats,
+    compute_normalization_stats,
+    default_frame_transform,
+)
+from .hub import push_to_hub, write_world_model_card
+from .modeling_world_model import JEPAWorldModel
+from .training import (
+    RUN_FACTS,
+    Schedules,
+    StepLogger,
+    TrainingLoopArguments,
+    TrainingState,
+    build_accelerator,
+    build_optimizer,
+    check_output_dir,
+    count_training_steps,
+    describe_hardware,
+    global_batch_size,
+    mask_generator,
+    public_arguments,
+    resolve_checkpoint,
+    save_checkpoint,
+    target_spread,
+    training_step,
+)
+
+logger = get_logger(__name__)
+
+ENCODER_PREFIX = "encoder."
+
+
+@dataclass
+class WorldModelTrainingArguments(TrainingLoopArguments):
+    """How a world model is trained: the data, optimisation, logging and sharing settings it shares with pretraining
+    ([`TrainingLoopArguments`]; `dataset_name` is an episode dataset in LeRobot's schema, a `save_to_disk` folder or a
+    Hub id, and `frame_step` the rows between two frames of a window), then the window and the model.
+
+    The model is `JEPAWorldModelConfig`'s defaults changed by `config_overrides` (`encoder.<name>=value` reaches the
+    frame encoder), or a frozen pretrained encoder with `encoder_name_or_path`."""
+
+    history: int | None = field(
+        default=None,
+        metadata={"help": "Frames of context per training window (default: the config's history_length)."},
+    )
+    horizon: int | None = field(
+        default=None,
+        metadata={"help": "Frames after the history per window (default: the config's rollout_steps, at least 1)."},
+    )
+    encoder_name_or_path: str | None = field(
+        default=None,
+        metadata={"help": "A pretrained hf_jepa encoder to use frozen (V-JEPA 2-AC / DINO-WM); default: end to end."},
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.dataset_name is None:
+            raise ValueError("Give --dataset_name: an episode dataset (a save_to_disk folder or a Hub id).")
+        for name in ("history", "horizon"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
+
+
+def load_episodes(args: WorldModelTrainingArguments) -> datasets.Dataset:
+    """The training split of the episode dataset: a `save_to_disk` folder or a Hub id; `max_train_samples` keeps the
+    first rows (whole episodes stay in order)."""
+    if os.path.isdir(args.dataset_name):
+        dataset = datasets.load_from_disk(args.dataset_name)
+        if isinstance(dataset, datasets.DatasetDict):
+            dataset = dataset[args.train_split]
+    else:
+        dataset = datasets.load_dataset(
+            args.dataset_name, args.dataset_config_name, split=args.train_split, cache_dir=args.cache_dir
+        )
+    if args.max_train_samples is not None:
+        dataset = dataset.select(range(min(args.max_train_samples, len(dataset))))
+    return dataset
+
+
+def split_overrides(overrides: str | None) -> tuple[str, str]:
+    """'a=1,encoder.b=2' -> ('a=1', 'b=2'): the world model's own values and its encoder's."""
+    own, encoder = [], []
+    for item in filter(None, (part.strip() for part in (overrides or "").split(","))):
+        (encoder if item.startswith(ENCODER_PREFIX) else own).append(item.removeprefix(ENCODER_PREFIX))
+    return ",".join(own), ",".join(encoder)
+
+
+def tiled_stats(stats: dict[str, list[float]], times: int) -> dict[str, list[float]]:
+    """Statistics of one action repeated for `times` concatenated actions (a window's `frame_step` actions)."""
+    return {key: list(values) * times for key, values in stats.items()}
+
+
+def build_world_model(args: WorldModelTrainingArguments, stats: Stats) -> JEPAWorldModel:
+    """The world model `args` describe, with the action (and state) statistics of the data in its config. A model
+    step's action is `frame_step` recorded actions, so the action statistics repeat `frame_step` times."""
+    action_stats = tiled_stats(stats[ACTION_COLUMN], args.frame_step)
+    values = dict(
+        action_dim=len(action_stats["mean"]), action_mean=action_stats["mean"], action_std=action_stats["std"]
+    )
+    own, encoder = split_overrides(args.config_overrides)
+    if args.encoder_name_or_path is not None:
+        if encoder:
+            raise ValueError(f"config_overrides cannot change a pretrained encoder ({encoder!r}).")
+        model = JEPAWorldModel.from_pretrained_encoder(args.encoder_name_or_path, **values)
+        config = model.config
+    else:
+        config = JEPAWorldModelConfig(**values)
+        if encoder:
+            config.encoder_config.update_from_string(encoder)
+    if own:
+        config.update_from_string(own)
+    if config.action_dim != len(action_stats["mean"]):
+        raise ValueError(
+            f"config_overrides set action_dim={config.action_dim}, but a model step's action in this data has "
+            f"{len(action_stats['mean'])} values ({args.frame_step} recorded action(s) of "
+            f"{len(stats[ACTION_COLUMN]['mean'])}: frame_step x the dataset's action size)."
+        )
+    if config.state_dim:
+        if STATE_COLUMN not in stats or len(stats[STATE_COLUMN]["mean"]) != config.state_dim:
+            raise ValueError(f"state_dim={config.state_dim} does not match the dataset's {STATE_COLUMN!r} column.")
+        config.state_mean, config.state_std = stats[STATE_COLUMN]["mean"], stats[STATE_COLUMN]["std"]
+    config = JEPAWorldModelConfig(**config.to_dict())  # validates the overridden values
+    if args.encoder_name_or_path is None:
+        model = JEPAWorldModel(config)
+    else:
+        model.config = config
+    model.set_attn_implementation(args.attn_implementation)
+    return model
+
+
+def frame_transform(image_size: int):
+    """uint8 `[3, H, W]` frames → the encoder's input: resized to `image_size` when needed, then
+    `default_frame_transform` (ImageNet mean and std), as planning (`hf_jepa.planning_evaluation`) preprocesses."""
+
+    def transform(frame: torch.Tensor) -> torch.Tensor:
+        if frame.shape[-2:] != (image_size, image_size):
+            frame = F.interpolate(frame[None].float(), size=(image_size, image_size), mode="bilinear", antialias=True)
+            frame = frame[0].round().clamp(0, 255)
+        return default_frame_transform(frame)
+
+    return transform
+
+
+def build_windows(args: WorldModelTrainingArguments, dataset: datasets.Dataset, model: JEPAWorldModel, stats: Stats):
+    """The training windows: `history + horizon` frames `frame_step` rows apart, with their normalised actions."""
+    config = model.config
+    history = args.history or config.history_length
+    horizon = args.horizon or max(config.rollout_steps, 1)
+    if history + horizon < config.min_frames:
+        raise ValueError(
+            f"history ({history}) + horizon ({horizon}) frames are fewer than the {config.min_frames} the model "
+            f"trains on (history_length {config.history_length} + rollout_steps {config.rollout_steps})."
+        )
+    transform = frame_transform(config.encoder_config.image_size)
+    return EpisodeWindows(
+        dataset, history, horizon, transform, stats, frame_step=args.frame_step, image_column=args.image_column_name
+    )
+
+
+class WorldModelStepLogger(StepLogger):
+    """The pretraining logger without an EMA schedule; the collapse monitor reads the encoded target frames."""
+
+    def schedule_metrics(self, step: int) -> dict:
+        return {
+            "train/learning_rate": self.schedules.learning_rate(step),
+            "train/weight_decay": self.schedules.weight_decay(step),
+        }
+
+    def feature_spread(self, outputs) -> float:
+        return target_spread(outputs.target_embeddings)
+
+
+def model_inputs(batch: dict, model: JEPAWorldModel) -> dict:
+    """The batch without the states when the model has none."""
+    return {key: value for key, value in batch.items() if key != "states" or model.config.state_dim}
+
+
+def train_world_model(args: WorldModelTrainingArguments) -> dict:
+    """Trains a world model as `args` says; returns a summary (output_dir, steps, final loss, wall time)."""
+    check_output_dir(args)
+    start_time = time.perf_counter()
+    accelerator = build_accelerator(args)
+    set_seed(args.seed)
+    dataset = load_episodes(args)
+    stats = compute_normalization_stats(dataset)
+    model = build_world_model(args, stats)
+    windows = build_windows(args, dataset, model, stats)
+    if len(windows) < args.per_device_train_batch_size * accelerator.num_processes:
+        raise ValueError(
+            f"The episodes hold {len(windows)} training windows, fewer than one batch on every process "
+            f"({args.per_device_train_batch_size} per device x {accelerator.num_processes} processes)."
+        )
+    loader = DataLoader(
+        windows,
+        batch_size=args.per_device_train_batch_size,
+        shuffle=True,
+        drop_last=True,
+        num_workers=args.dataloader_num_workers,
+    )
+    optimizer = build_optimizer(model, args)
+    schedules = Schedules(args, count_training_steps(args, loader, accelerator))
+    schedules.apply(optimizer, step=0)
+    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+    unwrapped = accelerator.unwrap_model(model)
+    state = TrainingState()
+    accelerator.register_for_checkpointing(state)
+    checkpoint = resolve_checkpoint(args)
+    if checkpoint is not None:
+        accelerator.print(f"Resuming from {checkpoint}")
+        accelerator.load_state(str(checkpoint))
+    start_world_model_run(accelerator, args, unwrapped, windows, schedules.total_steps)
+
+    progress = tqdm(
+        total=schedules.total_steps, initial=state.step, disable=not accelerator.is_main_process, desc="world model"
+    )
+    step_logger = WorldModelStepLogger(accelerator, args, schedules, progress)
+    micro_batch = 0
+    while state.step < schedules.total_steps:
+        loader.set_epoch(state.epoch)
+        for batch in accelerator.skip_first_batches(loader, state.batches_in_epoch):
+            # SIGReg's random projections depend only on where the run is (as pretraining's masks), so that a resumed
+            # run draws the same ones whatever else consumed the global generator since the checkpoint
+            torch.manual_seed(
+                mask_generator(args.seed, state.step, micro_batch, accelerator.process_index).initial_seed()
+            )
+            micro_batch = (micro_batch + 1) % args.gradient_accumulation_steps
+            state.batches_in_epoch += 1
+            state.samples_seen += len(batch["pixel_values"])
+            inputs = model_inputs(batch, unwrapped)
+            outputs, grad_norm = training_step(accelerator, model, optimizer, inputs, args.max_grad_norm, None)
+            step_logger.add(outputs.loss, len(inputs["pixel_values"]))
+            if not accelerator.sync_gradients:
+                continue
+            state.step += 1
+            schedules.apply(optimizer, state.step)
+            progress.update(1)
+            if state.step % args.logging_steps == 0 or state.step == schedules.total_steps:
+                step_logger.log(state, outputs, grad_norm)
+            if args.checkpointing_steps and state.step % args.checkpointing_steps == 0:
+                save_checkpoint(accelerator, args, state.step)
+            if state.step >= schedules.total_steps:
+                break
+        else:
+            state.epoch, state.batches_in_epoch = state.epoch + 1, 0
+    progress.close()
+    return finish_world_model_run(
+        accelerator, args, unwrapped, state, step_logger.last_loss, time.perf_counter() - start_time
+    )
+
+
+def start_world_model_run(
+    accelerator: Accelerator,
+    args: WorldModelTrainingArguments,
+    model: JEPAWorldModel,
+    windows: EpisodeWindows,
+    total_steps: int,
+) -> None:
+    """Writes training_args.json, starts the trackers and says what is about to be trained."""
+    if accelerator.is_main_process:
+        Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+        (Path(args.output_dir) / "training_args.json").write_text(json.dumps(public_arguments(args), indent=2))
+    accelerator.init_trackers("jepa-world-model", config={k: str(v) for k, v in public_arguments(args).items()})
+    skipped = f", {windows.num_skipped_episodes} episodes too short skipped" if windows.num_skipped_episodes else ""
+    accelerator.print(
+        f"Training a {model.num_parameters() / 1e6:.1f}M-parameter world model on {len(windows)} windows of "
+        f"{windows.num_frames} frames{skipped} for {total_steps} steps of {global_batch_size(args, accelerator)} "
+        "windows"
+    )
+
+
+def finish_world_model_run(
+    accelerator: Accelerator,
+    args: WorldModelTrainingArguments,
+    model: JEPAWorldModel,
+    state: TrainingState,
+    final_loss: float,
+    wall_time_seconds: float,
+) -> dict:
+    """Saves the model (its config carries the normalisation statistics) with a model card; pushes when asked."""
+    accelerator.wait_for_everyone()
+    summary = {
+        "output_dir": args.output_dir,
+        "steps": state.step,
+        "final_loss": final_loss,
+        "global_batch_size": global_batch_size(args, accelerator),
+        "samples_skipped": 0,
+        "dataset": args.dataset_name,
+        "wall_time_seconds": round(wall_time_seconds, 1),
+        "hardware": describe_hardware(accelerator),
+    }
+    if accelerator.is_main_process:
+        model.save_pretrained(args.output_dir)
+        write_world_model_card(
+            args.output_dir,
+            config=model.config,
+            training_args=public_arguments(args),
+            training_summary={key: summary[key] for key in RUN_FACTS},
+        )
+        if args.push_to_hub:
+            summary["hub_url"] = str(
+                push_to_hub(
+                    args.output_dir,
+                    args.hub_model_id,
+                    private=args.hub_private_repo,
+                    token=args.hub_token,
+                    update_model_card=False,  # the world model's card is written above
+                )
+            )
+    accelerator.end_training()
+    return summary
+
+
+__all__ = ["WorldModelTrainingArguments", "build_world_model", "load_episodes", "train_world_model"]
