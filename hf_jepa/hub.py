@@ -488,10 +488,11 @@ def upload_to_new_or_existing_repo(
     `space_sdk`, ...)."""
     error_type = error_type or PushToHubError
     repo_type = create_options.get("repo_type")
-    step = f"creating the repository {repo_id}"
+    kind = "the Space " if repo_type == "space" else ""
+    step = f"creating {kind or 'the repository '}{repo_id}"
     try:
         repo_url = api.create_repo(repo_id, exist_ok=True, **create_options)
-        step = f"uploading {folder} to {repo_url.repo_id}"
+        step = f"uploading {folder} to {kind}{repo_url.repo_id}"
         return api.upload_folder(
             repo_id=repo_url.repo_id,
             repo_type=repo_type,
