@@ -24,6 +24,7 @@ import torch
 from .data.episodes import EpisodeWindows
 from .envs import TWO_ROOM_ID, make_env
 from .evaluation.probes import effective_rank
+from .hub import write_world_model_card
 from .modeling_world_model import JEPAWorldModel
 from .planning import CEMPlanner, GreedyPlanner, MPCController, MPPIPlanner, PlanResult, SamplingPlanner
 from .tables import format_table
@@ -285,9 +286,13 @@ def evaluate_planning(args: PlanningEvaluationArguments) -> dict:
             args.latent_windows,
         )
     results["table"] = results_table(results)
+    text = json.dumps(results, indent=2) + "\n"
     if args.output_json:
         Path(args.output_json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output_json).write_text(json.dumps(results, indent=2) + "\n")
+        Path(args.output_json).write_text(text)
+    if Path(args.model_name_or_path, "config.json").is_file():  # a local checkpoint: its card reports the results
+        Path(args.model_name_or_path, "planning_results.json").write_text(text)
+        write_world_model_card(args.model_name_or_path)
     return results
 
 

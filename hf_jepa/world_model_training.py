@@ -125,11 +125,12 @@ def build_world_model(args: WorldModelTrainingArguments, stats: Stats) -> JEPAWo
         action_dim=len(action_stats["mean"]), action_mean=action_stats["mean"], action_std=action_stats["std"]
     )
     own, encoder = split_overrides(args.config_overrides)
+    pretrained = None
     if args.encoder_name_or_path is not None:
         if encoder:
             raise ValueError(f"config_overrides cannot change a pretrained encoder ({encoder!r}).")
-        model = JEPAWorldModel.from_pretrained_encoder(args.encoder_name_or_path, **values)
-        config = model.config
+        pretrained = JEPAWorldModel.from_pretrained_encoder(args.encoder_name_or_path, **values).encoder
+        config = JEPAWorldModelConfig(**{**values, "encoder_config": pretrained.config.to_dict()}, freeze_encoder=True)
     else:
         config = JEPAWorldModelConfig(**values)
         if encoder:
@@ -146,11 +147,9 @@ def build_world_model(args: WorldModelTrainingArguments, stats: Stats) -> JEPAWo
         if STATE_COLUMN not in stats or len(stats[STATE_COLUMN]["mean"]) != config.state_dim:
             raise ValueError(f"state_dim={config.state_dim} does not match the dataset's {STATE_COLUMN!r} column.")
         config.state_mean, config.state_std = stats[STATE_COLUMN]["mean"], stats[STATE_COLUMN]["std"]
-    config = JEPAWorldModelConfig(**config.to_dict())  # validates the overridden values
-    if args.encoder_name_or_path is None:
-        model = JEPAWorldModel(config)
-    else:
-        model.config = config
+    model = JEPAWorldModel(JEPAWorldModelConfig(**config.to_dict()))  # validates the overridden values
+    if pretrained is not None:
+        model.encoder.load_state_dict(pretrained.state_dict())
     model.set_attn_implementation(args.attn_implementation)
     return model
 

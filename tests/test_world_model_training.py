@@ -13,7 +13,9 @@ from transformers import AutoModel
 
 gym = pytest.importorskip("gymnasium")
 
-from hf_jepa import JEPAWorldModel  # noqa: E402
+from conftest import MICRO  # noqa: E402
+
+from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAWorldModel  # noqa: E402
 from hf_jepa.data import compute_normalization_stats, record_episodes  # noqa: E402
 from hf_jepa.envs import RepeatActionPolicy, TwoRoomEnv  # noqa: E402  (registers hf_jepa/TwoRoom-v0)
 from hf_jepa.planning import CEMPlanner, MPCController  # noqa: E402
@@ -81,6 +83,19 @@ def test_training_writes_a_model_that_loads_with_auto_model_and_carries_the_acti
     assert "world-model" in card and "Optimisation steps" in card
 
 
+def test_a_frozen_pretrained_encoder_stays_as_it_was(tmp_path, episodes):
+    path, _ = episodes
+    pretrained = JEPAForPreTraining(JEPAConfig(**MICRO))
+    pretrained.save_pretrained(tmp_path / "encoder")
+    own = "history_length=2,rollout_steps=1,predictor_hidden_size=24,predictor_num_hidden_layers=1"
+    args = quick_args(tmp_path / "model", path, config_overrides=own, encoder_name_or_path=str(tmp_path / "encoder"))
+    train_world_model(args)
+    model = JEPAWorldModel.from_pretrained(tmp_path / "model")
+    assert model.config.freeze_encoder and model.config.predictor_num_hidden_layers == 1
+    for name, tensor in pretrained.target_encoder.state_dict().items():
+        assert torch.equal(model.encoder.state_dict()[name], tensor), name
+
+
 def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path, episodes):
     path, _ = episodes
     train_world_model(quick_args(tmp_path / "reference", path, max_steps=4, checkpointing_steps=2))
@@ -135,6 +150,7 @@ def test_evaluate_planning_runs_end_to_end(tmp_path, episodes):
     assert latent["effective_rank"] >= 1.0
     assert json.loads((tmp_path / "planning.json").read_text())["num_pairs"] == 3
     assert "copy-last MSE" in results["table"] and "greedy" in results["table"]
+    assert "## Planning" in (tmp_path / "model" / "README.md").read_text()  # the model card reports the results
 
 
 def oracle_energy_for(env: TwoRoomEnv, goal: np.ndarray):
