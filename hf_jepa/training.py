@@ -10,7 +10,7 @@ import math
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -534,6 +534,50 @@ def start_run(
     )
 
 
+def run_steps(
+    accelerator: Accelerator,
+    args: TrainingLoopArguments,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    schedules: Schedules,
+    state: TrainingState,
+    step_logger: StepLogger,
+    *,
+    batches: Callable[[], Iterable[dict]],
+    model_inputs: Callable[[dict, torch.Generator], dict],
+    ema: bool,
+    after_step: Callable[[int], None],
+) -> None:
+    """The loop every training job shares, from where `state` stands to `schedules.total_steps` optimiser steps.
+
+    `batches()` gives the rest of the current epoch (and advances `state`'s epoch at its end); `model_inputs(batch,
+    generator)` makes the model's inputs, drawing any randomness from `generator`, which depends only on where the run
+    is (seed, step, micro-batch, process) so that a resumed run repeats an uninterrupted one exactly: pretraining
+    draws its masks with it, the world model its SIGReg projections. `ema`: update an EMA target encoder after each
+    optimiser step. `after_step(step)` evaluates, checkpoints, ... after the step is logged.
+    """
+    micro_batch = 0
+    while state.step < schedules.total_steps:
+        for batch in batches():
+            generator = mask_generator(args.seed, state.step, micro_batch, accelerator.process_index)
+            micro_batch = (micro_batch + 1) % args.gradient_accumulation_steps
+            inputs = model_inputs(batch, generator)
+            momentum = schedules.ema_momentum(state.step) if ema else None
+            outputs, grad_norm = training_step(accelerator, model, optimizer, inputs, args.max_grad_norm, momentum)
+            step_logger.add(outputs.loss, len(inputs["pixel_values"]))
+            if not accelerator.sync_gradients:
+                continue
+            state.step += 1
+            schedules.apply(optimizer, state.step)
+            step_logger.progress.update(1)
+            if state.step % args.logging_steps == 0 or state.step == schedules.total_steps:
+                step_logger.log(state, outputs, grad_norm)
+            after_step(state.step)
+            if state.step >= schedules.total_steps:
+                break
+    step_logger.progress.close()
+
+
 def pretrain(args: PretrainingArguments) -> dict:
     """Pretrains a JEPA model as `args` says; returns a summary (output_dir, steps, final loss, evaluation)."""
     check_output_dir(args)
@@ -564,29 +608,29 @@ def pretrain(args: PretrainingArguments) -> dict:
     )
     step_logger = StepLogger(accelerator, args, schedules, progress)
     evaluator = make_step_evaluator(args, config) if args.eval_steps and accelerator.is_main_process else None
-    background_pushes, micro_batch = [], 0
-    while state.step < schedules.total_steps:
-        for batch in epoch_batches(accelerator, training_data, state, args):
-            generator = mask_generator(args.seed, state.step, micro_batch, accelerator.process_index)
-            micro_batch = (micro_batch + 1) % args.gradient_accumulation_steps
-            inputs = masked_inputs(batch["pixel_values"], config, generator, accelerator.device)
-            momentum = schedules.ema_momentum(state.step)
-            outputs, grad_norm = training_step(accelerator, model, optimizer, inputs, args.max_grad_norm, momentum)
-            step_logger.add(outputs.loss, len(inputs["pixel_values"]))
-            if not accelerator.sync_gradients:
-                continue
-            state.step += 1
-            schedules.apply(optimizer, state.step)
-            progress.update(1)
-            if state.step % args.logging_steps == 0 or state.step == schedules.total_steps:
-                step_logger.log(state, outputs, grad_norm)
-            if evaluator is not None and state.step % args.eval_steps == 0:  # main process only
-                log_metrics(accelerator, args, state.step, {"eval/knn_accuracy": evaluator(unwrapped.target_encoder)})
-            if args.checkpointing_steps and state.step % args.checkpointing_steps == 0:
-                background_pushes += save_checkpoint_and_push(accelerator, args, unwrapped, state.step)
-            if state.step >= schedules.total_steps:
-                break
-    progress.close()
+    background_pushes = []
+
+    def after_step(step: int) -> None:
+        if evaluator is not None and step % args.eval_steps == 0:  # main process only
+            log_metrics(accelerator, args, step, {"eval/knn_accuracy": evaluator(unwrapped.target_encoder)})
+        if args.checkpointing_steps and step % args.checkpointing_steps == 0:
+            background_pushes.extend(save_checkpoint_and_push(accelerator, args, unwrapped, step))
+
+    run_steps(
+        accelerator,
+        args,
+        model,
+        optimizer,
+        schedules,
+        state,
+        step_logger,
+        batches=lambda: epoch_batches(accelerator, training_data, state, args),
+        model_inputs=lambda batch, generator: masked_inputs(
+            batch["pixel_values"], config, generator, accelerator.device
+        ),
+        ema=True,
+        after_step=after_step,
+    )
     return finish_run(
         accelerator,
         args,
