@@ -47,6 +47,10 @@ class JEPAWorldModelConfig(PreTrainedConfig):
             pooled embedding to the space SIGReg acts on, as LeWorldModel does; only the loss uses it. 0: SIGReg acts
             on the embeddings themselves, which measurably collapses on TwoRoom (effective rank ~9 instead of ~34,
             prediction worse than copying the last latent; results/world_model_two_room.md).
+        project_latents (`bool`): The projector's output is the latent itself (LeWorldModel): the predictor reads and
+            predicts it, planning compares it with the goal's, and SIGReg acts on it, so that its scale cannot
+            shrink under the prediction loss (with the projector in the loss only, the embeddings' spread shrinks
+            over a long run). Needs `sigreg_projector_size > 0`.
         initializer_range (`float`): Standard deviation of the truncated normal initialisation of the predictor.
         action_mean / action_std (`list[float]`, *optional*): Normalisation statistics of the actions, saved with
             the model: the model takes normalised actions, planners convert with `normalize_actions`.
@@ -73,6 +77,7 @@ class JEPAWorldModelConfig(PreTrainedConfig):
     sigreg_weight: float = 0.09
     sigreg_num_projections: int = 1024
     sigreg_projector_size: int = 256
+    project_latents: bool = False
     initializer_range: float = 0.02
     action_mean: list[float] | None = None
     action_std: list[float] | None = None
@@ -103,6 +108,11 @@ class JEPAWorldModelConfig(PreTrainedConfig):
     @property
     def attention_probs_dropout_prob(self) -> float:
         return self.encoder_config.attention_probs_dropout_prob
+
+    @property
+    def latent_size(self) -> int:
+        """Width of a frame's latent: the projector's with `project_latents`, else the encoder's."""
+        return self.sigreg_projector_size if self.project_latents else self.encoder_config.hidden_size
 
     @property
     def tokens_per_frame(self) -> int:
@@ -138,6 +148,8 @@ class JEPAWorldModelConfig(PreTrainedConfig):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 fail(f"{name} must be a non-negative integer, got {value!r}.")
+        if self.project_latents and not self.sigreg_projector_size:
+            fail("project_latents needs sigreg_projector_size > 0 (the projector's width).")
         if self.embedding_type not in EMBEDDING_TYPES:
             fail(f"embedding_type must be one of {EMBEDDING_TYPES}, got {self.embedding_type!r}.")
         if self.loss_type not in WORLD_MODEL_LOSS_TYPES:

@@ -59,7 +59,7 @@ class JEPAWorldModelPredictor(nn.Module):
     def __init__(self, config: JEPAWorldModelConfig):
         super().__init__()
         self.config = config
-        width, encoder_width = config.predictor_hidden_size, config.encoder_config.hidden_size
+        width, encoder_width = config.predictor_hidden_size, config.latent_size
         self.frame_embed = nn.Linear(encoder_width, width)
         self.action_embed = nn.Linear(config.action_dim, width)
         self.state_embed = nn.Linear(config.state_dim, width) if config.state_dim else None
@@ -114,7 +114,8 @@ class JEPAWorldModelPredictor(nn.Module):
 
 class SIGRegProjector(nn.Module):
     """LeWorldModel's projector: Linear, BatchNorm, GELU, Linear from a frame's pooled embedding to the space where
-    SIGReg pushes the batch towards an isotropic Gaussian. Only the loss uses it."""
+    SIGReg pushes the batch towards an isotropic Gaussian. Only the loss uses it, unless `config.project_latents`
+    makes its output the latent that the predictor reads and predicts."""
 
     def __init__(self, config: JEPAWorldModelConfig):
         super().__init__()
@@ -289,6 +290,8 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
             hidden_states = self.encoder(pixel_values.flatten(0, 1)).last_hidden_state
         if self.config.embedding_type == "pooled":
             hidden_states = hidden_states.mean(1, keepdim=True)
+        if self.config.project_latents:
+            hidden_states = self.sigreg_projector(hidden_states.flatten(0, 1)).unflatten(0, hidden_states.shape[:2])
         return hidden_states.unflatten(0, (batch_size, num_frames))
 
     def rollout(
@@ -394,7 +397,7 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
         regularization = None
         if not config.freeze_encoder and config.sigreg_weight > 0:
             pooled = embeddings.mean(2).flatten(0, 1)
-            if self.sigreg_projector is not None:
+            if self.sigreg_projector is not None and not config.project_latents:
                 pooled = self.sigreg_projector(pooled)
             regularization = sigreg_loss(pooled, config.sigreg_num_projections)
             loss = loss + config.sigreg_weight * regularization

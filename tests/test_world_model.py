@@ -98,6 +98,22 @@ def test_sigreg_acts_on_the_projector_only_in_the_loss():
     assert raw.sigreg_projector is None and raw(**tiny_batch()).sigreg_loss > 0
 
 
+def test_projected_latents_are_what_the_predictor_reads_and_predicts():
+    torch.manual_seed(0)
+    model = JEPAWorldModel(tiny_config(sigreg_projector_size=12, project_latents=True))
+    out = model(**tiny_batch())
+    assert out.predicted_embeddings.shape == out.target_embeddings.shape == (2, 4, 1, 12)
+    out.loss.backward()
+    assert model.sigreg_projector.fc1.weight.grad.abs().sum() > 0
+    model.eval()
+    with torch.no_grad():
+        embeddings = model.encode(tiny_batch()["pixel_values"])
+        assert embeddings.shape == (2, 5, 1, 12)
+        assert model.rollout(embeddings[:, :2], torch.randn(2, 3, 2), tiny_batch()["actions"][:, :1]).shape[-1] == 12
+    with pytest.raises(ValueError, match="project_latents needs sigreg_projector_size"):
+        tiny_config(sigreg_projector_size=0, project_latents=True)
+
+
 @pytest.mark.parametrize("attn_implementation", ["sdpa", "eager"])
 def test_predictor_is_block_causal_within_its_window(attn_implementation):
     torch.manual_seed(0)
