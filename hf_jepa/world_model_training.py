@@ -44,12 +44,11 @@ from .training import (
     count_training_steps,
     describe_hardware,
     global_batch_size,
-    mask_generator,
     public_arguments,
     resolve_checkpoint,
+    run_steps,
     save_checkpoint,
     target_spread,
-    training_step,
 )
 
 logger = get_logger(__name__)
@@ -240,35 +239,39 @@ def train_world_model(args: WorldModelTrainingArguments) -> dict:
         total=schedules.total_steps, initial=state.step, disable=not accelerator.is_main_process, desc="world model"
     )
     step_logger = WorldModelStepLogger(accelerator, args, schedules, progress)
-    micro_batch = 0
-    while state.step < schedules.total_steps:
+
+    def epoch_windows():
+        """The rest of the current epoch's batches (exact resume), then the next epoch."""
         loader.set_epoch(state.epoch)
         for batch in accelerator.skip_first_batches(loader, state.batches_in_epoch):
-            # SIGReg's random projections depend only on where the run is (as pretraining's masks), so that a resumed
-            # run draws the same ones whatever else consumed the global generator since the checkpoint
-            torch.manual_seed(
-                mask_generator(args.seed, state.step, micro_batch, accelerator.process_index).initial_seed()
-            )
-            micro_batch = (micro_batch + 1) % args.gradient_accumulation_steps
             state.batches_in_epoch += 1
             state.samples_seen += len(batch["pixel_values"])
-            inputs = model_inputs(batch, unwrapped)
-            outputs, grad_norm = training_step(accelerator, model, optimizer, inputs, args.max_grad_norm, None)
-            step_logger.add(outputs.loss, len(inputs["pixel_values"]))
-            if not accelerator.sync_gradients:
-                continue
-            state.step += 1
-            schedules.apply(optimizer, state.step)
-            progress.update(1)
-            if state.step % args.logging_steps == 0 or state.step == schedules.total_steps:
-                step_logger.log(state, outputs, grad_norm)
-            if args.checkpointing_steps and state.step % args.checkpointing_steps == 0:
-                save_checkpoint(accelerator, args, state.step)
-            if state.step >= schedules.total_steps:
-                break
-        else:
-            state.epoch, state.batches_in_epoch = state.epoch + 1, 0
-    progress.close()
+            yield batch
+        state.epoch, state.batches_in_epoch = state.epoch + 1, 0
+
+    def inputs_at(batch: dict, generator: torch.Generator) -> dict:
+        # SIGReg draws its projections from the global generator: seeded by where the run is, a resumed run draws
+        # the same ones whatever else consumed it since the checkpoint
+        torch.manual_seed(generator.initial_seed())
+        return model_inputs(batch, unwrapped)
+
+    def after_step(step: int) -> None:
+        if args.checkpointing_steps and step % args.checkpointing_steps == 0:
+            save_checkpoint(accelerator, args, step)
+
+    run_steps(
+        accelerator,
+        args,
+        model,
+        optimizer,
+        schedules,
+        state,
+        step_logger,
+        batches=epoch_windows,
+        model_inputs=inputs_at,
+        ema=False,
+        after_step=after_step,
+    )
     return finish_world_model_run(
         accelerator, args, unwrapped, state, step_logger.last_loss, time.perf_counter() - start_time
     )
