@@ -49,8 +49,9 @@ class JEPAWorldModelConfig(PreTrainedConfig):
             prediction worse than copying the last latent; results/world_model_two_room.md).
         project_latents (`bool`): The projector's output is the latent itself (LeWorldModel): the predictor reads and
             predicts it, planning compares it with the goal's, and SIGReg acts on it, so that its scale cannot
-            shrink under the prediction loss (with the projector in the loss only, the embeddings' spread shrinks
-            over a long run). Needs `sigreg_projector_size > 0`.
+            shrink under the prediction loss. False: the projector serves the loss only; on TwoRoom the embeddings'
+            spread then shrinks over a long run, copying the last latent beats the prediction and planning fails
+            (results/world_model_two_room.md). Needs `sigreg_projector_size > 0`; ignored with a frozen encoder.
         initializer_range (`float`): Standard deviation of the truncated normal initialisation of the predictor.
         action_mean / action_std (`list[float]`, *optional*): Normalisation statistics of the actions, saved with
             the model: the model takes normalised actions, planners convert with `normalize_actions`.
@@ -77,7 +78,7 @@ class JEPAWorldModelConfig(PreTrainedConfig):
     sigreg_weight: float = 0.09
     sigreg_num_projections: int = 1024
     sigreg_projector_size: int = 256
-    project_latents: bool = False
+    project_latents: bool = True
     initializer_range: float = 0.02
     action_mean: list[float] | None = None
     action_std: list[float] | None = None
@@ -110,9 +111,15 @@ class JEPAWorldModelConfig(PreTrainedConfig):
         return self.encoder_config.attention_probs_dropout_prob
 
     @property
+    def projects_latents(self) -> bool:
+        """Whether the projector's output is the latent: `project_latents` with an encoder trained end to end (a
+        frozen encoder's own embeddings are the latents, and no SIGReg is needed)."""
+        return self.project_latents and not self.freeze_encoder
+
+    @property
     def latent_size(self) -> int:
-        """Width of a frame's latent: the projector's with `project_latents`, else the encoder's."""
-        return self.sigreg_projector_size if self.project_latents else self.encoder_config.hidden_size
+        """Width of a frame's latent: the projector's when it projects the latents, else the encoder's."""
+        return self.sigreg_projector_size if self.projects_latents else self.encoder_config.hidden_size
 
     @property
     def tokens_per_frame(self) -> int:

@@ -194,7 +194,8 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
         super().__init__(config)
         self.encoder = JEPAModel(config.encoder_config)
         self.predictor = JEPAWorldModelPredictor(config)
-        self.sigreg_projector = SIGRegProjector(config) if config.sigreg_projector_size else None
+        trains_encoder = config.sigreg_projector_size and not config.freeze_encoder
+        self.sigreg_projector = SIGRegProjector(config) if trains_encoder else None
         self.post_init()
         self.freeze_encoder_if_configured()
 
@@ -290,7 +291,7 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
             hidden_states = self.encoder(pixel_values.flatten(0, 1)).last_hidden_state
         if self.config.embedding_type == "pooled":
             hidden_states = hidden_states.mean(1, keepdim=True)
-        if self.config.project_latents:
+        if self.config.projects_latents:
             hidden_states = self.sigreg_projector(hidden_states.flatten(0, 1)).unflatten(0, hidden_states.shape[:2])
         return hidden_states.unflatten(0, (batch_size, num_frames))
 
@@ -397,7 +398,7 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
         regularization = None
         if not config.freeze_encoder and config.sigreg_weight > 0:
             pooled = embeddings.mean(2).flatten(0, 1)
-            if self.sigreg_projector is not None and not config.project_latents:
+            if self.sigreg_projector is not None and not config.projects_latents:
                 pooled = self.sigreg_projector(pooled)
             regularization = sigreg_loss(pooled, config.sigreg_num_projections)
             loss = loss + config.sigreg_weight * regularization

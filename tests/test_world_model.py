@@ -15,7 +15,9 @@ PREDICTOR = dict(predictor_hidden_size=24, predictor_num_hidden_layers=2, predic
 
 
 def tiny_config(**overrides) -> JEPAWorldModelConfig:
-    return JEPAWorldModelConfig(**{"encoder_config": dict(MICRO), "history_length": 2, **PREDICTOR, **overrides})
+    """A micro world model whose latents are the encoder's own (32 wide); tests of the projected latents set it."""
+    values = {"encoder_config": dict(MICRO), "history_length": 2, "project_latents": False, **PREDICTOR}
+    return JEPAWorldModelConfig(**{**values, **overrides})
 
 
 def tiny_batch(batch_size: int = 2, frames: int = 5, action_dim: int = 2, state_dim: int = 0, seed: int = 0) -> dict:
@@ -101,6 +103,7 @@ def test_sigreg_acts_on_the_projector_only_in_the_loss():
 def test_projected_latents_are_what_the_predictor_reads_and_predicts():
     torch.manual_seed(0)
     model = JEPAWorldModel(tiny_config(sigreg_projector_size=12, project_latents=True))
+    assert JEPAWorldModelConfig().project_latents and JEPAWorldModelConfig().latent_size == 256  # the default
     out = model(**tiny_batch())
     assert out.predicted_embeddings.shape == out.target_embeddings.shape == (2, 4, 1, 12)
     out.loss.backward()
