@@ -22,8 +22,9 @@ from .modeling_jepa import (
     JEPAPreTrainedModel,
 )
 from .modeling_world_model import JEPAWorldModel, JEPAWorldModelOutput
-from .planning import CEMPlanner, MPCController, MPPIPlanner, goal_energy
+from .planning import CEMPlanner, GreedyPlanner, MPCController, MPPIPlanner, goal_energy
 from .training import PretrainingArguments, pretrain
+from .world_model_training import WorldModelTrainingArguments, train_world_model
 
 __version__ = "0.1.0"
 
@@ -45,11 +46,9 @@ JEPAWorldModelConfig.register_for_auto_class()
 JEPAWorldModel.register_for_auto_class("AutoModel")
 
 __all__ = [
-    "CEMPlanner",
-    "MPCController",
-    "MPPIPlanner",
-    "goal_energy",
     "JEPA_PRESETS",
+    "CEMPlanner",
+    "GreedyPlanner",
     "JEPAConfig",
     "JEPAForImageClassification",
     "JEPAForPreTraining",
@@ -62,7 +61,12 @@ __all__ = [
     "JEPAWorldModel",
     "JEPAWorldModelConfig",
     "JEPAWorldModelOutput",
+    "MPCController",
+    "MPPIPlanner",
     "PretrainingArguments",
+    "WorldModelTrainingArguments",
+    "goal_energy",
     "pretrain",
     "sample_masks",
+    "train_world_model",
 ]

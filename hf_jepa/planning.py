@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
+from .data.episodes import render_to_pixel_values
 from .modeling_world_model import JEPAWorldModel
 
 Energy = Callable[[torch.Tensor], torch.Tensor]
@@ -233,14 +233,6 @@ def goal_energy(
     return energy
 
 
-def rgb_to_pixel_values(image: Any, image_size: int) -> torch.Tensor:
-    """An `[H, W, 3]` uint8 frame (what `env.render()` returns) as `[3, image_size, image_size]` floats in [0, 1]."""
-    frame = torch.as_tensor(image).permute(2, 0, 1).float().div(255.0).unsqueeze(0)
-    if frame.shape[-2:] != (image_size, image_size):
-        frame = F.interpolate(frame, size=(image_size, image_size), mode="bilinear", antialias=True)
-    return frame[0]
-
-
 @dataclass
 class MPCResult:
     """One controlled episode: the observations seen, the actions executed, the energy of every plan, whether the
@@ -288,12 +280,13 @@ class MPCController:
         preprocess: Callable[[Any], torch.Tensor] | None = None,
     ) -> "MPCController":
         """A controller that reaches the goal frame `goal_pixel_values [C, H, W]` with `model`: it observes
-        `env.render()` through `preprocess` (default: `rgb_to_pixel_values` at the encoder's size) and plans with
+        `env.render()` through `preprocess` (default: `render_to_pixel_values` at the encoder's size, the frames'
+        training preprocessing) and plans with
         `goal_energy` over the last `history_length` frames and the actions between them."""
         if model.config.state_dim:
             raise ValueError("from_world_model plans from frames only; build energy_for yourself for state models.")
         image_size = model.config.encoder_config.image_size
-        preprocess = preprocess or (lambda image: rgb_to_pixel_values(image, image_size))
+        preprocess = preprocess or (lambda image: render_to_pixel_values(image, image_size))
         device = next(model.parameters()).device
         with torch.no_grad():
             goal_embeddings = model.encode(goal_pixel_values.to(device)[None, None])[0, 0]
@@ -347,5 +340,4 @@ __all__ = [
     "SamplingPlanner",
     "goal_energy",
     "latent_distance",
-    "rgb_to_pixel_values",
 ]

@@ -21,14 +21,13 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from .data.episodes import EpisodeWindows
+from .data.episodes import EpisodeWindows, frame_transform, render_to_pixel_values
 from .envs import TWO_ROOM_ID, make_env
 from .evaluation.probes import effective_rank
 from .hub import write_world_model_card
 from .modeling_world_model import JEPAWorldModel
 from .planning import CEMPlanner, GreedyPlanner, MPCController, MPPIPlanner, PlanResult, SamplingPlanner
 from .tables import format_table
-from .world_model_training import frame_transform
 
 logger = logging.getLogger(__name__)
 
@@ -160,11 +159,7 @@ def planning_success(args: PlanningEvaluationArguments, model: JEPAWorldModel) -
     frame_step = model_frame_step(model, base_env, args.frame_step)
     env = FrameSkip(base_env, frame_step)
     max_model_steps = math.ceil(args.max_steps / frame_step)
-    transform = frame_transform(model.config.encoder_config.image_size)
-
-    def preprocess(image) -> torch.Tensor:
-        return transform(torch.as_tensor(np.ascontiguousarray(image)).permute(2, 0, 1))
-
+    image_size = model.config.encoder_config.image_size
     low, high = env.action_space.low.tolist(), env.action_space.high.tolist()
     methods = {args.planner: lambda: TimedPlanner(build_planner(args, model.config.action_dim, low, high))}
     if args.baselines:
@@ -175,9 +170,9 @@ def planning_success(args: PlanningEvaluationArguments, model: JEPAWorldModel) -
         planner = make_planner()
         for pair in range(args.num_pairs):
             seed = args.seed + pair
-            goal = preprocess(base_env.unwrapped.render_at(start_and_goal(env, seed)))
+            goal = render_to_pixel_values(base_env.unwrapped.render_at(start_and_goal(env, seed)), image_size)
             controller = MPCController.from_world_model(
-                model, planner, goal, args.execute_steps, all_steps=args.all_steps, preprocess=preprocess
+                model, planner, goal, args.execute_steps, all_steps=args.all_steps
             )
             outcomes[name].append(run_controller(controller, env, seed, max_model_steps))
         plan_seconds[name] = float(np.median(planner.seconds))

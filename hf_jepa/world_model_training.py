@@ -14,7 +14,6 @@ from pathlib import Path
 
 import datasets
 import torch
-import torch.nn.functional as F
 from accelerate import Accelerator
 from accelerate.logging import get_logger
 from accelerate.utils import set_seed
@@ -28,7 +27,7 @@ from .data.episodes import (
     EpisodeWindows,
     Stats,
     compute_normalization_stats,
-    default_frame_transform,
+    frame_transform,
 )
 from .hub import push_to_hub, write_world_model_card
 from .modeling_world_model import JEPAWorldModel
@@ -151,19 +150,6 @@ def build_world_model(args: WorldModelTrainingArguments, stats: Stats) -> JEPAWo
         model.encoder.load_state_dict(pretrained.state_dict())
     model.set_attn_implementation(args.attn_implementation)
     return model
-
-
-def frame_transform(image_size: int):
-    """uint8 `[3, H, W]` frames → the encoder's input: resized to `image_size` when needed, then
-    `default_frame_transform` (ImageNet mean and std), as planning (`hf_jepa.planning_evaluation`) preprocesses."""
-
-    def transform(frame: torch.Tensor) -> torch.Tensor:
-        if frame.shape[-2:] != (image_size, image_size):
-            frame = F.interpolate(frame[None].float(), size=(image_size, image_size), mode="bilinear", antialias=True)
-            frame = frame[0].round().clamp(0, 255)
-        return default_frame_transform(frame)
-
-    return transform
 
 
 def build_windows(args: WorldModelTrainingArguments, dataset: datasets.Dataset, model: JEPAWorldModel, stats: Stats):

@@ -4,6 +4,7 @@ import torch
 from conftest import MICRO
 
 from hf_jepa import CEMPlanner, JEPAWorldModel, JEPAWorldModelConfig, MPCController, MPPIPlanner, goal_energy
+from hf_jepa.data.episodes import render_to_pixel_values
 from hf_jepa.planning import latent_distance
 
 HORIZON, ACTION_DIM = 5, 2
@@ -130,7 +131,8 @@ def test_mpc_from_world_model_plans_from_rendered_frames():
     controller = MPCController.from_world_model(model, planner, torch.rand(3, 16, 16), execute_steps=1)
     result = controller.run(env, max_steps=3, seed=0)
     assert len(result.actions) == 3 and len(result.plan_energies) == 3
-    assert result.observations[0].shape == (3, 16, 16) and 0.0 <= float(result.observations[0].max()) <= 1.0
+    env.reset(seed=0)  # the frames are observed with the training preprocessing (ImageNet-normalised)
+    assert torch.allclose(result.observations[0], render_to_pixel_values(env.render(), 16))
 
 
 def test_planner_errors_name_the_bad_value():

@@ -25,8 +25,10 @@ from .episodes import (
     denormalize,
     episode_features,
     find_image_column,
+    frame_transform,
     normalize,
     record_episodes,
+    render_to_pixel_values,
 )
 from .loading import DataArguments, dataset_name_or_default, load_media_dataset, load_media_split, split_by_process
 from .shipped import (
@@ -77,6 +79,7 @@ __all__ = [
     "find_image_column",
     "normalize",
     "record_episodes",
+    "render_to_pixel_values",
     "DEFAULT_IMAGE_MEAN",
     "DEFAULT_IMAGE_STD",
     "FASHION_MNIST_CLASSES",
@@ -97,6 +100,7 @@ __all__ = [
     "fashion_mnist_dataset",
     "find_label_column",
     "find_media_column",
+    "frame_transform",
     "load_fashion_mnist_arrays",
     "load_media_dataset",
     "load_media_split",

@@ -17,6 +17,7 @@ import datasets
 import numpy as np
 import PIL.Image
 import torch
+import torch.nn.functional as F
 
 from .transforms import DEFAULT_IMAGE_MEAN, DEFAULT_IMAGE_STD, to_rgb_tensor
 
@@ -243,6 +244,25 @@ def default_frame_transform(frame: torch.Tensor) -> torch.Tensor:
     mean = torch.tensor(DEFAULT_IMAGE_MEAN).view(3, 1, 1)
     std = torch.tensor(DEFAULT_IMAGE_STD).view(3, 1, 1)
     return (frame.float() / 255.0 - mean) / std
+
+
+def frame_transform(image_size: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """uint8 `[3, H, W]` frames → a world model's input: resized to `image_size` when needed, then
+    `default_frame_transform`. Training windows and planning observations both go through it."""
+
+    def transform(frame: torch.Tensor) -> torch.Tensor:
+        if frame.shape[-2:] != (image_size, image_size):
+            frame = F.interpolate(frame[None].float(), size=(image_size, image_size), mode="bilinear", antialias=True)
+            frame = frame[0].round().clamp(0, 255)
+        return default_frame_transform(frame)
+
+    return transform
+
+
+def render_to_pixel_values(image: Any, image_size: int) -> torch.Tensor:
+    """A frame as `env.render()` returns it (uint8 `[H, W, 3]`) → the world model's input
+    `[3, image_size, image_size]`, exactly as [`frame_transform`] prepares the training frames."""
+    return frame_transform(image_size)(torch.as_tensor(np.ascontiguousarray(image)).permute(2, 0, 1))
 
 
 # ---------------------------------------------------------------- normalisation
