@@ -180,11 +180,12 @@ def multiblock3d_masks(
 
 
 def temporal_masks(
-    grid: Grid, batch_size: int, generator: torch.Generator | None = None, frames_ahead: int = 1
+    grid: Grid, batch_size: int, frames_ahead: int = 1, generator: torch.Generator | None = None
 ) -> Masks:
     """Future-frame prediction: context = every token of the first time steps, target = the last `frames_ahead`.
 
-    Deterministic: `generator` is unused, taken so that every sampler of `MASKING_STRATEGIES` is called alike.
+    Deterministic: `generator` is unused, taken so that every sampler of `MASKING_STRATEGIES` can be called alike
+    (`generator=` by name).
     """
     time, height, width = grid
     if not 1 <= frames_ahead < time:
@@ -241,7 +242,7 @@ def masking_parameters(config: JEPAConfig) -> dict[str, Any]:
 def sample_masks(config: JEPAConfig, batch_size: int, generator: torch.Generator) -> Masks:
     """Masks for one batch following the masking settings of `config`."""
     sampler = _strategy(config.mask_strategy).sampler
-    return sampler(config.grid_size, batch_size, generator, **masking_parameters(config))
+    return sampler(config.grid_size, batch_size, generator=generator, **masking_parameters(config))
 
 
 class JEPAMaskCollator:

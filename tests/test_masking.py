@@ -125,7 +125,7 @@ def test_registry_matches_the_configuration():
     config = JEPAConfig()
     for name, strategy in MASKING_STRATEGIES.items():
         keywords = inspect.signature(strategy.sampler).parameters
-        assert list(keywords)[:3] == ["grid", "batch_size", "generator"], name
+        assert list(keywords)[:2] == ["grid", "batch_size"] and "generator" in keywords, name
         for parameter in strategy.parameters:
             assert hasattr(config, parameter) and parameter in keywords, (name, parameter)
     video = JEPAConfig.from_preset("tiny-video", mask_strategy="tube", mask_ratio=0.5)
