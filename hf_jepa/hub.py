@@ -272,6 +272,17 @@ def _model_index(eval_results: list[dict], is_video: bool) -> list[EvalResult]:
     return results
 
 
+def _card_config(output_dir: Path, config: JEPAConfig | None) -> JEPAConfig:
+    """`config`, or the one saved in `output_dir`; `output_dir` must exist either way (the card is written there)."""
+    if not output_dir.is_dir():
+        raise ValueError(f"output_dir {str(output_dir)!r} is not a directory.")
+    if config is not None:
+        return config
+    if not (output_dir / "config.json").is_file():
+        raise ValueError(f"No config.json in {output_dir}: save the model there first, or pass config=.")
+    return JEPAConfig.from_pretrained(output_dir)
+
+
 def _card_metadata(
     config: JEPAConfig, name: str, hub_datasets: list[str], hub_base_model: str | None, eval_results: list[dict]
 ) -> ModelCardData:
@@ -320,12 +331,7 @@ def write_model_card(
     base model and the `model-index` of the trained model's evaluation results.
     """
     output_dir = Path(output_dir)
-    if not output_dir.is_dir():
-        raise ValueError(f"output_dir {str(output_dir)!r} is not a directory.")
-    if config is None:
-        if not (output_dir / "config.json").is_file():
-            raise ValueError(f"No config.json in {output_dir}: save the model there first, or pass config=.")
-        config = JEPAConfig.from_pretrained(output_dir)
+    config = _card_config(output_dir, config)
     training_args = _read_json(output_dir / "training_args.json", {}) if training_args is None else training_args
     eval_results = _read_json(output_dir / "eval_results.json", []) if eval_results is None else eval_results
     eval_results = _check_eval_results(eval_results)
