@@ -365,11 +365,7 @@ def build_training_data(args: PretrainingArguments, config: JEPAConfig, accelera
         dataset = data.split_by_process(dataset, accelerator.process_index, accelerator.num_processes)
         train_data = data.StreamingMediaDataset(dataset, column, transform)
     else:
-        if len(dataset) < args.per_device_train_batch_size * accelerator.num_processes:
-            raise ValueError(
-                f"The dataset has {len(dataset)} samples, fewer than one batch on every process "
-                f"({args.per_device_train_batch_size} per device x {accelerator.num_processes} processes)."
-            )
+        check_one_batch_per_process(f"The dataset has {len(dataset)} samples", len(dataset), args, accelerator)
         train_data = data.MediaDataset(dataset, column, transform, seed=args.seed)
     loader = DataLoader(
         train_data,
@@ -381,6 +377,17 @@ def build_training_data(args: PretrainingArguments, config: JEPAConfig, accelera
     )
     name = data.dataset_name_or_default(args, config.is_video) or args.train_dir
     return TrainingData(loader, train_data, column, name)
+
+
+def check_one_batch_per_process(
+    what: str, num_samples: int, args: TrainingLoopArguments, accelerator: Accelerator
+) -> None:
+    """Raises unless the training data fills one batch on every process; `what` says what was counted."""
+    if num_samples < args.per_device_train_batch_size * accelerator.num_processes:
+        raise ValueError(
+            f"{what}, fewer than one batch on every process ({args.per_device_train_batch_size} per device x "
+            f"{accelerator.num_processes} processes)."
+        )
 
 
 def count_training_steps(args: TrainingLoopArguments, loader: DataLoader, accelerator: Accelerator) -> int:
@@ -519,14 +526,31 @@ class StepLogger:
         self.start_window()
 
 
+def restore_training_state(accelerator: Accelerator, args: TrainingLoopArguments) -> TrainingState:
+    """The run's counters, registered for checkpointing; with `resume_from_checkpoint`, everything `prepare` and
+    `register_for_checkpointing` saw (model, optimiser, RNG, data position, these counters) comes back from it."""
+    state = TrainingState()
+    accelerator.register_for_checkpointing(state)
+    checkpoint = resolve_checkpoint(args)
+    if checkpoint is not None:
+        accelerator.print(f"Resuming from {checkpoint}")
+        accelerator.load_state(str(checkpoint))
+    return state
+
+
+def start_tracking(accelerator: Accelerator, args: TrainingLoopArguments, project_name: str) -> None:
+    """Writes output_dir/training_args.json (without credentials) and starts the trackers with the same values."""
+    if accelerator.is_main_process:
+        Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+        (Path(args.output_dir) / "training_args.json").write_text(json.dumps(public_arguments(args), indent=2))
+    accelerator.init_trackers(project_name, config={k: str(v) for k, v in public_arguments(args).items()})
+
+
 def start_run(
     accelerator: Accelerator, args: PretrainingArguments, model: JEPAForPreTraining, column: str, total_steps: int
 ) -> None:
     """Writes training_args.json, starts the trackers and says what is about to be trained."""
-    if accelerator.is_main_process:
-        Path(args.output_dir).mkdir(parents=True, exist_ok=True)
-        (Path(args.output_dir) / "training_args.json").write_text(json.dumps(public_arguments(args), indent=2))
-    accelerator.init_trackers("jepa-pretraining", config={k: str(v) for k, v in public_arguments(args).items()})
+    start_tracking(accelerator, args, "jepa-pretraining")
     log_masking(accelerator, model.config)
     accelerator.print(
         f"Pretraining a {model.context_encoder.num_parameters() / 1e6:.1f}M-parameter encoder on {column!r} for "
@@ -595,12 +619,7 @@ def pretrain(args: PretrainingArguments) -> dict:
     else:
         model, optimizer, training_data.loader = accelerator.prepare(model, optimizer, training_data.loader)
     unwrapped = accelerator.unwrap_model(model)
-    state = TrainingState()
-    accelerator.register_for_checkpointing(state)
-    checkpoint = resolve_checkpoint(args)
-    if checkpoint is not None:
-        accelerator.print(f"Resuming from {checkpoint}")
-        accelerator.load_state(str(checkpoint))
+    state = restore_training_state(accelerator, args)
     start_run(accelerator, args, unwrapped, training_data.column, schedules.total_steps)
 
     progress = tqdm(
@@ -644,6 +663,27 @@ def pretrain(args: PretrainingArguments) -> dict:
     )
 
 
+def run_summary(
+    accelerator: Accelerator,
+    args: TrainingLoopArguments,
+    state: TrainingState,
+    final_loss: float,
+    wall_time_seconds: float,
+    dataset_name: str | None,
+) -> dict:
+    """What a finished run returns and its model card reports (`RUN_FACTS` among them)."""
+    return {
+        "output_dir": args.output_dir,
+        "steps": state.step,
+        "final_loss": final_loss,
+        "global_batch_size": global_batch_size(args, accelerator),
+        "samples_skipped": state.samples_skipped,
+        "dataset": dataset_name,
+        "wall_time_seconds": round(wall_time_seconds, 1),
+        "hardware": describe_hardware(accelerator),
+    }
+
+
 def finish_run(
     accelerator: Accelerator,
     args: PretrainingArguments,
@@ -657,17 +697,8 @@ def finish_run(
 ) -> dict:
     """Waits for every process and checkpoint upload, then saves, evaluates and pushes the final model."""
     accelerator.wait_for_everyone()
-    summary = {
-        "output_dir": args.output_dir,
-        "steps": state.step,
-        "final_loss": final_loss,
-        "global_batch_size": global_batch_size(args, accelerator),
-        "samples_skipped": state.samples_skipped,
-        "base_model": base_model,
-        "dataset": dataset_name,
-        "wall_time_seconds": round(wall_time_seconds, 1),
-        "hardware": describe_hardware(accelerator),
-    }
+    summary = run_summary(accelerator, args, state, final_loss, wall_time_seconds, dataset_name)
+    summary["base_model"] = base_model
     if state.samples_skipped:
         accelerator.print(f"Skipped {state.samples_skipped} undecodable samples of {state.samples_seen}.")
     for push in background_pushes:  # a failed checkpoint upload is reported, never fatal: the final push follows

@@ -6,11 +6,8 @@ optimiser, `training_step`, atomic checkpoints with exact resume, trackers and l
 `save_pretrained` whose config carries the action (and state) normalisation statistics, and a model card.
 """
 
-import json
-import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import datasets
 import torch
@@ -29,6 +26,7 @@ from .data.episodes import (
     compute_normalization_stats,
     frame_transform,
 )
+from .data.loading import load_media_dataset
 from .hub import push_to_hub, write_world_model_card
 from .modeling_world_model import JEPAWorldModel
 from .training import (
@@ -39,14 +37,16 @@ from .training import (
     TrainingState,
     build_accelerator,
     build_optimizer,
+    check_one_batch_per_process,
     check_output_dir,
     count_training_steps,
-    describe_hardware,
     global_batch_size,
     public_arguments,
-    resolve_checkpoint,
+    restore_training_state,
     run_steps,
+    run_summary,
     save_checkpoint,
+    start_tracking,
     target_spread,
 )
 
@@ -89,14 +89,9 @@ class WorldModelTrainingArguments(TrainingLoopArguments):
 def load_episodes(args: WorldModelTrainingArguments) -> datasets.Dataset:
     """The training split of the episode dataset: a `save_to_disk` folder or a Hub id; `max_train_samples` keeps the
     first rows (whole episodes stay in order)."""
-    if os.path.isdir(args.dataset_name):
-        dataset = datasets.load_from_disk(args.dataset_name)
-        if isinstance(dataset, datasets.DatasetDict):
-            dataset = dataset[args.train_split]
-    else:
-        dataset = datasets.load_dataset(
-            args.dataset_name, args.dataset_config_name, split=args.train_split, cache_dir=args.cache_dir
-        )
+    dataset = load_media_dataset(
+        args.dataset_name, args.dataset_config_name, split=args.train_split, cache_dir=args.cache_dir
+    )
     if args.max_train_samples is not None:
         dataset = dataset.select(range(min(args.max_train_samples, len(dataset))))
     return dataset
@@ -196,11 +191,7 @@ def train_world_model(args: WorldModelTrainingArguments) -> dict:
     stats = compute_normalization_stats(dataset)
     model = build_world_model(args, stats)
     windows = build_windows(args, dataset, model, stats)
-    if len(windows) < args.per_device_train_batch_size * accelerator.num_processes:
-        raise ValueError(
-            f"The episodes hold {len(windows)} training windows, fewer than one batch on every process "
-            f"({args.per_device_train_batch_size} per device x {accelerator.num_processes} processes)."
-        )
+    check_one_batch_per_process(f"The episodes hold {len(windows)} training windows", len(windows), args, accelerator)
     loader = DataLoader(
         windows,
         batch_size=args.per_device_train_batch_size,
@@ -213,12 +204,7 @@ def train_world_model(args: WorldModelTrainingArguments) -> dict:
     schedules.apply(optimizer, step=0)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     unwrapped = accelerator.unwrap_model(model)
-    state = TrainingState()
-    accelerator.register_for_checkpointing(state)
-    checkpoint = resolve_checkpoint(args)
-    if checkpoint is not None:
-        accelerator.print(f"Resuming from {checkpoint}")
-        accelerator.load_state(str(checkpoint))
+    state = restore_training_state(accelerator, args)
     start_world_model_run(accelerator, args, unwrapped, windows, schedules.total_steps)
 
     progress = tqdm(
@@ -271,10 +257,7 @@ def start_world_model_run(
     total_steps: int,
 ) -> None:
     """Writes training_args.json, starts the trackers and says what is about to be trained."""
-    if accelerator.is_main_process:
-        Path(args.output_dir).mkdir(parents=True, exist_ok=True)
-        (Path(args.output_dir) / "training_args.json").write_text(json.dumps(public_arguments(args), indent=2))
-    accelerator.init_trackers("jepa-world-model", config={k: str(v) for k, v in public_arguments(args).items()})
+    start_tracking(accelerator, args, "jepa-world-model")
     skipped = f", {windows.num_skipped_episodes} episodes too short skipped" if windows.num_skipped_episodes else ""
     accelerator.print(
         f"Training a {model.num_parameters() / 1e6:.1f}M-parameter world model on {len(windows)} windows of "
@@ -293,16 +276,7 @@ def finish_world_model_run(
 ) -> dict:
     """Saves the model (its config carries the normalisation statistics) with a model card; pushes when asked."""
     accelerator.wait_for_everyone()
-    summary = {
-        "output_dir": args.output_dir,
-        "steps": state.step,
-        "final_loss": final_loss,
-        "global_batch_size": global_batch_size(args, accelerator),
-        "samples_skipped": 0,
-        "dataset": args.dataset_name,
-        "wall_time_seconds": round(wall_time_seconds, 1),
-        "hardware": describe_hardware(accelerator),
-    }
+    summary = run_summary(accelerator, args, state, final_loss, wall_time_seconds, args.dataset_name)
     if accelerator.is_main_process:
         model.save_pretrained(args.output_dir)
         write_world_model_card(
