@@ -272,6 +272,20 @@ def _model_index(eval_results: list[dict], is_video: bool) -> list[EvalResult]:
     return results
 
 
+def _training_summary(output_dir: Path, training_summary: dict | None) -> dict:
+    """The run's facts: those passed in are saved to training_summary.json, so that re-rendering the card later (after
+    an evaluation) keeps them; otherwise they are read from it."""
+    if training_summary is None:
+        return _read_json(output_dir / "training_summary.json", {})
+    (output_dir / "training_summary.json").write_text(json.dumps(training_summary, indent=2) + "\n")
+    return training_summary
+
+
+def _hyperparameter_rows(training_args: dict) -> list[tuple[str, str]]:
+    """The training arguments as (name, value) rows, credentials left out."""
+    return [(key, _public_value(value)) for key, value in sorted(training_args.items()) if not _is_credential(key)]
+
+
 def _card_config(output_dir: Path, config: JEPAConfig | None) -> JEPAConfig:
     """`config`, or the one saved in `output_dir`; `output_dir` must exist either way (the card is written there)."""
     if not output_dir.is_dir():
@@ -335,10 +349,7 @@ def write_model_card(
     training_args = _read_json(output_dir / "training_args.json", {}) if training_args is None else training_args
     eval_results = _read_json(output_dir / "eval_results.json", []) if eval_results is None else eval_results
     eval_results = _check_eval_results(eval_results)
-    if training_summary is None:
-        training_summary = _read_json(output_dir / "training_summary.json", {})
-    else:
-        (output_dir / "training_summary.json").write_text(json.dumps(training_summary, indent=2) + "\n")
+    training_summary = _training_summary(output_dir, training_summary)
     previous = ModelCard.load(output_dir / "README.md").data if (output_dir / "README.md").is_file() else None
 
     if datasets is None:
@@ -355,9 +366,7 @@ def write_model_card(
 
     card_data = _card_metadata(config, name, hub_datasets, hub_base_model, eval_results)
     models, evaluation_rows = _evaluation_table(eval_results)
-    hyperparameters = [
-        (key, _public_value(value)) for key, value in sorted(training_args.items()) if not _is_credential(key)
-    ]
+    hyperparameters = _hyperparameter_rows(training_args)
     template_path = Path(template_path or MODEL_CARD_TEMPLATE)
     if not template_path.is_file():
         raise FileNotFoundError(f"Model card template {template_path} not found.")
@@ -399,10 +408,7 @@ def write_world_model_card(
     output_dir = Path(output_dir)
     config = config or JEPAWorldModelConfig.from_pretrained(output_dir)
     training_args = _read_json(output_dir / "training_args.json", {}) if training_args is None else training_args
-    if training_summary is None:
-        training_summary = _read_json(output_dir / "training_summary.json", {})
-    else:
-        (output_dir / "training_summary.json").write_text(json.dumps(training_summary, indent=2) + "\n")
+    training_summary = _training_summary(output_dir, training_summary)
     if planning_results is None:
         planning_results = _read_json(output_dir / "planning_results.json", None)
     repo_id = repo_id or training_args.get("hub_model_id") or str(output_dir)
@@ -432,7 +438,7 @@ def write_world_model_card(
     if planning_results:
         lines += ["", "## Planning", "", planning_results.get("table", "")]
     lines += ["", "## Hyperparameters", ""]
-    lines += [f"- {key}: {_public_value(value)}" for key, value in sorted(training_args.items()) if value is not None]
+    lines += [f"- {key}: {value}" for key, value in _hyperparameter_rows(training_args)]
     data = ModelCardData(
         library_name="hf_jepa",
         license="apache-2.0",
