@@ -10,14 +10,14 @@ import logging
 from pathlib import Path
 
 from hf_jepa.cli import parse_arguments
-from hf_jepa.evaluation import EvaluationArguments, evaluate
+from hf_jepa.evaluation import EvaluationArguments, evaluate, format_results
 from hf_jepa.hub import write_model_card
 
 
 def main() -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     args = parse_arguments(EvaluationArguments)
-    evaluate(args)
+    print(format_results(evaluate(args)))
     if (Path(args.output_dir) / "config.json").is_file():  # evaluating a model folder in place: refresh its card
         write_model_card(args.output_dir)
 

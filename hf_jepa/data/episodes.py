@@ -239,11 +239,14 @@ def read_frames(dataset: datasets.Dataset, image_column: str, rows: Sequence[int
     return [to_rgb_tensor(value if isinstance(value, PIL.Image.Image) else np.asarray(value)) for value in values]
 
 
+# built once: the transform runs for every frame the loader serves
+_FRAME_MEAN = torch.tensor(DEFAULT_IMAGE_MEAN).view(3, 1, 1)
+_FRAME_STD = torch.tensor(DEFAULT_IMAGE_STD).view(3, 1, 1)
+
+
 def default_frame_transform(frame: torch.Tensor) -> torch.Tensor:
     """uint8 `[3, H, W]` → float in [0, 1], normalised with the ImageNet mean and std (`DEFAULT_IMAGE_MEAN/STD`)."""
-    mean = torch.tensor(DEFAULT_IMAGE_MEAN).view(3, 1, 1)
-    std = torch.tensor(DEFAULT_IMAGE_STD).view(3, 1, 1)
-    return (frame.float() / 255.0 - mean) / std
+    return (frame.float() / 255.0 - _FRAME_MEAN) / _FRAME_STD
 
 
 def frame_transform(image_size: int) -> Callable[[torch.Tensor], torch.Tensor]:

@@ -253,7 +253,8 @@ def probe_model(
 
 def evaluate(args: EvaluationArguments) -> list[dict]:
     """Probes the frozen encoder of `args.model_name_or_path` (and, with `baselines`, the same architecture randomly
-    initialised and the raw pixels) with each protocol; prints a table and writes `output_dir/eval_results.json`.
+    initialised and the raw pixels) with each protocol and writes `output_dir/eval_results.json`; `format_results`
+    makes a table of the records.
 
     Returns the records `{metric, value, dataset, split, protocol, model, feature_layers, effective_rank, seconds}`:
     `value` is the accuracy in [0, 1] on the eval split, `model` is "trained", "random-init" or "raw-pixels" (whose
@@ -280,5 +281,4 @@ def evaluate(args: EvaluationArguments) -> list[dict]:
     os.makedirs(args.output_dir, exist_ok=True)
     with open(os.path.join(args.output_dir, "eval_results.json"), "w") as file:
         json.dump(records, file, indent=2)
-    print(format_results(records))
     return records
