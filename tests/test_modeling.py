@@ -1,14 +1,11 @@
 import json
 import math
 import os
-import subprocess
-import sys
-import textwrap
 
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import MICRO
+from conftest import MICRO, output_without_hf_jepa
 from transformers import AutoModel, AutoModelForPreTraining
 
 from hf_jepa import JEPAConfig, JEPAForImageClassification, JEPAForPreTraining, JEPAMaskCollator, JEPAModel
@@ -401,22 +398,6 @@ def test_remote_code_loads_without_hf_jepa(tmp_path):
     model = JEPAForPreTraining(micro_config()).eval()
     model.save_pretrained(tmp_path / "checkpoint")
     pixel_values = torch.randn(2, 3, 16, 16)
-    torch.save(pixel_values, tmp_path / "input.pt")
     expected = model.target_encoder(pixel_values).last_hidden_state
-    script = textwrap.dedent(
-        f"""
-        import sys
-        sys.modules["hf_jepa"] = None  # importing hf_jepa must fail in this process
-        import torch
-        from transformers import AutoModel
-        model = AutoModel.from_pretrained({str(tmp_path / "checkpoint")!r}, trust_remote_code=True).eval()
-        assert type(model).__module__.startswith("transformers_modules"), type(model).__module__
-        with torch.no_grad():
-            out = model(torch.load({str(tmp_path / "input.pt")!r})).last_hidden_state
-        torch.save(out, {str(tmp_path / "output.pt")!r})
-        """
-    )
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf_home")}
-    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert torch.allclose(torch.load(tmp_path / "output.pt"), expected, atol=1e-6)
+    output = output_without_hf_jepa(tmp_path / "checkpoint", pixel_values, "model(inputs).last_hidden_state", tmp_path)
+    assert torch.allclose(output, expected, atol=1e-6)

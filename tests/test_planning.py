@@ -92,18 +92,22 @@ def test_mpc_drives_a_point_mass_to_its_goal(kind):
     assert len(result.observations) == len(result.actions) + 1
 
 
-def test_goal_energy_scores_a_population_with_one_rollout():
+def micro_world_model(**config) -> JEPAWorldModel:
     torch.manual_seed(0)
-    config = JEPAWorldModelConfig(
-        encoder_config=dict(MICRO),
-        history_length=2,
-        predictor_hidden_size=24,
-        predictor_num_hidden_layers=1,
-        predictor_num_attention_heads=2,
-        action_mean=[0.5, 0.5],
-        action_std=[2.0, 2.0],
-    )
-    model = JEPAWorldModel(config).eval()
+    return JEPAWorldModel(
+        JEPAWorldModelConfig(
+            encoder_config=dict(MICRO),
+            history_length=2,
+            predictor_hidden_size=24,
+            predictor_num_hidden_layers=1,
+            predictor_num_attention_heads=2,
+            **config,
+        )
+    ).eval()
+
+
+def test_goal_energy_scores_a_population_with_one_rollout():
+    model = micro_world_model(action_mean=[0.5, 0.5], action_std=[2.0, 2.0])
     with torch.no_grad():
         embeddings = model.encode(torch.randn(1, 3, 3, 16, 16))[0]
         history_actions = torch.randn(1, 2)
@@ -117,15 +121,7 @@ def test_goal_energy_scores_a_population_with_one_rollout():
 
 
 def test_mpc_from_world_model_plans_from_rendered_frames():
-    torch.manual_seed(0)
-    config = JEPAWorldModelConfig(
-        encoder_config=dict(MICRO),
-        history_length=2,
-        predictor_hidden_size=24,
-        predictor_num_hidden_layers=1,
-        predictor_num_attention_heads=2,
-    )
-    model = JEPAWorldModel(config).eval()
+    model = micro_world_model()
     planner = CEMPlanner(horizon=3, action_dim=2, population=16, iterations=2, num_elites=4)
     env = PointMass()
     controller = MPCController.from_world_model(model, planner, torch.rand(3, 16, 16), execute_steps=1)

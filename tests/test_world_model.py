@@ -1,11 +1,6 @@
-import os
-import subprocess
-import sys
-import textwrap
-
 import pytest
 import torch
-from conftest import MICRO
+from conftest import MICRO, output_without_hf_jepa
 from transformers import AutoConfig, AutoModel
 
 import hf_jepa  # noqa: F401  (registers the Auto* classes)
@@ -175,26 +170,10 @@ def test_remote_code_loads_without_hf_jepa(tmp_path):
     model = JEPAWorldModel(tiny_config()).eval()
     model.save_pretrained(tmp_path / "checkpoint")
     batch = tiny_batch()
-    torch.save(batch, tmp_path / "input.pt")
     with torch.no_grad():
         expected = model(**batch).predicted_embeddings
-    script = textwrap.dedent(
-        f"""
-        import sys
-        sys.modules["hf_jepa"] = None  # importing hf_jepa must fail in this process
-        import torch
-        from transformers import AutoModel
-        model = AutoModel.from_pretrained({str(tmp_path / "checkpoint")!r}, trust_remote_code=True).eval()
-        assert type(model).__module__.startswith("transformers_modules"), type(model).__module__
-        with torch.no_grad():
-            out = model(**torch.load({str(tmp_path / "input.pt")!r})).predicted_embeddings
-        torch.save(out, {str(tmp_path / "output.pt")!r})
-        """
-    )
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf_home")}
-    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert torch.allclose(torch.load(tmp_path / "output.pt"), expected, atol=1e-6)
+    output = output_without_hf_jepa(tmp_path / "checkpoint", batch, "model(**inputs).predicted_embeddings", tmp_path)
+    assert torch.allclose(output, expected, atol=1e-6)
 
 
 def test_frozen_pretrained_encoder_gets_no_gradients_and_stays_put(tmp_path):
