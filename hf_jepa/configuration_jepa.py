@@ -9,6 +9,10 @@ VIDEO_ONLY_STRATEGIES = ("tube", "multiblock3d", "temporal")
 POSITION_EMBEDDING_TYPES = ("sincos", "sincos_uniform", "rope", "learned")
 REGULARIZATION_TARGETS = ("context", "predictor")
 POOLING_TYPES = ("mean", "attentive")
+# "masked": masked latent prediction (I-JEPA / V-JEPA); "multiview": invariance across augmented views with SIGReg
+# on a projector, no predictor and no EMA (LeJEPA); "hybrid": masked prediction of every view plus the multi-view
+# terms.
+OBJECTIVES = ("masked", "multiview", "hybrid")
 # The regularisers of the pretraining loss: the output field that reports each one -> the config weight that
 # enables it. Validation, `JEPAForPreTraining.forward` and the model card all read this one table.
 REGULARIZERS = {
@@ -63,6 +67,14 @@ class JEPAConfig(PreTrainedConfig):
             to `mlp_ratio` (the official predictors keep 4 where the giant encoders use 48 / 11).
         pred_num_mask_tokens (`int`): Learned mask tokens of the predictor; the one used is chosen per forward pass
             (`mask_index`), so that differently masked batches can have their own (V-JEPA uses several).
+        objective (`str`): What the encoder learns from. `"masked"` (default): predict the target encoder's latents of
+            masked tokens from the visible ones (I-JEPA / V-JEPA). `"multiview"`: several augmented views of each
+            sample, whose projected embeddings are pulled towards the mean of the global views' and regularised with
+            SIGReg (LeJEPA); no predictor, and the target encoder mirrors the trained one (no EMA). `"hybrid"`: masked
+            prediction of every global view plus the multi-view terms on the pooled context of each view.
+        projector_hidden_size (`int`): Width of the hidden layer of the projector (multi-view and hybrid objectives).
+        projector_dim (`int`): Output width of the projector, on which the invariance and the regularisers act.
+        invariance_weight (`float`): Weight of the invariance term (multi-view and hybrid objectives).
         loss_type (`str`): `"mse"`, `"smooth_l1"` (official I-JEPA) or `"l1"` (official V-JEPA).
         normalize_targets (`bool`): Layer-normalise the target encoder's features before the loss.
         variance_weight (`float`): Weight of the VICReg variance term (0 disables it).
@@ -70,8 +82,9 @@ class JEPAConfig(PreTrainedConfig):
         consistency_weight (`float`): Weight of the cross-frame consistency term for video (0 disables it).
         sigreg_weight (`float`): Weight of the SIGReg (LeJEPA) isotropic-Gaussian term (0 disables it).
         sigreg_num_projections (`int`): Random 1-D projections used by SIGReg.
-        regularization_target (`str`): Which embeddings the regularisers act on: the pooled `"context"` encoder
-            output or the pooled `"predictor"` output.
+        regularization_target (`str`): Which embeddings the regularisers act on with the masked objective: the pooled
+            `"context"` encoder output or the pooled `"predictor"` output. The multi-view and hybrid objectives
+            regularise the projector's output of every view.
         mask_strategy (`str`, *optional*): Default masking: `multiblock`, `block`, `random` (images and video),
             `tube`, `multiblock3d`, `temporal` (video). Defaults to `multiblock` for images, `multiblock3d` for video.
         mask_ratio (`float`): Fraction of tokens that are targets for `random` and `tube` masking.
@@ -109,6 +122,10 @@ class JEPAConfig(PreTrainedConfig):
     pred_num_attention_heads: int = 12
     pred_mlp_ratio: float | None = None
     pred_num_mask_tokens: int = 1
+    objective: str = "masked"
+    projector_hidden_size: int = 512
+    projector_dim: int = 64
+    invariance_weight: float = 1.0
     loss_type: str = "mse"
     normalize_targets: bool = True
     variance_weight: float = 0.0
@@ -165,7 +182,8 @@ class JEPAConfig(PreTrainedConfig):
         for name in ("mlp_ratio", "pred_mlp_ratio"):
             if getattr(self, name) <= 0:
                 _invalid(f"{name} must be > 0, got {getattr(self, name)}.")
-        for name in (*REGULARIZERS.values(), "drop_path_rate", "hidden_dropout_prob", "attention_probs_dropout_prob"):
+        non_negative = ("invariance_weight", "drop_path_rate", "hidden_dropout_prob", "attention_probs_dropout_prob")
+        for name in (*REGULARIZERS.values(), *non_negative):
             if getattr(self, name) < 0:
                 _invalid(f"{name} must be >= 0, got {getattr(self, name)}.")
 
@@ -185,6 +203,8 @@ class JEPAConfig(PreTrainedConfig):
             "pred_num_mask_tokens",
             "num_target_blocks",
             "sigreg_num_projections",
+            "projector_hidden_size",
+            "projector_dim",
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
@@ -219,6 +239,7 @@ class JEPAConfig(PreTrainedConfig):
             ("position_embedding_type", POSITION_EMBEDDING_TYPES),
             ("regularization_target", REGULARIZATION_TARGETS),
             ("classifier_pooling", POOLING_TYPES),
+            ("objective", OBJECTIVES),
             ("mask_strategy", MASK_STRATEGIES),
         ):
             if getattr(self, name) not in choices:
@@ -226,6 +247,11 @@ class JEPAConfig(PreTrainedConfig):
         if self.position_embedding_type == "sincos_uniform" and not self.is_video:
             _invalid(
                 f"position_embedding_type 'sincos_uniform' needs video input (num_frames > 1), got {self.num_frames}."
+            )
+        if self.objective == "multiview" and self.consistency_weight > 0:
+            _invalid(
+                f"consistency_weight ({self.consistency_weight}) acts on the context tokens of masked prediction; the "
+                "'multiview' objective has none (use 'hybrid', or consistency_weight=0)."
             )
         if self.mask_strategy in VIDEO_ONLY_STRATEGIES and not self.is_video:
             _invalid(
@@ -320,4 +346,4 @@ JEPA_PRESETS: dict[str, dict] = {
     **{f"{name}-video": {**preset, **_VIDEO_OVERRIDES[name]} for name, preset in _IMAGE_PRESETS.items()},
 }
 
-__all__ = ["JEPAConfig", "JEPA_PRESETS", "REGULARIZERS"]
+__all__ = ["JEPAConfig", "JEPA_PRESETS", "OBJECTIVES", "REGULARIZERS"]

@@ -401,7 +401,7 @@ class JEPAModel(JEPAPreTrainedModel):
     """The JEPA encoder: a ViT without CLS token. With `mask`, only the listed tokens are embedded and attended."""
 
     # Loading this class from a `JEPAForPreTraining` checkpoint keeps the target encoder; the rest is expected.
-    _keys_to_ignore_on_load_unexpected = [r"^context_encoder\.", r"^predictor\."]
+    _keys_to_ignore_on_load_unexpected = [r"^context_encoder\.", r"^predictor\.", r"^projector\."]
 
     def __init__(self, config: JEPAConfig):
         super().__init__(config)
@@ -532,6 +532,11 @@ class JEPAForPreTrainingOutput(ModelOutput):
     predictions (`torch.FloatTensor` of shape `(num_targets * num_contexts * batch, K_target, hidden_size)`).
     targets (`torch.FloatTensor`, same shape): the target encoder's (layer-normed) features at the target tokens.
     context_hidden_states (`torch.FloatTensor`): the context encoder's output for the context tokens.
+    view_embeddings (`torch.FloatTensor` of shape `(views, batch, hidden_size)`): the pooled encoder output of every
+        view (multi-view and hybrid objectives; global views first).
+    projections (`torch.FloatTensor` of shape `(views, batch, projector_dim)`): the projector's output of every view.
+    invariance_loss (`torch.FloatTensor`): mean squared distance of every view's projection to the mean of the global
+        views' projections (multi-view and hybrid objectives).
     variance_loss / covariance_loss / consistency_loss / sigreg_loss (`torch.FloatTensor`): the unweighted
         regularisation terms; present only when their weight in the config is positive.
     """
@@ -541,6 +546,9 @@ class JEPAForPreTrainingOutput(ModelOutput):
     predictions: torch.FloatTensor | None = None
     targets: torch.FloatTensor | None = None
     context_hidden_states: torch.FloatTensor | None = None
+    view_embeddings: torch.FloatTensor | None = None
+    projections: torch.FloatTensor | None = None
+    invariance_loss: torch.FloatTensor | None = None
     variance_loss: torch.FloatTensor | None = None
     covariance_loss: torch.FloatTensor | None = None
     consistency_loss: torch.FloatTensor | None = None
@@ -575,15 +583,32 @@ def consistency_loss(context_hidden_states: torch.Tensor, context_mask: torch.Te
     return (squared * present).sum() / present.sum()
 
 
+def _distributed() -> bool:
+    return torch.distributed.is_available() and torch.distributed.is_initialized()
+
+
+def gather_batch(embeddings: torch.Tensor, dim: int = 0) -> torch.Tensor:
+    """The embeddings of every process concatenated along the batch dimension `dim`, so that a statistic over the
+    batch (VICReg, SIGReg) sees the global batch when several processes train. Each process computes the same loss on
+    the same gathered batch; the gradient reaching a process's own rows is the sum over those identical losses, which
+    the data-parallel average of the gradients turns back into the gradient of one loss."""
+    if not _distributed() or torch.distributed.get_world_size() == 1:
+        return embeddings
+    return torch.cat(torch.distributed.nn.functional.all_gather(embeddings), dim=dim)
+
+
 def sigreg_loss(embeddings: torch.Tensor, num_projections: int, num_knots: int = 17) -> torch.Tensor:
     """SIGReg (LeJEPA): the Epps-Pulley statistic of random 1-D projections against a standard Gaussian.
 
     For each unit direction `a`, compares the empirical characteristic function of `a^T z` with `exp(-t^2 / 2)` over
     `t` in [0, 3], weighted by `exp(-t^2 / 2)`, integrated by the trapezoid rule (the integrand is even, hence x2) and
-    scaled by the number of samples; averaged over directions.
+    scaled by the number of samples; averaged over directions. Under several processes the directions are the first
+    process's, so that every process computes the same statistic of the gathered batch.
     """
     embeddings = embeddings.float()
     directions = torch.randn(embeddings.shape[1], num_projections, device=embeddings.device)
+    if _distributed():
+        torch.distributed.broadcast(directions, src=0)
     projected = embeddings @ (directions / directions.norm(dim=0, keepdim=True))  # [N, M]
     t = torch.linspace(0.0, 3.0, num_knots, device=embeddings.device)
     angles = projected.unsqueeze(-1) * t  # [N, M, knots]
@@ -595,12 +620,19 @@ def sigreg_loss(embeddings: torch.Tensor, num_projections: int, num_knots: int =
 
 @dataclass
 class RegularizerInputs:
-    """What the regularisers read: the pooled embeddings they act on (`config.regularization_target`), the context
-    encoder's output and its masks."""
+    """What the regularisers read: the embeddings they act on, `[views, global batch, dim]` (one view for the masked
+    objective: its `config.regularization_target`), the context encoder's output and its masks."""
 
     pooled: torch.Tensor
-    context_hidden_states: torch.Tensor
-    context_mask: list[torch.Tensor]
+    context_hidden_states: torch.Tensor | None
+    context_mask: list[torch.Tensor] | None
+
+
+def _per_view(
+    loss: Callable[[JEPAConfig, torch.Tensor], torch.Tensor],
+) -> Callable[[JEPAConfig, RegularizerInputs], torch.Tensor]:
+    """A statistic over the batch, computed for each view and averaged over the views."""
+    return lambda config, inputs: torch.stack([loss(config, view) for view in inputs.pooled]).mean()
 
 
 def _per_context_consistency(config: JEPAConfig, inputs: RegularizerInputs) -> torch.Tensor:
@@ -613,15 +645,31 @@ def _per_context_consistency(config: JEPAConfig, inputs: RegularizerInputs) -> t
 
 # One loss function per entry of `REGULARIZERS` (same names: the output fields that report them).
 REGULARIZER_LOSSES: dict[str, Callable[[JEPAConfig, RegularizerInputs], torch.Tensor]] = {
-    "variance_loss": lambda config, inputs: variance_loss(inputs.pooled),
-    "covariance_loss": lambda config, inputs: covariance_loss(inputs.pooled),
+    "variance_loss": _per_view(lambda config, view: variance_loss(view)),
+    "covariance_loss": _per_view(lambda config, view: covariance_loss(view)),
     "consistency_loss": _per_context_consistency,
-    "sigreg_loss": lambda config, inputs: sigreg_loss(inputs.pooled, config.sigreg_num_projections),
+    "sigreg_loss": _per_view(lambda config, view: sigreg_loss(view, config.sigreg_num_projections)),
 }
 
 
+class JEPAProjector(nn.Module):
+    """MLP with BatchNorm from a pooled embedding to the space where the multi-view terms act (LeJEPA); used only
+    by the loss."""
+
+    def __init__(self, config: JEPAConfig):
+        super().__init__()
+        self.dense = nn.Linear(config.hidden_size, config.projector_hidden_size)
+        self.norm = nn.BatchNorm1d(config.projector_hidden_size)
+        self.activation = ACT2FN[config.hidden_act]
+        self.output = nn.Linear(config.projector_hidden_size, config.projector_dim)
+
+    def forward(self, pooled: torch.Tensor) -> torch.Tensor:
+        return self.output(self.activation(self.norm(self.dense(pooled))))
+
+
 class JEPAForPreTraining(JEPAPreTrainedModel):
-    """Context encoder, EMA target encoder and predictor, trained to predict target latents from context tokens.
+    """Context encoder, EMA target encoder and predictor, trained to predict target latents from context tokens
+    (`config.objective="masked"`); or, with the multi-view and hybrid objectives, also a projector and augmented views.
 
     The target encoder gets no gradients: it is updated with [`~JEPAForPreTraining.update_target_encoder`] after
     each optimiser step. It is the encoder to use downstream; `JEPAModel.from_pretrained` on a checkpoint of this
@@ -632,7 +680,8 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
         super().__init__(config)
         self.context_encoder = JEPAModel(config)
         self.target_encoder = JEPAModel(config)
-        self.predictor = JEPAPredictor(config)
+        self.predictor = JEPAPredictor(config) if config.objective != "multiview" else None
+        self.projector = JEPAProjector(config) if config.objective != "masked" else None
         self.post_init()
         self.target_encoder.load_state_dict(self.context_encoder.state_dict())
         self.target_encoder.requires_grad_(False)
@@ -642,7 +691,11 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
 
     @torch.no_grad()
     def update_target_encoder(self, momentum: float) -> None:
-        """EMA step: `target = momentum * target + (1 - momentum) * context`, parameter by parameter."""
+        """EMA step: `target = momentum * target + (1 - momentum) * context`, parameter by parameter. The multi-view
+        objective does not read the target encoder: it copies the trained encoder, so that it is the one saved for
+        downstream use."""
+        if self.config.objective == "multiview":
+            momentum = 0.0
         target = list(self.target_encoder.parameters())
         context = list(self.context_encoder.parameters())
         torch._foreach_lerp_(target, context, 1.0 - momentum)
@@ -654,30 +707,36 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
             return F.l1_loss(predictions, targets)
         return F.mse_loss(predictions, targets)
 
-    @can_return_tuple
-    def forward(
+    def _views_first(self, pixel_values: torch.Tensor, name: str) -> tuple[torch.Tensor, int]:
+        """`[batch, views, ...]` → `[views * batch, ...]` (view-major) and the number of views."""
+        config = self.config
+        sample = f"{config.num_frames} frames, " if config.is_video else ""
+        if pixel_values.dim() != (6 if config.is_video else 5):
+            raise ValueError(
+                f"The {config.objective!r} objective takes {name} of shape [batch, views, {sample}channels, height, "
+                f"width], got {tuple(pixel_values.shape)}."
+            )
+        return pixel_values.transpose(0, 1).flatten(0, 1), pixel_values.shape[1]
+
+    def masked_prediction(
         self,
         pixel_values: torch.Tensor,
-        context_mask: list[torch.Tensor],
-        target_mask: list[torch.Tensor],
-        interpolate_pos_encoding: bool = False,
-        mask_index: int = 0,
+        context_mask: list[torch.Tensor] | None,
+        target_mask: list[torch.Tensor] | None,
+        interpolate_pos_encoding: bool,
+        mask_index: int,
         **kwargs: Unpack[TransformersKwargs],
-    ) -> JEPAForPreTrainingOutput:
-        r"""
-        pixel_values: images `(batch, channels, height, width)` or clips `(batch, frames, channels, height, width)`.
-        context_mask (`list[torch.LongTensor]`): `(batch, K_context)` indices of the tokens the context encoder sees.
-        target_mask (`list[torch.LongTensor]`): one `(batch, K_target)` tensor per target block to predict.
-        mask_index (`int`): which of the predictor's mask tokens to use (one per masking scheme, as in V-JEPA).
-        """
-        config = self.config
+    ) -> dict[str, torch.Tensor]:
+        """The masked objective: the predictor's latents of the target tokens, the target encoder's, their distance
+        and the context encoder's output."""
+        if context_mask is None or target_mask is None:
+            raise ValueError(f"The {self.config.objective!r} objective needs context_mask and target_mask.")
         num_contexts, num_targets = len(context_mask), len(target_mask)
         batch_size = pixel_values.shape[0]
-
         with torch.no_grad():
             targets = self.target_encoder(pixel_values, interpolate_pos_encoding=interpolate_pos_encoding)
             targets = targets.last_hidden_state
-            if config.normalize_targets:
+            if self.config.normalize_targets:
                 targets = F.layer_norm(targets, targets.shape[-1:])
             _check_masks(target_mask, "target_mask", batch_size, targets.shape[1])
             targets = gather_tokens(targets, target_mask)
@@ -688,25 +747,86 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
             pixel_values, mask=context_mask, interpolate_pos_encoding=interpolate_pos_encoding
         ).last_hidden_state
         predictions = self.predictor(context, context_mask, target_mask, mask_index=mask_index, **kwargs)
-        prediction_loss = self.prediction_loss(predictions, targets.to(predictions.dtype))
+        return {
+            "prediction_loss": self.prediction_loss(predictions, targets.to(predictions.dtype)),
+            "predictions": predictions,
+            "targets": targets,
+            "context_hidden_states": context,
+        }
 
-        pooled = context.mean(1) if config.regularization_target == "context" else predictions.mean(1)
-        inputs = RegularizerInputs(pooled, context, context_mask)
-        loss, terms = prediction_loss, {}
+    def view_terms(
+        self, global_embeddings: torch.Tensor, local_pixel_values: torch.Tensor | None
+    ) -> dict[str, torch.Tensor]:
+        """The multi-view terms: `global_embeddings` `[views, batch, hidden]` and the encoded local views go through
+        the projector; every view's projection is pulled towards the mean of the global views' projections."""
+        embeddings = global_embeddings
+        if local_pixel_values is not None:
+            local_views, num_local = self._views_first(local_pixel_values, "local_pixel_values")
+            local = self.context_encoder(local_views, interpolate_pos_encoding=True).pooler_output
+            embeddings = torch.cat([embeddings, local.unflatten(0, (num_local, -1))])
+        projections = self.projector(embeddings.flatten(0, 1)).unflatten(0, embeddings.shape[:2])
+        centre = projections[: len(global_embeddings)].mean(0)
+        return {
+            "view_embeddings": embeddings,
+            "projections": projections,
+            "invariance_loss": (projections - centre).pow(2).mean(),
+        }
+
+    @can_return_tuple
+    def forward(
+        self,
+        pixel_values: torch.Tensor,
+        context_mask: list[torch.Tensor] | None = None,
+        target_mask: list[torch.Tensor] | None = None,
+        local_pixel_values: torch.Tensor | None = None,
+        interpolate_pos_encoding: bool = False,
+        mask_index: int = 0,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> JEPAForPreTrainingOutput:
+        r"""
+        pixel_values: images `(batch, channels, height, width)` or clips `(batch, frames, channels, height, width)`;
+            with the multi-view and hybrid objectives, the global views of each sample: `(batch, views, channels,
+            height, width)` or `(batch, views, frames, channels, height, width)`.
+        context_mask (`list[torch.LongTensor]`): `(rows, K_context)` indices of the tokens the context encoder sees;
+            rows are the samples, or `views * batch` view-major rows with the hybrid objective.
+        target_mask (`list[torch.LongTensor]`): one `(rows, K_target)` tensor per target block to predict.
+        local_pixel_values (`torch.FloatTensor`, *optional*): lower-resolution local views `(batch, views, ...)`
+            (multi-view and hybrid objectives), encoded with interpolated position embeddings.
+        mask_index (`int`): which of the predictor's mask tokens to use (one per masking scheme, as in V-JEPA).
+        """
+        config = self.config
+        if config.objective == "masked" and local_pixel_values is not None:
+            raise ValueError("local_pixel_values need the 'multiview' or 'hybrid' objective; this model's is masked.")
+        num_views = 1
+        if config.objective != "masked":
+            pixel_values, num_views = self._views_first(pixel_values, "pixel_values")
+        outputs, loss = {}, 0.0
+        if config.objective != "multiview":
+            outputs = self.masked_prediction(
+                pixel_values, context_mask, target_mask, interpolate_pos_encoding, mask_index, **kwargs
+            )
+            loss = outputs["prediction_loss"]
+        context = outputs.get("context_hidden_states")
+
+        if config.objective == "masked":
+            pooled = context if config.regularization_target == "context" else outputs["predictions"]
+            pooled = pooled.mean(1).unsqueeze(0)
+        else:
+            if config.objective == "hybrid":  # the pooled context of each view, averaged over its context masks
+                embeddings = context.mean(1).unflatten(0, (len(context_mask), -1)).mean(0)
+            else:
+                embeddings = self.context_encoder(pixel_values).pooler_output
+            outputs.update(self.view_terms(embeddings.unflatten(0, (num_views, -1)), local_pixel_values))
+            loss = loss + config.invariance_weight * outputs["invariance_loss"]
+            pooled = outputs["projections"]
+
+        inputs = RegularizerInputs(gather_batch(pooled, dim=1), context, context_mask)
         for name, weight_name in REGULARIZERS.items():
             weight = getattr(config, weight_name)
             if weight > 0:
-                terms[name] = REGULARIZER_LOSSES[name](config, inputs)
-                loss = loss + weight * terms[name]
-
-        return JEPAForPreTrainingOutput(
-            loss=loss,
-            prediction_loss=prediction_loss,
-            predictions=predictions,
-            targets=targets,
-            context_hidden_states=context,
-            **terms,
-        )
+                outputs[name] = REGULARIZER_LOSSES[name](config, inputs)
+                loss = loss + weight * outputs[name]
+        return JEPAForPreTrainingOutput(loss=loss, **outputs)
 
 
 class JEPAAttentivePooler(nn.Module):

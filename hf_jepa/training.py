@@ -122,6 +122,26 @@ class PretrainingArguments(TrainingLoopArguments):
     # Augmentation and normalisation of the training data
     crop_scale: list[float] = field(default_factory=lambda: [0.3, 1.0], metadata={"help": "RandomResizedCrop scale."})
     horizontal_flip: bool = field(default=False, metadata={"help": "Random horizontal flips."})
+    color_jitter: float = field(
+        default=0.0, metadata={"help": "Strength of the brightness/contrast/saturation/hue jitter; 0 disables it."}
+    )
+    blur_probability: float = field(default=0.0, metadata={"help": "Probability of a Gaussian blur of a view."})
+    num_global_views: int | None = field(
+        default=None,
+        metadata={
+            "help": "Augmented views per sample at the model's resolution: 1 for the masked objective, 2 by default "
+            "for the multi-view and hybrid objectives."
+        },
+    )
+    num_local_views: int = field(
+        default=0, metadata={"help": "Lower-resolution views per sample (multi-view and hybrid objectives)."}
+    )
+    local_crop_scale: list[float] = field(
+        default_factory=lambda: [0.05, 0.3], metadata={"help": "RandomResizedCrop scale of the local views."}
+    )
+    local_image_size: int | None = field(
+        default=None, metadata={"help": "Side of the local views; defaults to half the model's, in whole patches."}
+    )
     image_mean: list[float] = field(default_factory=lambda: list(data.DEFAULT_IMAGE_MEAN))
     image_std: list[float] = field(default_factory=lambda: list(data.DEFAULT_IMAGE_STD))
     max_bad_fraction: float = field(
@@ -137,8 +157,15 @@ class PretrainingArguments(TrainingLoopArguments):
 
     def __post_init__(self):
         super().__post_init__()
-        if len(self.crop_scale) != 2 or not 0 < self.crop_scale[0] <= self.crop_scale[1] <= 1:
-            raise ValueError(f"crop_scale must be two numbers 0 < low <= high <= 1, got {self.crop_scale}.")
+        for name in ("crop_scale", "local_crop_scale"):
+            low_high = getattr(self, name)
+            if len(low_high) != 2 or not 0 < low_high[0] <= low_high[1] <= 1:
+                raise ValueError(f"{name} must be two numbers 0 < low <= high <= 1, got {low_high}.")
+        if (self.num_global_views is not None and self.num_global_views < 1) or self.num_local_views < 0:
+            raise ValueError(
+                f"num_global_views must be >= 1 and num_local_views >= 0, got {self.num_global_views} and "
+                f"{self.num_local_views}."
+            )
 
 
 def build_model(args: PretrainingArguments) -> tuple[JEPAForPreTraining, str | None]:
@@ -174,17 +201,47 @@ def build_model(args: PretrainingArguments) -> tuple[JEPAForPreTraining, str | N
     return model, source
 
 
-def training_transform(args: PretrainingArguments, config: JEPAConfig):
-    """The augmentation of pretraining: random-resized crop (+ flip), normalisation; one crop per clip for video."""
-    return data.build_transform(
-        config.image_size,
-        args.image_mean,
-        args.image_std,
-        train=True,
-        crop_scale=tuple(args.crop_scale),
-        horizontal_flip=args.horizontal_flip,
-        num_frames=config.num_frames,
-        frame_step=args.frame_step,
+def training_transform(
+    args: PretrainingArguments, config: JEPAConfig
+) -> data.ImageTransform | data.VideoTransform | data.MultiViewTransform:
+    """The augmentation of pretraining: random-resized crop (+ flip, colour jitter, blur), normalisation; one crop per
+    clip for video. The multi-view and hybrid objectives get `num_global_views` such views of each sample at the
+    model's resolution and `num_local_views` smaller ones of `local_crop_scale`."""
+
+    def view(image_size: int, crop_scale: list[float]) -> data.ImageTransform | data.VideoTransform:
+        return data.build_transform(
+            image_size,
+            args.image_mean,
+            args.image_std,
+            train=True,
+            crop_scale=tuple(crop_scale),
+            horizontal_flip=args.horizontal_flip,
+            color_jitter=args.color_jitter,
+            blur_probability=args.blur_probability,
+            num_frames=config.num_frames,
+            frame_step=args.frame_step,
+        )
+
+    if config.objective == "masked":
+        if (args.num_global_views or 1) != 1 or args.num_local_views:
+            raise ValueError(
+                f"num_global_views={args.num_global_views} and num_local_views={args.num_local_views} need the "
+                "'multiview' or 'hybrid' objective (config_overrides objective=...); the masked objective takes one "
+                "view per sample."
+            )
+        return view(config.image_size, args.crop_scale)
+    num_global_views = args.num_global_views or 2
+    if num_global_views + args.num_local_views < 2:
+        raise ValueError(
+            f"The {config.objective!r} objective compares views of a sample: num_global_views ({num_global_views}) + "
+            f"num_local_views ({args.num_local_views}) must be at least 2."
+        )
+    local_size = args.local_image_size or max(1, config.image_size // 2 // config.patch_size) * config.patch_size
+    if local_size % config.patch_size:
+        raise ValueError(f"local_image_size ({local_size}) must be a multiple of patch_size ({config.patch_size}).")
+    local_view = view(local_size, args.local_crop_scale) if args.num_local_views else None
+    return data.MultiViewTransform(
+        view(config.image_size, args.crop_scale), num_global_views, local_view, args.num_local_views
     )
 
 
@@ -426,16 +483,19 @@ def epoch_batches(
     state.batches_in_epoch = 0
 
 
-def masked_inputs(
-    pixel_values: torch.Tensor, config: JEPAConfig, generator: torch.Generator, device: torch.device
-) -> dict:
-    """The model's inputs for one batch: the pixels and the masks `config`'s strategy draws with `generator`."""
-    context_mask, target_mask = sample_masks(config, len(pixel_values), generator)
-    return {
-        "pixel_values": pixel_values.to(device),
-        "context_mask": [mask.to(device) for mask in context_mask],
-        "target_mask": [mask.to(device) for mask in target_mask],
-    }
+def masked_inputs(batch: dict, config: JEPAConfig, generator: torch.Generator, device: torch.device) -> dict:
+    """The model's inputs for one batch: the pixels (the views, for the multi-view and hybrid objectives) and the masks
+    `config`'s strategy draws with `generator`, one per sample, or per view and sample (hybrid)."""
+    pixel_values = batch["pixel_values"]
+    inputs = {"pixel_values": pixel_values.to(device)}
+    if "local_pixel_values" in batch:
+        inputs["local_pixel_values"] = batch["local_pixel_values"].to(device)
+    if config.objective != "multiview":
+        rows = len(pixel_values) * (pixel_values.shape[1] if config.objective == "hybrid" else 1)
+        context_mask, target_mask = sample_masks(config, rows, generator)
+        inputs["context_mask"] = [mask.to(device) for mask in context_mask]
+        inputs["target_mask"] = [mask.to(device) for mask in target_mask]
+    return inputs
 
 
 def training_step(
@@ -492,8 +552,9 @@ class StepLogger:
         }
 
     def feature_spread(self, outputs) -> float:
-        """The collapse monitor's input (a loop whose outputs name their targets differently overrides this)."""
-        return target_spread(outputs.targets)
+        """The collapse monitor's input: the target features, or the pooled views of the multi-view objective (a loop
+        whose outputs name their targets differently overrides this)."""
+        return target_spread(outputs.targets if outputs.targets is not None else outputs.view_embeddings.flatten(0, 1))
 
     def log(self, state: TrainingState, outputs: JEPAForPreTrainingOutput, grad_norm: torch.Tensor | None) -> None:
         step = state.step
@@ -644,9 +705,7 @@ def pretrain(args: PretrainingArguments) -> dict:
         state,
         step_logger,
         batches=lambda: epoch_batches(accelerator, training_data, state, args),
-        model_inputs=lambda batch, generator: masked_inputs(
-            batch["pixel_values"], config, generator, accelerator.device
-        ),
+        model_inputs=lambda batch, generator: masked_inputs(batch, config, generator, accelerator.device),
         ema=True,
         after_step=after_step,
     )

@@ -10,11 +10,13 @@ import torch
 from datasets.features.features import require_decoding
 
 from .columns import dataset_features, describe_columns, media_kind
-from .transforms import ImageTransform, VideoTransform
+from .transforms import ImageTransform, MultiViewTransform, VideoTransform
 
 
 def _check_transform_kind(transform: Callable, column: str, kind: str) -> None:
     expected = {"image": ImageTransform, "video": VideoTransform}[kind]
+    if isinstance(transform, MultiViewTransform):
+        transform = transform.global_view
     if isinstance(transform, (ImageTransform, VideoTransform)) and not isinstance(transform, expected):
         raise ValueError(
             f"Column {column!r} holds {kind}s but the transform is for "
@@ -67,7 +69,8 @@ class _MediaReader:
         value = row[self.column]
         try:
             media = self.feature.decode_example(value) if self.decode else value
-            example = {"pixel_values": self.transform(media)}
+            transformed = self.transform(media)  # a tensor, or the views of a `MultiViewTransform`
+            example = transformed if isinstance(transformed, dict) else {"pixel_values": transformed}
         except Exception as error:  # any undecodable sample is skipped; `check_bad_fraction` bounds how many
             return {"skipped": True, "id": _sample_id(value, index), "error": f"{type(error).__name__}: {error}"}
         if self.label_column is not None:
@@ -79,7 +82,8 @@ class MediaDataset(_MediaReader, torch.utils.data.Dataset):
     """A map-style torch dataset over a `datasets.Dataset` `(hf_dataset, column, transform, label_column=None,
     seed=None)`.
 
-    Items are `{"pixel_values": tensor, "labels": int}` (labels when `label_column` is given), or
+    Items are `{"pixel_values": tensor, "labels": int}` (labels when `label_column` is given; the views of a
+    `MultiViewTransform` add `"local_pixel_values"` when it has local views), or
     `{"skipped": True, "id": ..., "error": ...}` for a sample that cannot be decoded or transformed; the id is the
     sample's file path, else its row index.
     """
@@ -136,13 +140,16 @@ def split_skipped(examples: list[dict]) -> tuple[list[dict], list[dict]]:
 
 
 def collate_skipping_bad(examples: list[dict]) -> dict:
-    """Collates the good examples and counts the skipped ones: `{"pixel_values": [B', ...], "labels": [B']` (when the
-    examples have labels), `"num_skipped": int, "skipped_ids": [...], "skipped_errors": [...]}`. When every example
+    """Collates the good examples and counts the skipped ones: `{"pixel_values": [B', ...], "local_pixel_values":
+    [B', ...]` (when the examples have local views), `"labels": [B']` (when they have labels), `"num_skipped": int,
+    "skipped_ids": [...], "skipped_errors": [...]}`. When every example
     was skipped, `pixel_values` is empty (`B' == 0`)."""
     good, skipped = split_skipped(examples)
     batch = {
         "pixel_values": torch.stack([example["pixel_values"] for example in good]) if good else torch.empty(0),
     }
+    if good and "local_pixel_values" in good[0]:
+        batch["local_pixel_values"] = torch.stack([example["local_pixel_values"] for example in good])
     if good and "labels" in good[0]:
         batch["labels"] = torch.tensor([example["labels"] for example in good])
     batch["num_skipped"] = len(skipped)

@@ -184,6 +184,28 @@ class VideoTransform:
         return self.spatial(tv_tensors.Video(clip)).as_subclass(torch.Tensor)
 
 
+class MultiViewTransform:
+    """One sample → `{"pixel_values": [num_global_views, ...], "local_pixel_values": [num_local_views, ...]}` (the
+    local key only when there are local views): every view an independent draw of its view's augmentation, as the
+    multi-view and hybrid objectives take them."""
+
+    def __init__(
+        self,
+        global_view: ImageTransform | VideoTransform,
+        num_global_views: int,
+        local_view: ImageTransform | VideoTransform | None = None,
+        num_local_views: int = 0,
+    ):
+        self.global_view, self.num_global_views = global_view, num_global_views
+        self.local_view, self.num_local_views = local_view, num_local_views
+
+    def __call__(self, media: Any) -> dict[str, torch.Tensor]:
+        views = {"pixel_values": torch.stack([self.global_view(media) for _ in range(self.num_global_views)])}
+        if self.num_local_views:
+            views["local_pixel_values"] = torch.stack([self.local_view(media) for _ in range(self.num_local_views)])
+        return views
+
+
 def processor_transform(
     processor: Processor, num_frames: int = 1, frame_step: int = 4
 ) -> ImageTransform | VideoTransform:
@@ -202,14 +224,18 @@ def build_transform(
     train: bool,
     crop_scale: tuple[float, float] = (0.3, 1.0),
     horizontal_flip: bool = False,
+    color_jitter: float = 0.0,
+    blur_probability: float = 0.0,
     num_frames: int = 1,
     frame_step: int = 4,
-) -> Callable[[Any], torch.Tensor]:
+) -> ImageTransform | VideoTransform:
     """The preprocessing of images (`num_frames == 1`) or video clips (`num_frames > 1`).
 
     Training: a random resized crop of `crop_scale` of the area (and a random horizontal flip when
-    `horizontal_flip`), then scale to [0, 1] and normalise with `image_mean` / `image_std`. Evaluation: the processor
-    of [`build_eval_processor`], the one that ships with the model, so that evaluation sees the pixels that
+    `horizontal_flip`); with `color_jitter` > 0, brightness, contrast, saturation and hue jitter of that strength
+    (0.4, 0.4, 0.2 and 0.1 times it) with probability 0.8; with `blur_probability` > 0, a Gaussian blur (sigma 0.1
+    to 2) with that probability; then scale to [0, 1] and normalise with `image_mean` / `image_std`. Evaluation: the
+    processor of [`build_eval_processor`], the one that ships with the model, so that evaluation sees the pixels that
     `AutoImageProcessor` / `AutoVideoProcessor` give. Images give float `[3, image_size, image_size]`; videos a clip
     of `num_frames` frames `frame_step` apart, `[num_frames, 3, image_size, image_size]`, with the same crop and
     flip for every frame.
@@ -222,6 +248,10 @@ def build_transform(
         raise ValueError(f"image_std must be positive, got {list(image_std)}.")
     if not 0 < crop_scale[0] <= crop_scale[1] <= 1:
         raise ValueError(f"crop_scale must be (low, high) with 0 < low <= high <= 1, got {crop_scale}.")
+    if color_jitter < 0 or not 0 <= blur_probability <= 1:
+        raise ValueError(
+            f"color_jitter must be >= 0 and blur_probability in [0, 1], got {color_jitter} and {blur_probability}."
+        )
     if num_frames < 1 or frame_step < 1:
         raise ValueError(f"num_frames and frame_step must be positive, got {num_frames} and {frame_step}.")
     if not train:
@@ -230,8 +260,18 @@ def build_transform(
     geometry = [v2.RandomResizedCrop(image_size, scale=tuple(crop_scale))]
     if horizontal_flip:
         geometry.append(v2.RandomHorizontalFlip())
+    photometric = []
+    if color_jitter > 0:
+        strength = color_jitter
+        jitter = v2.ColorJitter(0.4 * strength, 0.4 * strength, 0.2 * strength, min(0.1 * strength, 0.5))
+        photometric.append(v2.RandomApply([jitter], p=0.8))
+    if blur_probability > 0:
+        kernel_size = 2 * max(1, image_size // 20) + 1  # about a tenth of the image, odd
+        photometric.append(v2.RandomApply([v2.GaussianBlur(kernel_size, sigma=(0.1, 2.0))], p=blur_probability))
     spatial = v2.Compose(
-        geometry + [v2.ToDtype(torch.float32, scale=True), v2.Normalize(list(image_mean), list(image_std))]
+        geometry
+        + photometric
+        + [v2.ToDtype(torch.float32, scale=True), v2.Normalize(list(image_mean), list(image_std))]
     )
     if num_frames == 1:
         return ImageTransform(spatial)
