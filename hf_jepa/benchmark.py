@@ -23,6 +23,7 @@ import resource
 import statistics
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -202,21 +203,31 @@ def dummy_pixel_values(config: JEPAConfig, batch_size: int, device: str) -> torc
     return torch.randn(shape, generator=torch.Generator().manual_seed(0)).to(device)
 
 
-def training_flops(
-    model: JEPAForPreTraining, pixel_values: torch.Tensor, context_mask: list, target_mask: list
-) -> dict[str, int]:
-    """FLOPs of one forward and backward pass of `model` on a batch (not the optimiser's element-wise work): the
-    `"total"` and the share of each part (`"target_encoder"`, `"context_encoder"`, `"predictor"`).
+def first_sample(inputs: dict) -> dict:
+    """The inputs of `JEPAForPreTraining` (pixels, views, masks) cut to the first sample of the batch; masks of the
+    hybrid objective hold one row per view and sample (view-major), and keep the first sample's row of every view."""
+    batch_size = len(inputs["pixel_values"])
+    sample = {}
+    for name, value in inputs.items():
+        if isinstance(value, list):
+            sample[name] = [mask.unflatten(0, (-1, batch_size))[:, :1].flatten(0, 1) for mask in value]
+        else:
+            sample[name] = value[:1]
+    return sample
+
+
+def training_flops(model: JEPAForPreTraining, inputs: dict) -> dict[str, int]:
+    """FLOPs of one forward and backward pass of `model` on a batch of inputs (not the optimiser's element-wise work):
+    the `"total"` and the share of each part (`"target_encoder"`, `"context_encoder"`, `"predictor"`, `"projector"`).
 
     Counted with eager attention (the counter does not see CPU sdpa) on the first sample: every product of the model
     is linear in the batch size, so the batch costs `batch_size` times as much. Leaves no gradients behind.
     """
     implementation = model.config._attn_implementation
     model.set_attn_implementation("eager")
-    with FlopCounterMode(display=False) as counter:
-        outputs = model(
-            pixel_values[:1], context_mask=[m[:1] for m in context_mask], target_mask=[m[:1] for m in target_mask]
-        )
+    with FlopCounterMode(display=False) as counter, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="var\\(\\): degrees of freedom")  # batch statistics of one sample
+        outputs = model(**first_sample(inputs))
         outputs.loss.backward()
     model.zero_grad(set_to_none=True)
     model.set_attn_implementation(implementation)
@@ -224,7 +235,7 @@ def training_flops(
     parts = {
         name: sum(by_module.get(f"{type(model).__name__}.{name}", {}).values()) for name, _ in model.named_children()
     }
-    batch_size = pixel_values.shape[0]
+    batch_size = len(inputs["pixel_values"])
     return {"total": counter.get_total_flops() * batch_size, **{name: f * batch_size for name, f in parts.items()}}
 
 
@@ -267,7 +278,8 @@ def run_training_case(case: TrainingCase) -> dict:
     for context, targets in masks[-case.steps :]:
         shape = (context[0].shape[1], tuple(target.shape[1] for target in targets))
         if shape not in flops_by_shape:
-            flops_by_shape[shape] = training_flops(model, pixel_values, context, targets)
+            inputs = {"pixel_values": pixel_values, "context_mask": context, "target_mask": targets}
+            flops_by_shape[shape] = training_flops(model, inputs)
         flops.append(flops_by_shape[shape])
     if case.activation_checkpointing:
         model.activation_checkpointing_enable()

@@ -10,12 +10,25 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import PIL.Image
+import torch
 from accelerate.state import AcceleratorState
 
+from . import data
+from .benchmark import training_flops
 from .cli import parse_argument_file
 from .evaluation import effective_rank, evaluate
 from .tables import REPORTED_MODELS, format_table
-from .training import PretrainingArguments, evaluation_arguments, pretrain, public_arguments
+from .training import (
+    PretrainingArguments,
+    build_model,
+    evaluation_arguments,
+    mask_generator,
+    masked_inputs,
+    pretrain,
+    public_arguments,
+    training_transform,
+)
 
 
 @dataclass
@@ -24,8 +37,18 @@ class QualityBenchmarkArguments:
     dataset_name: str = field(default="fashion_mnist", metadata={"help": "Labelled dataset to pretrain and probe on."})
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     max_steps: int | None = field(default=None, metadata={"help": "Override the recipe's number of steps."})
+    train_tflops: float | None = field(
+        default=None,
+        metadata={
+            "help": "Train for this many TFLOPs instead (forward and backward, counted per step with the benchmark's "
+            "FLOP counter), so that recipes of different step costs compare at equal compute."
+        },
+    )
     max_eval_samples: int | None = field(default=None, metadata={"help": "Probe on at most this many samples."})
     linear_epochs: int = field(default=100)
+    baselines: bool = field(
+        default=True, metadata={"help": "Also probe the random-init network and raw pixels (same for every recipe)."}
+    )
     output_dir: str = field(default="outputs/quality")
     json: str | None = field(default=None, metadata={"help": "Also write the table as JSON here."})
 
@@ -43,7 +66,30 @@ def recipe_arguments(args: QualityBenchmarkArguments, seed: int) -> PretrainingA
     )
     if args.max_steps is not None:
         overrides["max_steps"] = args.max_steps
-    return dataclasses.replace(recipe, **overrides)
+    training = dataclasses.replace(recipe, **overrides)
+    if args.train_tflops is not None:
+        training.max_steps = max(1, round(args.train_tflops * 1e12 / step_flops(training)))
+    return training
+
+
+def step_flops(training: PretrainingArguments, num_steps: int = 20) -> float:
+    """Mean FLOPs of one optimiser step of `training` (forward and backward of the global batch of one process) over
+    the masks of its first `num_steps` steps; the views come from the recipe's own transform. Image recipes only."""
+    model, _ = build_model(training)
+    config = model.config
+    if config.is_video:
+        raise ValueError("train_tflops counts image recipes only; set max_steps for a video recipe.")
+    example = training_transform(training, config)(PIL.Image.new("RGB", (config.image_size, config.image_size)))
+    examples = [example if isinstance(example, dict) else {"pixel_values": example}]
+    batch = data.collate_skipping_bad(examples * training.per_device_train_batch_size)
+    flops_by_shape, flops = {}, []  # the FLOPs depend on the mask shapes only
+    for step in range(num_steps):
+        inputs = masked_inputs(batch, config, mask_generator(training.seed, step, 0, 0), torch.device("cpu"))
+        shape = tuple(tuple(mask.shape) for name in ("context_mask", "target_mask") for mask in inputs.get(name, []))
+        if shape not in flops_by_shape:
+            flops_by_shape[shape] = training_flops(model, inputs)["total"]
+        flops.append(flops_by_shape[shape])
+    return statistics.mean(flops) * training.gradient_accumulation_steps
 
 
 def read_json(path: Path) -> dict | None:
@@ -70,21 +116,30 @@ def benchmark_seed(args: QualityBenchmarkArguments, training: PretrainingArgumen
         max_eval_samples=args.max_eval_samples,
         protocols=["knn", "linear"],
         linear_epochs=args.linear_epochs,
-        baselines=True,
+        baselines=args.baselines,
         batch_size=256,
     )
     records = evaluate(evaluation)
     runs = []
-    for model in REPORTED_MODELS:
+    for model in reported_models(args):
         run = {"seed": training.seed, "model": model}
         for record in records:
             if record["model"] == model:
                 run.update({record["protocol"]: record["value"], "effective_rank": record["effective_rank"]})
         if model == "trained":
-            run.update(final_loss=summary["final_loss"], pretraining_seconds=pretraining_seconds)
+            run.update(
+                final_loss=summary["final_loss"],
+                pretraining_seconds=pretraining_seconds,
+                steps=summary["steps"],
+                training_tflops=step_flops(training) * summary["steps"] / 1e12,
+            )
         runs.append(run)
         print(json.dumps(run))
     return runs
+
+
+def reported_models(args: QualityBenchmarkArguments) -> tuple[str, ...]:
+    return REPORTED_MODELS if args.baselines else REPORTED_MODELS[:1]
 
 
 def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
@@ -99,7 +154,11 @@ def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
         seed_dir = Path(training.output_dir)
         # the seed's training_args.json says which pretraining its folder holds; quality_runs.json how it was probed
         started = read_json(seed_dir / "training_args.json")
-        probe_settings = {"max_eval_samples": args.max_eval_samples, "linear_epochs": args.linear_epochs}
+        probe_settings = {
+            "max_eval_samples": args.max_eval_samples,
+            "linear_epochs": args.linear_epochs,
+            "baselines": args.baselines,
+        }
         wanted = comparable_training_arguments(public_arguments(training))
         if started is not None and comparable_training_arguments(started) == wanted:
             earlier = read_json(seed_dir / "quality_runs.json")
@@ -123,7 +182,7 @@ def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
             )
             for metric in ("knn", "linear", "effective_rank")
         }
-        for model in REPORTED_MODELS
+        for model in reported_models(args)
     }
     print(format_summary(table, args))
     result = {"arguments": dataclasses.asdict(args), "runs": runs, "summary": table}

@@ -123,7 +123,7 @@ class PretrainingArguments(TrainingLoopArguments):
     crop_scale: list[float] = field(default_factory=lambda: [0.3, 1.0], metadata={"help": "RandomResizedCrop scale."})
     horizontal_flip: bool = field(default=False, metadata={"help": "Random horizontal flips."})
     color_jitter: float = field(
-        default=0.0, metadata={"help": "Strength of the brightness/contrast/saturation/hue jitter; 0 disables it."}
+        default=0.0, metadata={"help": "Strength of the brightness/contrast/saturation jitter; 0 disables it."}
     )
     blur_probability: float = field(default=0.0, metadata={"help": "Probability of a Gaussian blur of a view."})
     num_global_views: int | None = field(

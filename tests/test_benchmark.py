@@ -42,7 +42,7 @@ def test_training_flops_match_the_analytic_count():
     )
     expected = batch * (target_encoder + context_encoder + predictor)
 
-    counted = training_flops(model, pixel_values, context, targets)
+    counted = training_flops(model, {"pixel_values": pixel_values, "context_mask": context, "target_mask": targets})
     assert counted["total"] == expected
     assert counted["target_encoder"] == batch * target_encoder and counted["predictor"] == batch * predictor
     assert counted["context_encoder"] == batch * context_encoder

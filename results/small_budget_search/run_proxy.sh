@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs candidate recipes of the small-budget search one after another at the proxy protocol: a fixed training-FLOP
+# budget (default 0.25x the reference, 18.4 TFLOP), the full Fashion-MNIST training split, one seed, probes on 10k / 10k.
+# Usage: results/small_budget_search/run_proxy.sh TFLOPS NAME [NAME ...]   (NAME.yaml in this folder)
+# Resumable: an interrupted candidate continues from its last checkpoint when run again.
+set -euo pipefail
+tflops=$1; shift
+here=$(dirname "$0")
+for name in "$@"; do
+  baselines=false
+  [ "$name" = masked-vicreg ] && baselines=true
+  python scripts/benchmark_quality.py --recipe "$here/$name.yaml" --dataset_name fashion_mnist --seeds 0 \
+    --train_tflops "$tflops" --max_eval_samples 10000 --baselines "$baselines" \
+    --output_dir "outputs/search/$name-$tflops" --json "$here/$name-$tflops.json"
+done
