@@ -33,7 +33,7 @@ from .configuration_jepa import REGULARIZERS, JEPAConfig
 from .configuration_world_model import JEPAWorldModelConfig
 from .data import build_eval_processor
 from .masking import masking_parameters
-from .modeling_jepa import JEPAModel, JEPAPredictor
+from .modeling_jepa import JEPAForPreTraining
 from .tables import REPORTED_MODELS
 
 # The templates of model_cards/ ship inside the package in a wheel (see pyproject.toml), beside it in the source tree
@@ -137,9 +137,14 @@ def _check_eval_results(eval_results: list[dict]) -> list[dict]:
 def _count_parameters(config: JEPAConfig) -> dict[str, int]:
     # Built on the meta device: exact counts for any model size without allocating its weights.
     with torch.device("meta"):
-        encoder = sum(p.numel() for p in JEPAModel(config).parameters())
-        predictor = sum(p.numel() for p in JEPAPredictor(config).parameters())
-    return {"encoder": encoder, "predictor": predictor, "pretraining": 2 * encoder + predictor}
+        model = JEPAForPreTraining(config)
+    parts = {name: sum(p.numel() for p in module.parameters()) for name, module in model.named_children()}
+    return {
+        "encoder": parts["target_encoder"],
+        "predictor": parts.get("predictor", 0),
+        "projector": parts.get("projector", 0),
+        "pretraining": sum(parts.values()),
+    }
 
 
 def _format_number(value) -> str:
@@ -178,31 +183,39 @@ def _architecture_rows(config: JEPAConfig, parameters: dict[str, int]) -> list[t
         )
     else:
         rows.append(("Token grid", f"{height}x{width} = {config.num_patches} patches of {config.patch_size} px"))
-    rows += [
+    rows.append(
         (
             "Encoder",
             f"ViT, width {config.hidden_size}, depth {config.num_hidden_layers}, {config.num_attention_heads} heads, "
             f"MLP ratio {config.mlp_ratio}, {config.position_embedding_type} positions, no CLS token",
-        ),
-        (
-            "Predictor",
-            f"ViT, width {config.pred_hidden_size}, depth {config.pred_num_hidden_layers}, "
-            f"{config.pred_num_attention_heads} heads",
-        ),
-        ("Encoder parameters", f"{parameters['encoder']:,}"),
-        ("Predictor parameters", f"{parameters['predictor']:,}"),
-        ("Pretraining parameters", f"{parameters['pretraining']:,} (context + EMA target encoder + predictor)"),
-    ]
+        )
+    )
+    parts = ["context encoder", "target encoder"]
+    if config.objective != "multiview":
+        predictor = f"width {config.pred_hidden_size}, depth {config.pred_num_hidden_layers}"
+        rows.append(("Predictor", f"ViT, {predictor}, {config.pred_num_attention_heads} heads"))
+        parts.append("predictor")
+    if config.objective != "masked":
+        projector = f"{config.hidden_size} → {config.projector_hidden_size} → {config.projector_dim}"
+        rows.append(("Projector", f"MLP {projector} with BatchNorm, used by the loss only"))
+        parts.append("projector")
+    rows.append(("Encoder parameters", f"{parameters['encoder']:,}"))
+    rows += [(f"{part.capitalize()} parameters", f"{parameters[part]:,}") for part in parts[2:]]
+    rows.append(("Pretraining parameters", f"{parameters['pretraining']:,} ({' + '.join(parts)})"))
     return rows
 
 
 def _objective_rows(config: JEPAConfig) -> list[tuple[str, str]]:
-    rows = [
-        ("Loss", f"{config.loss_type} between predicted and target-encoder features"),
-        ("Target layer norm", str(config.normalize_targets)),
-        ("Masking", config.mask_strategy),
-    ]
-    rows += [(name, _format_number(value)) for name, value in masking_parameters(config).items()]
+    rows = [("Objective", config.objective)]
+    if config.objective != "multiview":
+        rows += [
+            ("Loss", f"{config.loss_type} between predicted and target-encoder features"),
+            ("Target layer norm", str(config.normalize_targets)),
+            ("Masking", config.mask_strategy),
+        ]
+        rows += [(name, _format_number(value)) for name, value in masking_parameters(config).items()]
+    if config.objective != "masked":
+        rows.append(("Invariance", f"{_format_number(config.invariance_weight)} x MSE to the global views' mean"))
     rows += [
         (name, _format_number(getattr(config, name))) for name in REGULARIZERS.values() if getattr(config, name) > 0
     ]

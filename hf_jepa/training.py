@@ -792,12 +792,16 @@ def target_spread(targets: torch.Tensor) -> float:
 
 
 def log_masking(accelerator: Accelerator, config: JEPAConfig) -> None:
-    """Reports the average share of the token grid that the context and each target block keep."""
+    """Reports the objective, and the average share of the token grid that the context and each target block keep."""
+    if config.objective == "multiview":
+        accelerator.print("Objective 'multiview': invariance across augmented views and regularisers, no masks")
+        return
     draws = [sample_masks(config, 64, torch.Generator().manual_seed(seed)) for seed in range(8)]
     context = sum(contexts[0].shape[1] for contexts, _ in draws) / len(draws) / config.num_patches
     target = sum(targets[0].shape[1] for _, targets in draws) / len(draws) / config.num_patches
     accelerator.print(
-        f"Masking {config.mask_strategy!r} on a {'x'.join(map(str, config.grid_size))} token grid: context "
+        f"Objective {config.objective!r}, masking {config.mask_strategy!r} on a "
+        f"{'x'.join(map(str, config.grid_size))} token grid: context "
         f"{context:.0%} of the tokens, {len(draws[0][1])} target block(s) of {target:.0%} each"
     )
 
