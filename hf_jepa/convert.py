@@ -590,11 +590,13 @@ def jepa_to_official_ijepa(model: JEPAForPreTraining) -> dict[str, dict[str, tor
         config.is_video
         or config.position_embedding_type not in ("sincos", "learned")
         or config.pred_num_mask_tokens > 1
+        or config.objective == "multiview"
     ):
         raise ValueError(
-            "The official I-JEPA format holds image models with sin-cos or learned positions and one mask token; "
-            f"this model has num_frames={config.num_frames}, position_embedding_type="
-            f"{config.position_embedding_type!r}, pred_num_mask_tokens={config.pred_num_mask_tokens}."
+            "The official I-JEPA format holds image models with a predictor, sin-cos or learned positions and one "
+            f"mask token; this model has objective={config.objective!r} (no predictor with 'multiview'), num_frames="
+            f"{config.num_frames}, position_embedding_type={config.position_embedding_type!r}, "
+            f"pred_num_mask_tokens={config.pred_num_mask_tokens}. Its encoder converts to --target_format ijepa."
         )
     if config.layer_norm_eps != OFFICIAL_LAYER_NORM_EPS:
         logger.warning(
