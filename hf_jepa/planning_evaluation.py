@@ -40,6 +40,9 @@ class PlanningEvaluationArguments:
 
     model_name_or_path: str = field(metadata={"help": "A JEPAWorldModel checkpoint (folder or Hub id)."})
     env_id: str = field(default=TWO_ROOM_ID, metadata={"help": "An environment with `render_at(goal)` goals."})
+    env_kwargs: str | None = field(
+        default=None, metadata={"help": 'Extra gymnasium.make arguments, as JSON, e.g. \'{"goal": "task"}\' (Push-T).'}
+    )
     num_pairs: int = field(default=50, metadata={"help": "Start / goal pairs; pair i is reset with seed + i."})
     seed: int = field(default=1000, metadata={"help": "Seed of the first pair (and of the planners)."})
     max_steps: int = field(default=100, metadata={"help": "Environment steps per episode at most."})
@@ -155,7 +158,10 @@ def build_planner(args: PlanningEvaluationArguments, action_dim: int, low, high)
 
 def planning_success(args: PlanningEvaluationArguments, model: JEPAWorldModel) -> dict:
     """Success rate, final distance and plan times of the planner (and the baselines) over the seeded pairs."""
-    base_env = make_env(args.env_id, model.config.encoder_config.image_size, max_episode_steps=args.max_steps)
+    env_kwargs = json.loads(args.env_kwargs or "{}")
+    base_env = make_env(
+        args.env_id, model.config.encoder_config.image_size, max_episode_steps=args.max_steps, **env_kwargs
+    )
     frame_step = model_frame_step(model, base_env, args.frame_step)
     env = FrameSkip(base_env, frame_step)
     max_model_steps = math.ceil(args.max_steps / frame_step)

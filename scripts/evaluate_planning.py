@@ -5,6 +5,8 @@ lookahead and a random policy), time per plan, and latent prediction error per h
 
     python scripts/evaluate_planning.py --model_name_or_path outputs/world-model-two-room \\
         --heldout_dataset data/two_room_heldout --num_pairs 50 --output_json results/planning.json
+    python scripts/evaluate_planning.py --model_name_or_path outputs/world-model-push-t --env_id hf_jepa/PushT-v0 \
+        --env_kwargs '{"goal": "task"}' --max_steps 100 --output_json results/push_t_task.json
 """
 
 import logging

@@ -4,6 +4,8 @@
 python scripts/record_episodes.py --env_id hf_jepa/TwoRoom-v0 --num_episodes 200 --max_steps 100 --policy random \
     --seed 0 --image_size 64 --output_dir data/two_room [--push_to_hub --hub_repo_id USER/two_room]
 python scripts/record_episodes.py --env_id gym_pusht/PushT-v0 --num_episodes 50 --output_dir data/pusht
+python scripts/record_episodes.py --env_id hf_jepa/PushT-v0 --num_episodes 300 --image_size 64 \
+    --policy hf_jepa.envs.push_t:push_policy --output_dir data/push_t   # relative actions, no action marker
 python scripts/record_episodes.py recording.yaml   # the same arguments from a YAML or JSON file
 """
 

@@ -1,8 +1,9 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
 """Environments for world models and planning, and recording their episodes as 🤗 datasets.
 
-Importing this package registers `hf_jepa/TwoRoom-v0` with Gymnasium (the `world-model` extra installs Gymnasium and
-Push-T). `RecordingArguments` / `record_dataset` are what `scripts/record_episodes.py` runs.
+Importing this package registers `hf_jepa/TwoRoom-v0` and `hf_jepa/PushT-v0` (`push_t.py`, imported on first use)
+with Gymnasium (the `world-model` extra installs Gymnasium and Push-T). `RecordingArguments` / `record_dataset` are
+what `scripts/record_episodes.py` runs.
 """
 
 import importlib
@@ -22,6 +23,9 @@ logger = logging.getLogger(__name__)
 TWO_ROOM_ID = "hf_jepa/TwoRoom-v0"
 if TWO_ROOM_ID not in gym.registry:
     gym.register(id=TWO_ROOM_ID, entry_point="hf_jepa.envs.two_room:TwoRoomEnv", max_episode_steps=100)
+PUSH_T_ID = "hf_jepa/PushT-v0"
+if PUSH_T_ID not in gym.registry:
+    gym.register(id=PUSH_T_ID, entry_point="hf_jepa.envs.push_t:PushTEnv", max_episode_steps=300)
 
 
 @dataclass
@@ -100,6 +104,7 @@ def record_dataset(args: RecordingArguments) -> datasets.Dataset:
 
 
 __all__ = [
+    "PUSH_T_ID",
     "TWO_ROOM_ID",
     "RecordingArguments",
     "RepeatActionPolicy",
