@@ -256,6 +256,8 @@ def test_two_process_cpu_launch_shards_the_data(tmp_path):
         sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
         "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
         str(REPO / "scripts" / "pretrain.py"), *quick_cli(tmp_path), "--max_steps", "3",
+        # batch statistics over the global batch: all_gather's backward under gloo inside DDP
+        "--config_overrides", f"{SMALL},objective=hybrid,sigreg_weight=0.05,variance_weight=1.0",
     ]  # fmt: skip
     env = {**os.environ, "ACCELERATE_USE_CPU": "1", "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
@@ -264,6 +266,12 @@ def test_two_process_cpu_launch_shards_the_data(tmp_path):
     summary = json.loads((tmp_path / "training_summary.json").read_text())
     assert summary["global_batch_size"] == 32 and summary["steps"] == 3
     assert "2 x CPU" in summary["hardware"]
+    logged = history(tmp_path)
+    assert sorted(logged) == [1, 2, 3]
+    for record in logged.values():
+        for name in ("loss", "prediction_loss", "invariance_loss", "sigreg_loss", "variance_loss"):
+            assert np.isfinite(record[f"train/{name}"]), name
+        assert record["train/sigreg_loss"] > 0
 
 
 def test_bf16_mixed_precision_on_cpu(tmp_path):
