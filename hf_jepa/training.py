@@ -431,6 +431,10 @@ def build_training_data(args: PretrainingArguments, config: JEPAConfig, accelera
         drop_last=True,
         num_workers=args.dataloader_num_workers,
         collate_fn=data.collate_skipping_bad,
+        # Starting the loader draws its workers' base seed from this generator, not from the global one: a resumed
+        # run starts it at another point of the global stream than an uninterrupted run, whose random draws in the
+        # steps (SIGReg's directions, drop-path) must repeat exactly.
+        generator=torch.Generator().manual_seed(args.seed),
     )
     name = data.dataset_name_or_default(args, config.is_video) or args.train_dir
     return TrainingData(loader, train_data, column, name)
