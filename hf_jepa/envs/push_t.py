@@ -24,6 +24,7 @@ import gymnasium as gym
 import numpy as np
 import pygame
 from gym_pusht.envs.pusht import PushTEnv as GymPushTEnv
+from numpy.typing import ArrayLike
 
 ARENA_SIZE = 512.0
 GOALS = ("reach", "task")
@@ -31,7 +32,9 @@ GOALS = ("reach", "task")
 MAX_GOAL_DRAWS = 100
 
 
-def push_policy(observation, info: dict, rng: np.random.Generator, action_scale: float = 50.0) -> np.ndarray:
+def push_policy(
+    observation: ArrayLike, info: dict, rng: np.random.Generator, action_scale: float = 50.0
+) -> np.ndarray:
     """A scripted exploration policy that pushes the block: aim at a point drawn around the block's position
     (spread 40 px), or with probability 0.2 take a uniform random action. Use it with `record_episodes(policy=...)`
     or `--policy hf_jepa.envs.push_t:push_policy`."""
@@ -93,7 +96,7 @@ class PushTEnv(GymPushTEnv):
         """`[agent_x, agent_y, block_x, block_y, block_angle]` (float64), the angle in [0, 2 pi)."""
         return np.array([*self.agent.position, *self.block.position, self.block.angle % (2 * math.pi)])
 
-    def place(self, state) -> None:
+    def place(self, state: ArrayLike) -> None:
         """Puts the agent and the block (at rest) exactly at `state`: the block's angle is set before its position,
         because pymunk turns a body about its centre of gravity (gym-pusht's `_set_state` does the opposite)."""
         self.agent.position, self.agent.velocity = (float(state[0]), float(state[1])), (0.0, 0.0)
@@ -103,7 +106,7 @@ class PushTEnv(GymPushTEnv):
         self.space.reindex_shapes_for_body(self.agent)
         self.space.reindex_shapes_for_body(self.block)
 
-    def _draw_goal(self, start: np.ndarray) -> np.ndarray:
+    def _draw_goal(self, start: np.ndarray) -> np.ndarray | None:
         """The "reach" goal: `goal_steps` scripted actions from `start` (None when the block stays within the
         tolerance); the scene is put back at `start`."""
         for _ in range(self.goal_steps):
@@ -167,7 +170,7 @@ class PushTEnv(GymPushTEnv):
         pixels = np.asarray(pygame.surfarray.pixels3d(self._draw())).transpose(1, 0, 2)
         return cv2.resize(pixels, (self.image_size, self.image_size), interpolation=cv2.INTER_AREA)
 
-    def render_at(self, state) -> np.ndarray:
+    def render_at(self, state: ArrayLike) -> np.ndarray:
         """The frame, uint8 `[image_size, image_size, 3]`, with the agent and block at `state` (e.g. a goal)."""
         current = self.state()
         velocities = (self.agent.velocity, self.block.velocity, self.block.angular_velocity)
