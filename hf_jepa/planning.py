@@ -236,13 +236,14 @@ def goal_energy(
 @dataclass
 class MPCResult:
     """One controlled episode: the observations seen, the actions executed, the energy of every plan, whether the
-    environment ended it (terminated or truncated) and its last `info`."""
+    environment ended it (terminated or truncated), its last `info` and every plan made (in order)."""
 
     observations: list[Any]
     actions: list[torch.Tensor]
     plan_energies: list[float]
     done: bool
     final_info: dict
+    plans: list[PlanResult] = field(default_factory=list)
 
 
 class MPCController:
@@ -310,15 +311,16 @@ class MPCController:
         rest = previous[self.execute_steps :]
         return torch.cat([rest, rest[-1:].expand(self.execute_steps, -1)]) if len(rest) else None
 
-    def run(self, env: Any, max_steps: int, seed: int | None = None) -> MPCResult:
-        """Controls `env` (Gymnasium API: `reset(seed=)`, `step(action)`) for at most `max_steps` steps or until it
-        terminates or truncates."""
-        observation, info = env.reset(seed=seed)
-        observations, actions, plan_energies = [self.observe(env, observation)], [], []
+    def run(self, env: Any, max_steps: int, seed: int | None = None, options: dict | None = None) -> MPCResult:
+        """Controls `env` (Gymnasium API: `reset(seed=, options=)`, `step(action)`) for at most `max_steps` steps or
+        until it terminates or truncates. `options` go to `reset` (TwoRoom: `{"start": xy, "goal": xy}`)."""
+        observation, info = env.reset(seed=seed) if options is None else env.reset(seed=seed, options=options)
+        observations, actions, plan_energies, plans = [self.observe(env, observation)], [], [], []
         previous, done = None, False
         while len(actions) < max_steps and not done:
             plan = self.planner.plan(self.energy_for(observations, actions), initial_mean=self.warm_start(previous))
             plan_energies.append(plan.energy)
+            plans.append(plan)
             previous = plan.actions
             for action in plan.actions[: min(self.execute_steps, max_steps - len(actions))]:
                 observation, _, terminated, truncated, info = env.step(action.numpy())
@@ -327,7 +329,7 @@ class MPCController:
                 done = terminated or truncated
                 if done:
                     break
-        return MPCResult(observations, actions, plan_energies, done, info)
+        return MPCResult(observations, actions, plan_energies, done, info, plans)
 
 
 __all__ = [
