@@ -10,10 +10,18 @@ commas; the first is the default), the Hub ids of `models.txt` next to this file
 loaded through `AutoModelForPreTraining` when its checkpoint holds a predictor (an hf_jepa `JEPAForPreTraining`),
 else through `AutoModel` (an hf_jepa encoder or a transformers `IJepaModel`: masks and features, no prediction).
 Masks come from `hf_jepa.masking`, so that the Space shows exactly what pretraining uses.
+
+A `JEPAWorldModel` among those models gets the Plan tab instead: model-predictive control on TwoRoom with
+`hf_jepa.planning`, and the first plan's imagined rollout shown as the nearest recorded frames. Those frames come from
+the episode datasets named in `JEPA_EPISODES` (saved folders or Hub ids, separated by commas), the saved datasets next
+to this file (`episodes*/`) and in `outputs/`, and the world models' own training data (their `training_args.json`).
 """
 
 import functools
+import importlib.util
+import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,13 +32,29 @@ import torch
 import torch.nn.functional as F
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from torchcodec.decoders import VideoDecoder
-from transformers import AutoConfig, AutoModel, AutoModelForPreTraining
+from transformers import AutoConfig, AutoModel, AutoModelForPreTraining, PreTrainedConfig
 
-from hf_jepa import JEPAConfig
+from hf_jepa import JEPAConfig, JEPAWorldModelConfig, MPCController
 from hf_jepa.configuration_jepa import VIDEO_ONLY_STRATEGIES
-from hf_jepa.data import apply_processor
+from hf_jepa.data import EPISODE_COLUMN, FRAME_COLUMN, apply_processor, load_media_dataset
+from hf_jepa.data.episodes import find_image_column, frame_transform, read_frames, render_to_pixel_values
 from hf_jepa.hub import build_processor, checkpoint_processor
 from hf_jepa.masking import MASKING_STRATEGIES, sample_masks, temporal_masks
+from hf_jepa.planning import latent_distance
+
+# The Plan tab's environment needs gymnasium (hf_jepa's `world-model` extra); the other tabs do not.
+PLANNING_AVAILABLE = importlib.util.find_spec("gymnasium") is not None
+if PLANNING_AVAILABLE:
+    from hf_jepa.envs import TWO_ROOM_ID, TwoRoomEnv, make_env
+    from hf_jepa.envs.two_room import FLOOR_COLOR
+    from hf_jepa.planning_evaluation import (
+        PLANNERS,
+        FrameSkip,
+        PlanningEvaluationArguments,
+        TimedPlanner,
+        build_planner,
+        model_frame_step,
+    )
 
 APP_DIR = Path(__file__).resolve().parent
 EXAMPLES_DIR = APP_DIR / "examples"
@@ -44,6 +68,11 @@ BLOCK_COLOURS = np.array(
 # Anchors of the viridis colour map (CC0): dark purple for low values, yellow for high ones.
 VIRIDIS = np.array([(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)])
 CONTEXT, DROPPED = 0, -1  # cell labels; target block k is k + 1
+WORLD_MODEL_TYPE = JEPAWorldModelConfig.model_type
+MAX_RECORDED_FRAMES = 4096  # the imagined rollout searches at most this many recorded frames, evenly spaced
+ARENA_SIDE = 256  # the executed episode is drawn this many pixels wide
+GOAL_COLOUR, TRAIL_COLOUR = np.array([30, 160, 60], dtype=np.uint8), np.array([240, 160, 160], dtype=np.uint8)
+FIRST_PAIR_SEED = 1000  # pair i of scripts/evaluate_planning.py is TwoRoom's reset(seed=1000 + i)
 
 
 @dataclass(frozen=True)
@@ -84,17 +113,39 @@ def model_choices() -> list[str]:
     return list(dict.fromkeys(requested + listed + shipped + trained))
 
 
-@functools.lru_cache(maxsize=4)
-def load_model(name: str) -> LoadedModel:
+def checkpoint_config(name: str) -> PreTrainedConfig:
+    """The configuration of one of the offered models (`model_choices`)."""
     if name not in model_choices():
         raise gr.Error(f"Unknown model {name!r}; choose one of {model_choices()}.")
     try:
-        config = AutoConfig.from_pretrained(name, trust_remote_code=True)
-        pretraining = any(arch.endswith("ForPreTraining") for arch in config.architectures or [])
-        auto_class = AutoModelForPreTraining if pretraining else AutoModel
-        model = auto_class.from_pretrained(name, trust_remote_code=True).eval()
+        return AutoConfig.from_pretrained(name, trust_remote_code=True)
     except (OSError, ValueError) as error:
         raise gr.Error(f"Could not load the model {name!r}: {error}") from error
+
+
+def load_weights(name: str, config: PreTrainedConfig) -> torch.nn.Module:
+    """The model in eval mode: through `AutoModelForPreTraining` when the checkpoint holds a predictor."""
+    pretraining = any(arch.endswith("ForPreTraining") for arch in config.architectures or [])
+    auto_class = AutoModelForPreTraining if pretraining else AutoModel
+    try:
+        return auto_class.from_pretrained(name, trust_remote_code=True).eval()
+    except (OSError, ValueError) as error:
+        raise gr.Error(f"Could not load the model {name!r}: {error}") from error
+
+
+@functools.lru_cache(maxsize=16)
+def is_world_model(name: str) -> bool:
+    """Whether an offered model is a `JEPAWorldModel` (shown in the Plan tab, not in the others)."""
+    try:
+        return checkpoint_config(name).model_type == WORLD_MODEL_TYPE
+    except gr.Error:  # the tab that offers it reports the error when it is chosen
+        return False
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(name: str) -> LoadedModel:
+    config = checkpoint_config(name)
+    model = load_weights(name, config)
     image_size, patch_size = getattr(config, "image_size", None), getattr(config, "patch_size", None)
     if not (isinstance(image_size, int) and isinstance(patch_size, int)):
         raise gr.Error(f"{name!r} ({type(model).__name__}) is not a ViT with an integer image_size and patch_size.")
@@ -542,6 +593,310 @@ def surprise(
     return render_scores(loaded, panel_frames(loaded, pixel_values), labels, scores), curve, info
 
 
+# ---------------------------------------------------------------------------------------------------- planning
+
+
+def local_folder(name: str) -> str:
+    """A local folder's absolute path (so that one folder named two ways is offered once); a Hub id unchanged."""
+    return os.path.abspath(name) if Path(name).is_dir() else name
+
+
+def training_dataset(model_name: str) -> str | None:
+    """The saved episode folder a local world model was trained on, from its `training_args.json`: a relative path
+    is taken from the working directory, then from the project's root (None when it is not there)."""
+    arguments = Path(model_name) / "training_args.json"
+    name = json.loads(arguments.read_text()).get("dataset_name") if arguments.is_file() else None
+    for folder in [Path(name), APP_DIR.parent / name] if name else []:
+        if folder.is_dir():
+            return os.path.abspath(folder)
+    return None
+
+
+def episode_choices() -> list[str]:
+    """The recorded episode datasets the Plan tab can search for the frames nearest to the imagined latents."""
+    requested = [name.strip() for name in os.environ.get("JEPA_EPISODES", "").split(",") if name.strip()]
+    saved = [
+        str(path.parent)
+        for folder, pattern in ((APP_DIR, "episodes*"), (TRAINED_DIR, "*"))
+        for marker in ("dataset_info.json", "dataset_dict.json")
+        for path in sorted(folder.glob(f"{pattern}/{marker}"))
+    ]
+    trained_on = [training_dataset(name) for name in model_choices() if is_world_model(name)]
+    names = [local_folder(name) for name in requested + saved + [name for name in trained_on if name]]
+    return list(dict.fromkeys(names))
+
+
+@functools.lru_cache(maxsize=2)
+def load_world_model(name: str) -> torch.nn.Module:
+    """An offered world model (the Plan tab offers only those, `is_world_model`) in eval mode."""
+    config = checkpoint_config(name)
+    if config.state_dim:
+        raise gr.Error(f"{name!r} takes states (state_dim {config.state_dim}); the Plan tab plans from frames only.")
+    return load_weights(name, config)
+
+
+def two_room_frame_step(model: torch.nn.Module) -> int:
+    """TwoRoom steps per model step: the model's action is that many TwoRoom actions."""
+    try:
+        return model_frame_step(model, TwoRoomEnv(render_mode=None), None)
+    except ValueError as error:
+        raise gr.Error(f"The model does not act in TwoRoom: {error}") from error
+
+
+def two_room(model: torch.nn.Module, max_model_steps: int) -> tuple["FrameSkip", int]:
+    """TwoRoom rendered at the model's frame size, one model step = `frame_step` environment steps."""
+    frame_step = two_room_frame_step(model)
+    env = make_env(TWO_ROOM_ID, model.config.encoder_config.image_size, max_episode_steps=max_model_steps * frame_step)
+    return FrameSkip(env, frame_step), frame_step
+
+
+def checked_pair(start_x: float, start_y: float, goal_x: float, goal_y: float) -> dict:
+    """TwoRoom's reset options for the start and goal; `gr.Error` naming a position the agent cannot take, or a
+    start already at the goal."""
+    arena = TwoRoomEnv(render_mode=None)
+    options = {"start": (float(start_x), float(start_y)), "goal": (float(goal_x), float(goal_y))}
+    try:
+        _, info = arena.reset(options=options)
+    except ValueError as error:
+        raise gr.Error(str(error)) from error
+    if info["is_success"]:
+        raise gr.Error(
+            f"The start {options['start']} is already at the goal {options['goal']} (closer than the goal tolerance "
+            f"{arena.goal_tolerance}); pick a goal further away."
+        )
+    return options
+
+
+@dataclass(frozen=True)
+class RecordedFrames:
+    """Recorded frames to show imagined latents with: their dataset rows, episodes and frame indices, uint8 pixels
+    `[M, 3, H, W]` and the model's latents `[M, N, D]`."""
+
+    rows: np.ndarray
+    episodes: np.ndarray
+    frame_indices: np.ndarray
+    pixels: torch.Tensor
+    latents: torch.Tensor
+    dataset_rows: int
+
+
+@functools.lru_cache(maxsize=2)
+@torch.no_grad()
+def recorded_frames(model_name: str, episodes_name: str | None) -> RecordedFrames:
+    """At most `MAX_RECORDED_FRAMES` evenly spaced frames of an offered episode dataset, encoded by the model."""
+    if episodes_name is None:
+        raise gr.Error(
+            "No recorded episodes to show the imagined frames with: set JEPA_EPISODES to an episode dataset (a "
+            "scripts/record_episodes.py folder or a Hub id), or record one into outputs/."
+        )
+    try:
+        dataset = load_media_dataset(episodes_name)
+        image_column = find_image_column(dataset)
+    except (OSError, ValueError) as error:
+        raise gr.Error(f"Could not load the episode dataset {episodes_name!r}: {error}") from error
+    missing = [name for name in (EPISODE_COLUMN, FRAME_COLUMN) if name not in dataset.column_names]
+    if missing:
+        raise gr.Error(f"{episodes_name!r} is not an episode dataset: it has no {missing} column(s).")
+    rows = np.linspace(0, len(dataset) - 1, min(len(dataset), MAX_RECORDED_FRAMES)).round().astype(int)
+    pixels = torch.stack(read_frames(dataset, image_column, rows.tolist()))
+    model = load_world_model(model_name)
+    transform = frame_transform(model.config.encoder_config.image_size)
+    latents = [
+        model.encode(torch.stack([transform(frame) for frame in chunk])[:, None]) for chunk in pixels.split(512)
+    ]
+    columns = dataset.select_columns([EPISODE_COLUMN, FRAME_COLUMN]).with_format("numpy")[rows]
+    return RecordedFrames(
+        rows, columns[EPISODE_COLUMN], columns[FRAME_COLUMN], pixels, torch.cat(latents)[:, 0], len(dataset)
+    )
+
+
+@torch.no_grad()
+def imagined_rollout(
+    model: torch.nn.Module,
+    start_pixels: torch.Tensor,
+    actions: torch.Tensor,
+    recorded: RecordedFrames,
+    frame_step: int,
+    frames: dict,
+) -> tuple[list, dict]:
+    """The model's rollout of the plan `actions [H, A]` from the start frame, each predicted latent shown as the
+    recorded frame whose latent is nearest (in the planner's distance), between the start and goal `frames`: the
+    gallery, and the rows and distances of those recorded frames."""
+    start = model.encode(start_pixels[None, None])[0]
+    predicted = model.rollout(start[None], model.normalize_actions(actions[None]))[0]  # [H, N, D]
+    distances = torch.stack([latent_distance(recorded.latents, latent[None]) for latent in predicted])  # [H, M]
+    nearest = distances.argmin(1).tolist()
+    gallery = [(thumbnail(frames["start"]), "start (observed)")]
+    for step, index in enumerate(nearest, start=1):
+        where = f"episode {recorded.episodes[index]}, frame {recorded.frame_indices[index]}"
+        caption = f"+{step * frame_step} steps, imagined: {where} ({distances[step - 1, index]:.3g})"
+        gallery.append((thumbnail(recorded.pixels[index].permute(1, 2, 0).numpy()), caption))
+    gallery.append((thumbnail(frames["goal"]), "goal"))
+    numbers = {
+        "imagined_rows": recorded.rows[nearest].tolist(),
+        "imagined_latent_distances": [distances[step, index].item() for step, index in enumerate(nearest)],
+        "frames_searched": len(recorded.rows),
+        "dataset_rows": recorded.dataset_rows,
+    }
+    return gallery, numbers
+
+
+def replay(start: tuple, goal: tuple, actions: list[torch.Tensor]) -> tuple[np.ndarray, list[int]]:
+    """The agent's position after every environment step of the executed model actions (each `frame_step`
+    environment actions, cut short by success as `FrameSkip` does), and the position each model step ends at."""
+    arena = TwoRoomEnv(render_mode=None)
+    arena.reset(options={"start": start, "goal": goal})
+    positions, ends = [arena.position.copy()], [0]
+    for action in actions:
+        for part in action.numpy().reshape(-1, 2):
+            _, _, terminated, _, _ = arena.step(part)
+            positions.append(arena.position.copy())
+            if terminated:
+                break
+        ends.append(len(positions) - 1)
+    return np.array(positions), ends
+
+
+def arena_frames(positions: np.ndarray, goal: tuple) -> list[np.ndarray]:
+    """One `ARENA_SIDE` px frame per position: the agent, the path so far as a trail, the goal as a green ring."""
+    arena = TwoRoomEnv(render_mode=None, image_size=ARENA_SIDE)
+    centres = (np.arange(ARENA_SIDE) + 0.5) / ARENA_SIDE
+    goal_distance = np.hypot(centres[None, :] - goal[0], centres[:, None] - goal[1])
+    ring = np.abs(goal_distance - arena.agent_radius) < 2.0 / ARENA_SIDE
+    trail, frames = np.zeros((ARENA_SIDE, ARENA_SIDE), dtype=bool), []
+    for x, y in positions:
+        column, row = min(int(x * ARENA_SIDE), ARENA_SIDE - 1), min(int(y * ARENA_SIDE), ARENA_SIDE - 1)
+        trail[max(0, row - 1) : row + 2, max(0, column - 1) : column + 2] = True
+        frame = arena.render_at((x, y))
+        floor = (frame == FLOOR_COLOR).all(-1)
+        frame[trail & floor] = TRAIL_COLOUR
+        frame[ring & floor] = GOAL_COLOUR
+        frames.append(frame)
+    return frames
+
+
+def write_gif(frames: list[np.ndarray], fps: int) -> str:
+    """An animated GIF of the frames (the last one held for a second and a half); returns its path."""
+    images = [Image.fromarray(frame) for frame in frames]
+    durations = [1000 // fps] * (len(images) - 1) + [1500]
+    path = tempfile.NamedTemporaryFile(prefix="plan_", suffix=".gif", delete=False).name
+    images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=0)
+    return path
+
+
+def thumbnail(frame: np.ndarray, side: int = 128) -> np.ndarray:
+    """A uint8 `[H, W, 3]` frame enlarged to `side` px without smoothing, so that its pixels stay visible."""
+    return np.asarray(Image.fromarray(frame).resize((side, side), Image.NEAREST))
+
+
+def timed_planner(
+    model_name: str, kind: str, horizon: int, population: int, iterations: int, seed: int, action_space
+) -> "TimedPlanner":
+    """The evaluation's planner (`build_planner`; CEM keeps a tenth of the population as elites), timed."""
+    try:
+        args = PlanningEvaluationArguments(
+            model_name_or_path=model_name,
+            planner=kind,
+            horizon=int(horizon),
+            population=int(population),
+            iterations=int(iterations),
+            num_elites=max(2, int(population) // 10),
+            seed=int(seed),
+        )
+        low, high = action_space.low.tolist(), action_space.high.tolist()
+        return TimedPlanner(build_planner(args, action_space.shape[0], low, high))
+    except ValueError as error:
+        raise gr.Error(str(error)) from error
+
+
+def draw_pair(seed: int) -> tuple[float, float, float, float, np.ndarray]:
+    """Pair `seed` of the planning evaluation (TwoRoom's `reset(seed=seed)`: start and goal in different rooms)."""
+    start, info = TwoRoomEnv(render_mode=None).reset(seed=int(seed))
+    (start_x, start_y), (goal_x, goal_y) = start.tolist(), info["goal"].tolist()
+    return start_x, start_y, goal_x, goal_y, pair_preview(start_x, start_y, goal_x, goal_y)
+
+
+def pair_preview(start_x: float, start_y: float, goal_x: float, goal_y: float) -> np.ndarray:
+    """The arena with the agent at the start and the goal's ring."""
+    options = checked_pair(start_x, start_y, goal_x, goal_y)
+    return arena_frames(np.array([options["start"]]), options["goal"])[0]
+
+
+def click_goal(event: gr.SelectData) -> tuple[float, float]:
+    """The arena position under a click on the arena picture (its pixels are `ARENA_SIDE` to a side)."""
+    x, y = event.index
+    return round((x + 0.5) / ARENA_SIDE, 3), round((y + 0.5) / ARENA_SIDE, 3)
+
+
+def describe_world_model(model_name: str) -> tuple[str, dict]:
+    """The world model's summary, and its training episodes chosen for the imagined frames when they are offered."""
+    model = load_world_model(model_name)
+    config = model.config
+    frame_step = two_room_frame_step(model)
+    parameters = sum(parameter.numel() for parameter in model.parameters())
+    summary = (
+        f"**{type(model).__name__}**, {config.encoder_config.image_size} px frames, {config.embedding_type} latents "
+        f"({config.tokens_per_frame} x {config.latent_size} values per frame), history {config.history_length} "
+        f"frames, one model step = {frame_step} TwoRoom steps, {parameters / 1e6:.1f}M parameters"
+    )
+    trained_on = training_dataset(model_name)
+    if trained_on is None:
+        return summary + ".", gr.skip()
+    summary += f"; trained on `{trained_on}`."
+    return summary, gr.update(value=trained_on) if trained_on in episode_choices() else gr.skip()
+
+
+def plan_episode(
+    model_name: str,
+    episodes_name: str | None,
+    start_x: float,
+    start_y: float,
+    goal_x: float,
+    goal_y: float,
+    kind: str,
+    horizon: int,
+    population: int,
+    iterations: int,
+    max_steps: int,
+    seed: int,
+) -> tuple[str, pd.DataFrame, pd.DataFrame, list, dict]:
+    """Model-predictive control on TwoRoom from the start to the goal image with the world model: the executed
+    episode (an animated GIF of every environment step), the energy of each plan (the predicted latents' distance
+    to the goal's), the true distance to the goal at each model step, the first plan's imagined rollout as the
+    nearest recorded frames, and the numbers."""
+    model = load_world_model(model_name)
+    options = checked_pair(start_x, start_y, goal_x, goal_y)
+    recorded = recorded_frames(model_name, episodes_name)
+    env, frame_step = two_room(model, int(max_steps))
+    frames = {name: env.unwrapped.render_at(position) for name, position in options.items()}
+    goal_pixels = render_to_pixel_values(frames["goal"], model.config.encoder_config.image_size)
+    planner = timed_planner(model_name, kind, horizon, population, iterations, seed, env.action_space)
+    controller = MPCController.from_world_model(model, planner, goal_pixels, all_steps=True)
+    result = controller.run(env, max_steps=int(max_steps), options=options)
+    env.close()
+    positions, ends = replay(options["start"], options["goal"], result.actions)
+    distances = np.linalg.norm(positions[ends] - np.asarray(options["goal"]), axis=1).tolist()
+    first_plan = result.plans[0].actions
+    gallery, imagined = imagined_rollout(model, result.observations[0], first_plan, recorded, frame_step, frames)
+    info = {
+        "reached": bool(result.final_info.get("is_success")),
+        "final_distance": float(result.final_info["distance"]),
+        "frame_step": frame_step,
+        "model_steps": len(result.actions),
+        "environment_steps": len(positions) - 1,
+        "plan_energies": result.plan_energies,
+        "distances": distances,
+        "median_plan_seconds": float(np.median(planner.seconds)),
+        "executed_actions": torch.stack(result.actions).tolist(),
+        "first_plan_actions": first_plan.tolist(),
+        **imagined,
+    }
+    gif = write_gif(arena_frames(positions, options["goal"]), TwoRoomEnv.metadata["render_fps"])
+    energies = pd.DataFrame({"model step": range(len(result.plan_energies)), "plan energy": result.plan_energies})
+    reached = pd.DataFrame({"model step": range(len(distances)), "distance to the goal": distances})
+    return gif, energies, reached, gallery, info
+
+
 # ---------------------------------------------------------------------------------------------------- layout
 
 
@@ -641,6 +996,127 @@ def video_tab(model: gr.Dropdown, clips: list[str]) -> gr.Number:
     return video_ahead
 
 
+def plan_tab(world_models: list[str]) -> tuple[gr.Dropdown, gr.Markdown, gr.Dropdown]:
+    """The Plan tab; returns the world-model choice, its summary and the episodes choice (set when the page
+    loads)."""
+    gr.Markdown(
+        "Model-predictive control on **TwoRoom** (reach the goal through the door): the planner (CEM or MPPI) "
+        "scores action sequences by the distance between the latents the world model predicts and the goal "
+        "image's, executes the first action and plans again. Below: the executed episode, the energy of every plan "
+        "beside the true distance to the goal, and the first plan's **imagined** rollout: for each predicted "
+        "latent, the recorded frame whose latent is nearest (what the model believes it will see)."
+    )
+    episodes = episode_choices()
+    with gr.Row():
+        world_model = gr.Dropdown(
+            choice_labels(world_models), value=world_models[0], label="World model", elem_id="world_model"
+        )
+        episode_data = gr.Dropdown(
+            choice_labels(episodes),
+            value=episodes[0] if episodes else None,
+            label="Recorded episodes (searched for the imagined frames)",
+            elem_id="episodes",
+        )
+    world_summary = gr.Markdown(elem_id="world_model_summary")
+    *first_pair, first_preview = draw_pair(FIRST_PAIR_SEED)
+    with gr.Row():
+        with gr.Column():
+            with gr.Row():
+                pair_seed = gr.Number(
+                    FIRST_PAIR_SEED,
+                    precision=0,
+                    label="Pair seed (as scripts/evaluate_planning.py)",
+                    elem_id="pair_seed",
+                )
+                pair_button = gr.Button("Draw a start and goal", elem_id="pair_button")
+            with gr.Row():
+                start_x = gr.Number(first_pair[0], label="Start x", elem_id="start_x")
+                start_y = gr.Number(first_pair[1], label="Start y (down)", elem_id="start_y")
+            with gr.Row():
+                goal_x = gr.Number(first_pair[2], label="Goal x", elem_id="goal_x")
+                goal_y = gr.Number(first_pair[3], label="Goal y (down)", elem_id="goal_y")
+            arena = gr.Image(
+                first_preview,
+                label="Executed episode (green ring: the goal; click to move the goal)",
+                elem_id="executed",
+                format="png",
+                height=ARENA_SIDE + 40,
+            )
+        with gr.Column():
+            settings = planner_controls()
+            plan_button = gr.Button("Plan and execute", variant="primary", elem_id="plan_button")
+    with gr.Row():
+        energy_plot = gr.LinePlot(x="model step", y="plan energy", elem_id="energy_plot", label="Energy of each plan")
+        distance_plot = gr.LinePlot(
+            x="model step", y="distance to the goal", elem_id="distance_plot", label="True distance to the goal"
+        )
+    imagined = gr.Gallery(
+        label="The first plan, imagined: the nearest recorded frame to each predicted latent (latent distance)",
+        elem_id="imagined",
+        columns=8,
+        format="png",
+        height=220,
+    )
+    with gr.Accordion("Numbers (actions, energies, distances, recorded rows)", open=False):
+        plan_info = gr.JSON(label="Details", elem_id="plan_info")
+    pair = [start_x, start_y, goal_x, goal_y]
+    pair_button.click(draw_pair, pair_seed, [*pair, arena], api_name="draw_pair")
+    arena.select(click_goal, None, [goal_x, goal_y], api_visibility="private").then(
+        pair_preview, pair, arena, api_visibility="private"
+    )
+    plan_button.click(
+        plan_episode,
+        [world_model, episode_data, *pair, *settings],
+        [arena, energy_plot, distance_plot, imagined, plan_info],
+        api_name="plan",
+    )
+    world_model.change(
+        describe_world_model, world_model, [world_summary, episode_data], api_name="describe_world_model"
+    )
+    return world_model, world_summary, episode_data
+
+
+def planner_controls() -> list[gr.components.Component]:
+    """The planner's settings, in the order `plan_episode` takes them; the defaults are the measured TwoRoom recipe's
+    (results/world_model_two_room.md), a plan of ~0.4-0.7 s on a CPU."""
+    return [
+        gr.Radio(list(PLANNERS), value="cem", label="Planner", elem_id="planner"),
+        gr.Slider(1, 10, value=5, step=1, label="Horizon (model steps per plan)", elem_id="horizon"),
+        gr.Slider(
+            8, 300, value=150, step=1, label="Population (action sequences per iteration)", elem_id="population"
+        ),
+        gr.Slider(1, 8, value=4, step=1, label="Iterations per plan", elem_id="iterations"),
+        gr.Slider(1, 20, value=20, step=1, label="Model steps at most", elem_id="max_steps"),
+        gr.Number(0, precision=0, label="Planner seed", elem_id="planner_seed"),
+    ]
+
+
+def choice_labels(names: list[str]) -> list[tuple[str, str]]:
+    """Dropdown choices: a local folder shown by its name, a Hub id as it is."""
+    return [(Path(name).name if Path(name).is_dir() else name, name) for name in names]
+
+
+def jepa_tabs(demo: gr.Blocks, models: list[str]) -> None:
+    """The model choice and the Masking, Prediction, Feature similarity and Video tabs, for JEPA encoders."""
+    examples = sorted(str(path) for path in EXAMPLES_DIR.glob("*.png"))
+    pair = [str(EXAMPLES_DIR / "sneaker_1.png"), str(EXAMPLES_DIR / "sneaker_2.png")]  # two items of one class
+    clips = sorted(str(path) for path in EXAMPLES_DIR.glob("*.mp4"))
+    with gr.Row():
+        model = gr.Dropdown(choice_labels(models), value=models[0], label="Model", elem_id="model", scale=1)
+        summary = gr.Markdown(elem_id="model_summary")
+    with gr.Tab("Masking"):
+        mask_image, masking = masking_tab(model, examples, pair)
+    with gr.Tab("Prediction"):
+        prediction_tab(model, mask_image, masking)
+    with gr.Tab("Feature similarity"):
+        similarity_tab(model, examples, pair)
+    with gr.Tab("Video"):
+        video_ahead = video_tab(model, clips)
+    described = [summary, *masking[:-1], video_ahead]  # every mask control but the seed
+    demo.load(describe_model, model, described, api_name="describe_model_on_load", api_visibility="private")
+    model.change(describe_model, model, described, api_name="describe_model")
+
+
 def build_demo() -> gr.Blocks:
     choices = model_choices()
     if not choices:
@@ -649,29 +1125,29 @@ def build_demo() -> gr.Blocks:
             f"which writes one into {TRAINED_DIR}, set JEPA_MODEL to a Hub id or a checkpoint folder, or put a "
             f"checkpoint in {APP_DIR / 'checkpoint'}."
         )
-    examples = sorted(str(path) for path in EXAMPLES_DIR.glob("*.png"))
-    pair = [str(EXAMPLES_DIR / "sneaker_1.png"), str(EXAMPLES_DIR / "sneaker_2.png")]  # two items of one class
-    clips = sorted(str(path) for path in EXAMPLES_DIR.glob("*.mp4"))
+    world_models = [name for name in choices if is_world_model(name)]
+    encoders = [name for name in choices if name not in world_models]
     with gr.Blocks(title="JEPA explorer") as demo:
         gr.Markdown(
             "# JEPA explorer\nWhat a JEPA model **hides** (masks), **sees** (patch features) and **predicts** "
-            "(the latents of hidden patches, from the visible ones)."
+            "(the latents of hidden patches, from the visible ones)"
+            + (", and how a JEPA world model **plans**." if world_models else ".")
         )
-        with gr.Row():
-            labels = [Path(name).name if Path(name).is_dir() else name for name in choices]  # folder or Hub id
-            model = gr.Dropdown(list(zip(labels, choices)), value=choices[0], label="Model", elem_id="model", scale=1)
-            summary = gr.Markdown(elem_id="model_summary")
-        with gr.Tab("Masking"):
-            mask_image, masking = masking_tab(model, examples, pair)
-        with gr.Tab("Prediction"):
-            prediction_tab(model, mask_image, masking)
-        with gr.Tab("Feature similarity"):
-            similarity_tab(model, examples, pair)
-        with gr.Tab("Video"):
-            video_ahead = video_tab(model, clips)
-        described = [summary, *masking[:-1], video_ahead]  # every mask control but the seed
-        demo.load(describe_model, model, described, api_name="describe_model_on_load", api_visibility="private")
-        model.change(describe_model, model, described, api_name="describe_model")
+        if encoders:
+            jepa_tabs(demo, encoders)
+        if world_models and not PLANNING_AVAILABLE:
+            with gr.Tab("Plan"):
+                gr.Markdown("Planning needs the TwoRoom environment: `pip install 'hf-jepa[world-model]'`.")
+        elif world_models:
+            with gr.Tab("Plan"):
+                world_model, world_summary, episode_data = plan_tab(world_models)
+            demo.load(
+                describe_world_model,
+                world_model,
+                [world_summary, episode_data],
+                api_name="describe_world_model_on_load",
+                api_visibility="private",
+            )
     return demo
 
 

@@ -24,20 +24,26 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import datasets
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from accelerate.state import AcceleratorState
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
+from test_world_model_training import episodes, quick_args  # noqa: F401  (a fixture and the tiny training run)
 from torchcodec.decoders import VideoDecoder
 from transformers import AutoImageProcessor, IJepaConfig, IJepaModel
 
-from hf_jepa import JEPAConfig, JEPAForPreTraining
+from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAWorldModel, goal_energy, train_world_model
 from hf_jepa.data import DEFAULT_IMAGE_MEAN, DEFAULT_IMAGE_STD
+from hf_jepa.data.episodes import render_to_pixel_values
+from hf_jepa.envs import TwoRoomEnv
 from hf_jepa.hub import build_processor
 from hf_jepa.masking import sample_masks, temporal_masks
+from hf_jepa.planning import latent_distance
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "space" / "examples"
@@ -66,6 +72,21 @@ def checkpoints(tmp_path_factory) -> dict[str, str]:
     )
     IJepaModel(ijepa).save_pretrained(paths["ijepa"])
     return paths
+
+
+@pytest.fixture(scope="module")
+def world_model(episodes, tmp_path_factory) -> str:  # noqa: F811  (the imported fixture)
+    """A JEPAWorldModel trained for three steps by `train_world_model` on eight real TwoRoom episodes (16 px,
+    frame_step 2); its training_args.json names the episodes, which is how the Space finds them."""
+    output_dir = tmp_path_factory.mktemp("world_model")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        train_world_model(quick_args(output_dir, episodes[0]))
+    finally:
+        torch.set_num_threads(threads)
+        AcceleratorState._reset_state(reset_partial_state=True)
+    return str(output_dir)
 
 
 @contextlib.contextmanager
@@ -113,9 +134,19 @@ def screenshot_model() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def server(checkpoints, tmp_path_factory) -> Iterator[str]:
-    models = screenshot_model() + list(checkpoints.values())  # the first is the one shown on load
-    env = {**os.environ, "JEPA_MODEL": ",".join(models)}
+def unusable_episodes(tmp_path_factory) -> dict[str, str]:
+    """Two episode datasets the Space offers (JEPA_EPISODES) but cannot use: a folder deleted since, and saved
+    images without episodes."""
+    folder = tmp_path_factory.mktemp("unusable_episodes")
+    images = datasets.Dataset.from_dict({"observation.image": [Image.new("RGB", (16, 16))]})
+    images.save_to_disk(str(folder / "not_episodes"))
+    return {"deleted": str(folder / "deleted"), "not_episodes": str(folder / "not_episodes")}
+
+
+@pytest.fixture(scope="module")
+def server(checkpoints, world_model, unusable_episodes, tmp_path_factory) -> Iterator[str]:
+    models = screenshot_model() + list(checkpoints.values()) + [world_model]  # the first is the one shown on load
+    env = {**os.environ, "JEPA_MODEL": ",".join(models), "JEPA_EPISODES": ",".join(unusable_episodes.values())}
     with serve_app([sys.executable, "space/app.py"], REPO, env, tmp_path_factory.mktemp("server")) as url:
         yield url
 
@@ -436,3 +467,123 @@ def test_browser_click_shows_heat_map(server, tmp_path):
         page.screenshot(path=str(screenshot), full_page=True)
         browser.close()
     assert Image.open(screenshot).size[0] == 1400
+
+
+def replay_in_two_room(start, goal, actions: list[list[float]]) -> tuple[np.ndarray, float, int]:
+    """Executes model actions (frame_step TwoRoom actions each) from `start`; returns the final position, its
+    distance to the goal and the environment steps taken (stopping on success, as the environment does)."""
+    env = TwoRoomEnv(render_mode=None)
+    env.reset(options={"start": start, "goal": goal})
+    steps, info = 0, {"distance": float(np.linalg.norm(np.subtract(start, goal)))}
+    for action in actions:
+        for part in np.reshape(action, (-1, 2)):
+            _, _, terminated, _, info = env.step(part)
+            steps += 1
+            if terminated:
+                return env.position, info["distance"], steps
+    return env.position, info["distance"], steps
+
+
+def test_plan_tab_executes_mpc_and_shows_the_nearest_recorded_frames(client, world_model, episodes):  # noqa: F811
+    episodes_path, dataset = episodes
+    summary, chosen = client.predict(world_model, api_name="/describe_world_model")
+    assert "one model step = 2 TwoRoom steps" in summary and chosen["value"] == str(episodes_path)
+    start, goal, horizon, max_steps = (0.2, 0.3), (0.8, 0.7), 3, 4
+    executed, energies, distances, gallery, info = client.predict(
+        world_model, str(episodes_path), *start, *goal, "cem", horizon, 16, 2, max_steps, 0, api_name="/plan"
+    )
+    # the episode: what the executed actions do in a fresh TwoRoom, frame for frame
+    assert not info["reached"] and info["model_steps"] == max_steps  # a three-step model does not reach the goal
+    position, distance, steps = replay_in_two_room(start, goal, info["executed_actions"])
+    assert info["final_distance"] == pytest.approx(distance, abs=1e-6)
+    assert (
+        info["distances"][0] == pytest.approx(np.hypot(0.6, 0.4)) and info["distances"][-1] == info["final_distance"]
+    )
+    assert info["environment_steps"] == steps == 2 * max_steps
+    gif = Image.open(executed["path"] if isinstance(executed, dict) else executed)
+    assert gif.format == "GIF" and gif.n_frames == steps + 1 and gif.size == (256, 256)
+    assert len(info["plan_energies"]) == max_steps and len(info["distances"]) == max_steps + 1
+    assert [step for step, _ in energies["data"]] == list(range(max_steps))  # one plan per model step
+    assert [value for _, value in energies["data"]] == pytest.approx(info["plan_energies"])
+    assert [value for _, value in distances["data"]] == pytest.approx(info["distances"])
+
+    # the first plan's energy and its imagined frames, recomputed from the checkpoint and the dataset
+    model = JEPAWorldModel.from_pretrained(world_model).eval()
+    frames = [render_to_pixel_values(TwoRoomEnv(image_size=16).render_at(xy), 16) for xy in (start, goal)]
+    first_plan = torch.tensor(info["first_plan_actions"])
+    with torch.no_grad():
+        start_latent, goal_latent = model.encode(torch.stack(frames)[None])[0]
+        energy = goal_energy(model, start_latent[None], goal_latent, all_steps=True)(first_plan[None])
+        predicted = model.rollout(start_latent[None, None], model.normalize_actions(first_plan[None]))[0]
+        pixels = torch.stack([render_to_pixel_values(np.array(image), 16) for image in dataset["observation.image"]])
+        recorded = model.encode(pixels[:, None])[:, 0]
+    assert energy.item() == pytest.approx(info["plan_energies"][0], rel=1e-4)
+    nearest = [int(latent_distance(recorded, latent[None]).argmin()) for latent in predicted]
+    assert info["frames_searched"] == info["dataset_rows"] == len(dataset)  # small: every recorded frame
+    assert info["imagined_rows"] == nearest and len(nearest) == horizon
+    assert [item["caption"] for item in gallery][:: horizon + 1] == ["start (observed)", "goal"]
+    assert all(
+        f"episode {dataset[row]['episode_index']}, frame {dataset[row]['frame_index']}" in item["caption"]
+        for row, item in zip(nearest, gallery[1:-1])
+    )
+
+    *_, info = client.predict(
+        world_model, str(episodes_path), *start, *goal, "mppi", horizon, 16, 2, 2, 0, api_name="/plan"
+    )
+    assert info["model_steps"] == len(info["plan_energies"]) == 2
+
+
+def test_plan_tab_names_bad_inputs(client, checkpoints, world_model, episodes, unusable_episodes):  # noqa: F811
+    settings = ["cem", 3, 16, 2, 2, 0]
+
+    def plan(model, episodes_name, start, goal):
+        return client.predict(model, str(episodes_name), *start, *goal, *settings, api_name="/plan")
+
+    with pytest.raises(AppError, match=r"Value: .*image is not in the list of choices: \[.*world_model0"):
+        plan(checkpoints["image"], episodes[0], (0.2, 0.3), (0.8, 0.7))  # the Plan tab offers world models only
+    with pytest.raises(AppError, match=r"The start \(0.2, 0.3\) is already at the goal \(0.2, 0.3\)"):
+        plan(world_model, episodes[0], (0.2, 0.3), (0.2, 0.3))
+    with pytest.raises(AppError, match=r"options\['goal'\]=\(0.5, 0.1\) is not a free position"):
+        plan(world_model, episodes[0], (0.2, 0.3), (0.5, 0.1))  # inside the wall
+    with pytest.raises(AppError, match=r"Could not load the episode dataset '.*unusable_episodes0/deleted'"):
+        plan(world_model, unusable_episodes["deleted"], (0.2, 0.3), (0.8, 0.7))
+    with pytest.raises(AppError, match=r"'.*not_episodes' is not an episode dataset: it has no \['episode_index'"):
+        plan(world_model, unusable_episodes["not_episodes"], (0.2, 0.3), (0.8, 0.7))
+
+    # the evaluation's pair 1000: start and goal in different rooms
+    *pair, preview = client.predict(1000, api_name="/draw_pair")
+    start, info = TwoRoomEnv(render_mode=None).reset(seed=1000)
+    assert pair == pytest.approx([*start, *info["goal"]]) and (pair[0] < 0.5) != (pair[2] < 0.5)
+    assert read_png(preview).shape == (256, 256, 3)
+
+
+def test_browser_plan_tab_click_sets_the_goal_and_plans(server):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server, wait_until="domcontentloaded")
+        page.get_by_role("tab", name="Plan").click()
+        page.get_by_text("one model step = 2 TwoRoom steps").wait_for(timeout=30_000)  # described on load
+        arena = page.locator("#executed img")
+        arena.wait_for(state="visible", timeout=30_000)
+        box = arena.bounding_box()  # the 256 px arena, centred in its box and shrunk to fit (object-fit: scale-down)
+        side = 256 * min(1.0, box["width"] / 256, box["height"] / 256)
+        left, top = (box["width"] - side) / 2, (box["height"] - side) / 2
+        arena.click(position={"x": left + 0.8 * side, "y": top + 0.25 * side})
+        moved = "Math.abs(document.querySelector('#goal_x input').value - 0.8) < 0.01"
+        page.wait_for_function(moved, timeout=30_000)
+        assert float(page.locator("#goal_x input").input_value()) == pytest.approx(0.8, abs=0.01)
+        assert float(page.locator("#goal_y input").input_value()) == pytest.approx(0.25, abs=0.01)
+        page.locator("#max_steps input[type=number]").fill("3")  # a short episode keeps the test quick
+        page.locator("#max_steps input[type=number]").press("Enter")
+        page.locator("#plan_button").click()
+        page.locator("#executed img[src$='.gif']").wait_for(state="visible", timeout=60_000)
+        page.wait_for_function("document.querySelectorAll('#imagined img').length == 7", timeout=30_000)  # 5 + 2
+        page.get_by_text("Numbers (actions, energies, distances, recorded rows)").click()
+        shown = "(document.querySelector('#plan_info')?.innerText ?? '').replace(/\\s/g, '')"
+        page.wait_for_function(f"{shown}.includes('\"model_steps\":3,')", timeout=30_000)
+        browser.close()
