@@ -7,11 +7,13 @@ screenshot, the model (a local checkpoint copied to `checkpoint/`, or a Hub id w
 itself as sources in `hf_jepa/`. The sources are unpacked from a wheel built from this repository, so they are
 exactly what `pip install .` installs (package data included), and they sit next to `app.py`, which Python imports
 first: the Space needs nothing beyond its package index, and no assumption about which of its files the Spaces
-build can see while it installs `requirements.txt`.
+build can see while it installs `requirements.txt`. A world model brings what the Plan tab needs besides: the first
+episodes of a recorded episode dataset (its training episodes by default), saved in `episodes/`, and gymnasium.
 """
 
 import importlib.metadata
 import json
+import logging
 import platform
 import shutil
 import subprocess
@@ -21,13 +23,20 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import datasets
+import numpy as np
 import yaml
 from huggingface_hub import CommitInfo, HfApi
 from huggingface_hub.utils import validate_repo_id
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+from .configuration_world_model import JEPAWorldModelConfig
+from .data import EPISODE_COLUMN, FRAME_COLUMN, load_media_dataset
+from .data.episodes import find_image_column
 from .hub import upload_to_new_or_existing_repo
+
+logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SPACE_SOURCE = PROJECT_ROOT / "space"
@@ -37,8 +46,16 @@ CHECKPOINT_DIR = "checkpoint"
 MODELS_FILE = "models.txt"
 # The extras of hf_jepa that the app needs: torchcodec for video, gradio.
 APP_EXTRAS = ("video", "space")
-# Model types the app can show: hf_jepa checkpoints and transformers' I-JEPA encoders.
-SHOWN_MODEL_TYPES = ("jepa", "ijepa")
+# Model types the app can show: hf_jepa checkpoints and transformers' I-JEPA encoders; world models in the Plan tab.
+WORLD_MODEL_TYPE = JEPAWorldModelConfig.model_type
+SHOWN_MODEL_TYPES = ("jepa", "ijepa", WORLD_MODEL_TYPE)
+# The Plan tab searches the saved episode datasets next to the app (`episodes*/`) for the frames nearest to imagined
+# latents, at most 4,096 frames of them: 40 TwoRoom episodes of about 100 frames (about 0.8 MB at 32 px) fill that.
+EPISODES_DIR = "episodes"
+DEFAULT_MAX_EPISODES = 40
+SAVED_DATASET_FILES = ("dataset_info.json", "dataset_dict.json")
+# What the Plan tab needs of hf_jepa's world-model extra: gymnasium for TwoRoom (Push-T's gym-pusht stays out).
+PLAN_TAB_PACKAGES = ("gymnasium",)
 # The files of a checkpoint folder that loading it needs, and its model card; no training state, logs or arguments.
 CHECKPOINT_FILES = (
     "config.json",
@@ -57,23 +74,34 @@ class PushSpaceError(RuntimeError):
     """Creating the Space or uploading to it failed; the message names the step. The local folder is kept."""
 
 
-def pinned_requirements() -> list[str]:
-    """hf_jepa's run-time dependencies (with the app's extras), each pinned to the released version installed here."""
-    lines = {}
-    for line in importlib.metadata.requires("hf-jepa") or []:
-        requirement = Requirement(line)
-        if requirement.name == "hf-jepa" or not _needed_by_app(requirement):
-            continue
-        version = Version(importlib.metadata.version(requirement.name))
-        # a local build such as torch 2.14.1+cpu is not on the package index; its release (2.14.1) is
-        lines[requirement.name] = f"{requirement.name}=={version.public}"
-    return [lines[name] for name in sorted(lines, key=str.lower)]
+def pinned_requirements(plan_tab: bool = False) -> list[str]:
+    """hf_jepa's run-time dependencies (with the app's extras, and gymnasium when `plan_tab`), each pinned to the
+    released version installed here."""
+    names = {
+        requirement.name
+        for requirement in map(Requirement, importlib.metadata.requires("hf-jepa") or [])
+        if requirement.name != "hf-jepa" and _needed_by_app(requirement)
+    }
+    names.update(PLAN_TAB_PACKAGES if plan_tab else ())
+    return [_pinned(name) for name in sorted(names, key=str.lower)]
 
 
 def _needed_by_app(requirement: Requirement) -> bool:
     if requirement.marker is None:
         return True
     return any(requirement.marker.evaluate({"extra": extra}) for extra in APP_EXTRAS)
+
+
+def _pinned(name: str) -> str:
+    try:
+        version = Version(importlib.metadata.version(name))
+    except importlib.metadata.PackageNotFoundError as error:
+        raise ValueError(
+            f"The Space pins {name} to the version installed here, but it is not installed; install hf_jepa with "
+            "its extras: pip install -e '.[space,video,world-model]'."
+        ) from error
+    # a local build such as torch 2.14.1+cpu is not on the package index; its release (2.14.1) is
+    return f"{name}=={version.public}"
 
 
 def resolve_model(model_name_or_path: str) -> tuple[Path | None, str | None]:
@@ -102,14 +130,96 @@ def check_checkpoint(folder: Path) -> None:
     config_file = folder / "config.json"
     if not config_file.is_file():
         raise ValueError(f"{folder} holds no config.json, so it is not a saved model; save it with save_pretrained.")
-    model_type = json.loads(config_file.read_text()).get("model_type")
+    model_type = _model_type(folder)
     if model_type not in SHOWN_MODEL_TYPES:
         raise ValueError(
-            f"{folder} holds a {model_type!r} model; the Space shows JEPA encoders (model_type one of "
-            f"{SHOWN_MODEL_TYPES}): a checkpoint of scripts/pretrain.py, or one made by scripts/convert_checkpoint.py."
+            f"{folder} holds a {model_type!r} model; the Space shows JEPA encoders and world models (model_type one "
+            f"of {SHOWN_MODEL_TYPES}): a checkpoint of scripts/pretrain.py or scripts/train_world_model.py, or one "
+            "made by scripts/convert_checkpoint.py."
         )
     if not any(folder.glob("*.safetensors")):
         raise ValueError(f"{folder} holds no weights (*.safetensors); save the model with save_pretrained.")
+
+
+def _model_type(folder: Path) -> str | None:
+    return json.loads((folder / "config.json").read_text()).get("model_type")
+
+
+def plan_episodes_source(folder: Path | None, episodes: str | None) -> Path | None:
+    """The saved episode dataset to ship for the Plan tab: `episodes` when given, else the training episodes of a
+    world model `folder` (the `dataset_name` of its training_args.json); None for other models.
+
+    A relative `dataset_name` is taken from the working directory, then from the project's root, as the app does.
+    Raises `ValueError` for `episodes` with a local model that is not a world model, and for a world model whose
+    training episodes are not a folder here.
+    """
+    world_model = folder is not None and _model_type(folder) == WORLD_MODEL_TYPE
+    if episodes is not None:
+        if folder is not None and not world_model:
+            raise ValueError(
+                f"--episodes {episodes} is for world models (the Plan tab searches them); {folder} holds a "
+                f"{_model_type(folder)!r} model. Leave --episodes out, or give a checkpoint of "
+                "scripts/train_world_model.py."
+            )
+        return Path(episodes).expanduser()
+    if not world_model:
+        return None
+    name = _training_arguments(folder).get("dataset_name")
+    found = [path for path in ([Path(name), PROJECT_ROOT / name] if name else []) if path.is_dir()]
+    if not found:
+        trained_on = f"was trained on {name!r}, which is not a folder here" if name else "names no dataset_name"
+        raise ValueError(
+            f"{folder} is a world model whose training_args.json {trained_on}; the Space's Plan tab needs recorded "
+            "episodes: pass --episodes PATH, a folder written by scripts/record_episodes.py (e.g. "
+            "outputs/two_room_32_heldout)."
+        )
+    return found[0]
+
+
+def episode_subset(source: Path, max_episodes: int) -> datasets.Dataset:
+    """The first `max_episodes` episodes (by episode_index) of the saved episode dataset `source`, rows in order.
+
+    Raises `ValueError` naming a folder that does not exist, is not a saved dataset, or has no frames, episode_index
+    or frame_index column (LeRobot's schema, as scripts/record_episodes.py writes it).
+    """
+    if max_episodes < 1:
+        raise ValueError(f"--max_episodes must be at least 1, got {max_episodes}.")
+    if not source.is_dir():
+        raise ValueError(f"The episode folder {source} does not exist; record one with scripts/record_episodes.py.")
+    if not any((source / name).is_file() for name in SAVED_DATASET_FILES):
+        raise ValueError(
+            f"{source} is not a saved dataset (no {' or '.join(SAVED_DATASET_FILES)}); give a folder written by "
+            "scripts/record_episodes.py or Dataset.save_to_disk."
+        )
+    try:
+        dataset = load_media_dataset(str(source))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"Could not load the episode dataset {source}: {error}") from error
+    missing = [name for name in (EPISODE_COLUMN, FRAME_COLUMN) if name not in dataset.column_names]
+    if missing:
+        raise ValueError(
+            f"{source} is not an episode dataset: it has no {missing} column(s); its columns are "
+            f"{dataset.column_names}. Record one with scripts/record_episodes.py."
+        )
+    find_image_column(dataset)  # raises, naming the columns, when there are no frames
+    episode_ids = np.asarray(dataset[EPISODE_COLUMN])
+    if len(episode_ids) == 0:
+        raise ValueError(f"{source} holds no episodes.")
+    kept = np.unique(episode_ids)[:max_episodes]
+    return dataset.select(np.flatnonzero(np.isin(episode_ids, kept)))
+
+
+def _save_episodes(episodes: datasets.Dataset, source: Path, destination: Path) -> None:
+    episodes.save_to_disk(str(destination))
+    megabytes = sum(path.stat().st_size for path in destination.rglob("*") if path.is_file()) / 1e6
+    logger.info(
+        "Shipping %d episodes (%d frames, %.2f MB) of %s in %s/ for the Plan tab.",
+        len(episodes.unique(EPISODE_COLUMN)),
+        len(episodes),
+        megabytes,
+        source,
+        destination.name,
+    )
 
 
 def space_readme(title: str, emoji: str, models: list[str]) -> str:
@@ -164,14 +274,20 @@ def build_space(
     title: str = "JEPA explorer",
     emoji: str = "🧩",
     overwrite: bool = False,
+    episodes: str | None = None,
+    max_episodes: int = DEFAULT_MAX_EPISODES,
 ) -> Path:
     """Assembles the Space folder in `output_dir` for a local checkpoint or a Hub model id.
 
     `model_repo_id` names the model's Hub repository in the Space's `models:` metadata; for a local checkpoint it
-    defaults to the `hub_model_id` of its `training_args.json`. Raises `ValueError` for a missing or unsuitable model
-    and for a non-empty `output_dir` unless `overwrite`.
+    defaults to the `hub_model_id` of its `training_args.json`. For the Plan tab, the first `max_episodes` episodes of
+    `plan_episodes_source(...)` (a world model's training episodes, or `episodes`) go to `episodes/` and gymnasium to
+    `requirements.txt`. Raises `ValueError` for a missing or unsuitable model or episode dataset, and for a non-empty
+    `output_dir` unless `overwrite`; all of it is checked before `output_dir` is touched.
     """
     folder, hub_id = resolve_model(model_name_or_path)
+    episodes_source = plan_episodes_source(folder, episodes)
+    plan_episodes = episode_subset(episodes_source, max_episodes) if episodes_source is not None else None
     output_dir = Path(output_dir)
     if output_dir.exists() and any(output_dir.iterdir()):
         if not overwrite:
@@ -194,9 +310,11 @@ def build_space(
         model_repo_id = model_repo_id or hub_id
     (output_dir / "requirements.txt").write_text(
         "# hf_jepa's dependencies at the versions it was tested with; hf_jepa itself is in hf_jepa/ beside app.py\n"
-        + "\n".join(pinned_requirements())
+        + "\n".join(pinned_requirements(plan_tab=plan_episodes is not None))
         + "\n"
     )
+    if plan_episodes is not None:
+        _save_episodes(plan_episodes, episodes_source, output_dir / EPISODES_DIR)
     (output_dir / "README.md").write_text(space_readme(title, emoji, [model_repo_id] if model_repo_id else []))
     vendor_hf_jepa(output_dir)
     return output_dir
@@ -211,8 +329,12 @@ def _copy_checkpoint(folder: Path, destination: Path) -> None:
 
 
 def _training_hub_id(folder: Path) -> str | None:
+    return _training_arguments(folder).get("hub_model_id")
+
+
+def _training_arguments(folder: Path) -> dict:
     arguments_file = folder / "training_args.json"
-    return json.loads(arguments_file.read_text()).get("hub_model_id") if arguments_file.is_file() else None
+    return json.loads(arguments_file.read_text()) if arguments_file.is_file() else {}
 
 
 def push_space(
@@ -267,6 +389,17 @@ class SpaceArguments:
             "hub_model_id, or the Hub model id given)."
         },
     )
+    episodes: str | None = field(
+        default=None,
+        metadata={
+            "help": "A saved episode dataset (scripts/record_episodes.py) for a world model's Plan tab; default: the "
+            "world model's training episodes (the dataset_name of its training_args.json)."
+        },
+    )
+    max_episodes: int = field(
+        default=DEFAULT_MAX_EPISODES,
+        metadata={"help": "Ship the first this many episodes of them, saved with save_to_disk into episodes/."},
+    )
     title: str = field(default="JEPA explorer", metadata={"help": "The Space's title."})
     emoji: str = field(default="🧩", metadata={"help": "The Space's emoji."})
     private: bool = field(default=False, metadata={"help": "Create the Space as private."})
@@ -287,6 +420,8 @@ def share_space(args: SpaceArguments) -> CommitInfo | Path:
         title=args.title,
         emoji=args.emoji,
         overwrite=args.overwrite_output_dir,
+        episodes=args.episodes,
+        max_episodes=args.max_episodes,
     )
     if args.space_id is None:
         return output_dir
@@ -302,7 +437,9 @@ __all__ = [
     "share_space",
     "build_space",
     "check_checkpoint",
+    "episode_subset",
     "pinned_requirements",
+    "plan_episodes_source",
     "push_space",
     "resolve_model",
 ]

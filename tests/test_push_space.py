@@ -12,20 +12,26 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
 import textwrap
 from pathlib import Path
+from types import ModuleType
 
+import datasets
+import numpy as np
 import pytest
 import torch
 import yaml
 from gradio_client import Client, handle_file
 from hub_server import LocalHub, local_hub  # noqa: F401  (`local_hub` is a fixture)
-from test_space import serve_app
+from test_space import serve_app, unusable_episodes, world_model  # noqa: F401  (fixtures: a 3-step world model, ...)
+from test_world_model_training import episodes  # noqa: F401  (eight real TwoRoom episodes, which it trains on)
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining, spaces
+from hf_jepa.data import EPISODE_COLUMN, FRAME_COLUMN
 from hf_jepa.spaces import build_space, pinned_requirements
 
 REPO = Path(__file__).resolve().parents[1]
@@ -56,15 +62,28 @@ def front_matter(readme: str) -> dict:
     return yaml.safe_load(readme.split("---\n")[1])
 
 
+def download_space(env: dict[str, str], tmp_path: Path) -> Path:
+    space = tmp_path / "space"
+    download = "import sys; from huggingface_hub import snapshot_download as d; d(sys.argv[1], repo_type='space', "
+    run([sys.executable, "-c", download + "local_dir=sys.argv[2])", SPACE_ID, str(space)], env, tmp_path)
+    return space
+
+
+def load_app(folder: Path) -> ModuleType:
+    """The app.py of a Space folder, imported in this process (hf_jepa is this environment's)."""
+    spec = importlib.util.spec_from_file_location("pushed_app", folder / "app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    return app
+
+
 def test_push_install_and_serve_the_space(local_hub, checkpoint, tmp_path):  # noqa: F811
     env = local_hub.client_env(tmp_path / "hf", base=os.environ)
     script = [sys.executable, str(REPO / "scripts" / "push_space.py")]
     run([*script, "--model_name_or_path", str(checkpoint), "--space_id", SPACE_ID], env, tmp_path)
     assert local_hub.repos[f"spaces/{SPACE_ID}"].sdk == "gradio" and not local_hub.unhandled
 
-    space = tmp_path / "space"
-    download = "import sys; from huggingface_hub import snapshot_download as d; d(sys.argv[1], repo_type='space', "
-    run([sys.executable, "-c", download + "local_dir=sys.argv[2])", SPACE_ID, str(space)], env, tmp_path)
+    space = download_space(env, tmp_path)
     metadata = front_matter((space / "README.md").read_text())
     assert metadata["sdk"] == "gradio" and metadata["sdk_version"] == importlib.metadata.version("gradio")
     assert metadata["app_file"] == "app.py" and metadata["models"] == [MODEL_REPO_ID]
@@ -74,6 +93,7 @@ def test_push_install_and_serve_the_space(local_hub, checkpoint, tmp_path):  # n
     shipped = {path.name for path in (space / "checkpoint").iterdir()}
     assert {"config.json", "model.safetensors", "modeling_jepa.py", "configuration_jepa.py"} <= shipped
     assert "training_args.json" not in shipped and not (space / "checkpoint" / "checkpoint-100").exists()
+    assert not (space / "episodes").exists() and "gymnasium" not in (space / "requirements.txt").read_text()
 
     # a fresh environment, from the Space's own requirements.txt (satisfied offline by what is installed here)
     venv = tmp_path / "venv"
@@ -117,9 +137,7 @@ def test_space_for_a_hub_model(tmp_path, monkeypatch):
 
     # the app offers the model of models.txt (after JEPA_MODEL, which a Space variable can set)
     monkeypatch.setenv("JEPA_MODEL", "someone/other-jepa")
-    spec = importlib.util.spec_from_file_location("pushed_app", folder / "app.py")
-    app = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(app)
+    app = load_app(folder)
     assert app.model_choices()[:2] == ["someone/other-jepa", MODEL_REPO_ID]
 
 
@@ -128,6 +146,9 @@ def test_requirements_pin_the_installed_releases():
     for name in ("torch", "torchvision", "transformers", "gradio", "torchcodec", "huggingface-hub", "accelerate"):
         assert pins[name] == importlib.metadata.version(name).split("+")[0]
     assert "hf-jepa" not in pins and "pytest" not in pins  # hf_jepa ships as sources; dev tools stay out
+    assert "gymnasium" not in pins  # only the Plan tab needs it, and only a world model gets it ...
+    plan_pins = dict(line.split("==") for line in pinned_requirements(plan_tab=True))
+    assert plan_pins == {**pins, "gymnasium": importlib.metadata.version("gymnasium")}  # ... without gym-pusht
 
 
 def test_bad_models_and_folders_get_clear_errors(checkpoint, tmp_path, monkeypatch):
@@ -192,3 +213,76 @@ def test_failed_push_names_the_step_and_keeps_the_folder(local_hub, checkpoint, 
         local_hub.files(SPACE_ID, repo_type="space")["checkpoint/model.safetensors"]
         == (checkpoint / "model.safetensors").read_bytes()
     )
+
+
+def test_push_a_space_with_a_world_model_and_its_episodes(local_hub, world_model, episodes, tmp_path, monkeypatch):  # noqa: F811
+    episodes_path, dataset = episodes
+    env = local_hub.client_env(tmp_path / "hf", base=os.environ)
+    script = [sys.executable, str(REPO / "scripts" / "push_space.py"), "--model_name_or_path", world_model]
+    pushed = run([*script, "--space_id", SPACE_ID, "--max_episodes", "3"], env, tmp_path)
+    kept = dataset.filter(lambda episode: episode < 3, input_columns=EPISODE_COLUMN)  # the first 3 of 8
+    assert f"Shipping 3 episodes ({len(kept)} frames, " in pushed.stderr
+    assert f"of {episodes_path} in episodes/ for the Plan tab" in pushed.stderr  # from its training_args.json
+
+    files = local_hub.files(SPACE_ID, repo_type="space")
+    assert json.loads(files["checkpoint/config.json"])["model_type"] == "jepa_world_model"
+    assert files["checkpoint/model.safetensors"] == (Path(world_model) / "model.safetensors").read_bytes()
+    assert {"episodes/dataset_info.json", "episodes/state.json"} <= set(files)
+    requirements = files["requirements.txt"].decode().split()
+    assert f"gymnasium=={importlib.metadata.version('gymnasium')}" in requirements
+    assert not any(line.startswith("gym-pusht") for line in requirements)  # TwoRoom only needs gymnasium
+
+    space = download_space(env, tmp_path).resolve()
+    shipped = datasets.load_from_disk(str(space / "episodes"))
+    assert shipped.unique(EPISODE_COLUMN) == [0, 1, 2] and list(shipped[FRAME_COLUMN]) == list(kept[FRAME_COLUMN])
+    assert np.array_equal(np.asarray(shipped[-1]["observation.image"]), np.asarray(kept[-1]["observation.image"]))
+
+    # the packaged app offers the world model in the Plan tab and finds the shipped episodes on its own
+    monkeypatch.delenv("JEPA_MODEL", raising=False)
+    monkeypatch.delenv("JEPA_EPISODES", raising=False)
+    app = load_app(space)
+    model = str(space / "checkpoint")
+    assert app.PLANNING_AVAILABLE and app.model_choices() == [model] and app.is_world_model(model)
+    assert app.episode_choices() == [str(space / "episodes")]
+    recorded = app.recorded_frames(model, app.episode_choices()[0])
+    assert recorded.dataset_rows == len(kept) and set(recorded.episodes.tolist()) == {0, 1, 2}
+
+
+def test_bad_episodes_get_clear_errors(world_model, episodes, unusable_episodes, checkpoint, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(spaces, "vendor_hf_jepa", lambda destination: (destination / "hf_jepa").mkdir())
+    monkeypatch.chdir(tmp_path)
+    busy = tmp_path / "busy"  # every failure is found before --overwrite_output_dir would clear it
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    moved = tmp_path / "moved-world-model"  # its training episodes are not where training_args.json says
+    shutil.copytree(world_model, moved)
+    arguments = json.loads((moved / "training_args.json").read_text())
+    (moved / "training_args.json").write_text(json.dumps({**arguments, "dataset_name": "outputs/gone"}))
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "notes.txt").write_text("not a dataset")
+
+    def fails(match: str, model: Path | str = world_model, **options) -> None:
+        with pytest.raises(ValueError, match=match):
+            build_space(busy, str(model), overwrite=True, **options)
+
+    fails(
+        r"moved-world-model is a world model whose training_args.json was trained on 'outputs/gone', which is "
+        r"not a folder here; .* pass --episodes PATH",
+        moved,
+    )
+    fails(r"The episode folder .*/deleted does not exist", episodes=unusable_episodes["deleted"])
+    fails(r"files is not a saved dataset \(no dataset_info.json or dataset_dict.json\)", episodes="files")
+    fails(
+        r"not_episodes is not an episode dataset: it has no \['episode_index', 'frame_index'\] column",
+        episodes=unusable_episodes["not_episodes"],
+    )
+    fails(r"--max_episodes must be at least 1, got 0", max_episodes=0)
+    fails(
+        r"--episodes .*not_episodes is for world models .* holds a 'jepa' model",
+        checkpoint,
+        episodes=unusable_episodes["not_episodes"],
+    )
+    assert [path.name for path in busy.iterdir()] == ["notes.txt"] and (busy / "notes.txt").read_text() == "mine"
+
+    folder = build_space(tmp_path / "space", str(moved), episodes=str(episodes[0]), max_episodes=100)
+    assert datasets.load_from_disk(str(folder / "episodes")).num_rows == len(episodes[1])  # all 8 episodes
