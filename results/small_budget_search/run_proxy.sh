@@ -8,7 +8,7 @@ tflops=$1; shift
 here=$(dirname "$0")
 for name in "$@"; do
   baselines=false
-  [ "$name" = masked-vicreg ] && baselines=true
+  [ "$name" = masked-vicreg ] && [ "$tflops" = 18.4 ] && baselines=true
   python scripts/benchmark_quality.py --recipe "$here/$name.yaml" --dataset_name fashion_mnist --seeds 0 \
     --train_tflops "$tflops" --max_eval_samples 10000 --baselines "$baselines" \
     --output_dir "outputs/search/$name-$tflops" --json "$here/$name-$tflops.json"
