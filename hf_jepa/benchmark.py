@@ -82,6 +82,13 @@ class BenchmarkArguments:
         default=True,
         metadata={"help": "Also run each preset with activation checkpointing (first precision and attention)."},
     )
+    equal_masks: bool = field(
+        default=False,
+        metadata={
+            "help": "Time the training steps with the official I-JEPA recipe's mask token counts (see "
+            "`official_context_block_scale`), so that images/s compare like with like against the official code."
+        },
+    )
     inference: bool = field(default=True, metadata={"help": "Compare JEPAModel with transformers' IJepaModel."})
     data_pipeline: bool = field(default=True, metadata={"help": "Time the data pipeline on its own."})
     steps: int = field(default=4, metadata={"help": "Timed steps (after the warm-up) per configuration."})
@@ -119,6 +126,9 @@ class BenchmarkArguments:
             raise ValueError(
                 f"warmup_steps ({self.warmup_steps}) and data_workers ({self.data_workers}) must be >= 0."
             )
+        strategies = {JEPAConfig.from_preset(name).mask_strategy for name in self.presets}
+        if self.equal_masks and strategies != {"multiblock"}:
+            raise ValueError(f"equal_masks applies to multiblock masking (image presets), got {sorted(strategies)}.")
         if self.device not in (None, "cpu", "cuda"):
             raise ValueError(f"device must be cpu or cuda, got {self.device!r}.")
         if self.device == "cuda" and not torch.cuda.is_available():
@@ -149,6 +159,7 @@ class TrainingCase:
     attn_implementation: str
     compile: bool
     activation_checkpointing: bool
+    equal_masks: bool
     steps: int
     warmup_steps: int
     device: str
@@ -157,7 +168,11 @@ class TrainingCase:
     def describe(self) -> str:
         extras = [
             name
-            for name, on in (("activation checkpointing", self.activation_checkpointing), ("compiled", self.compile))
+            for name, on in (
+                ("activation checkpointing", self.activation_checkpointing),
+                ("compiled", self.compile),
+                ("official mask counts", self.equal_masks),
+            )
             if on
         ]
         return ", ".join([self.preset, f"batch {self.batch_size}", self.precision, self.attn_implementation, *extras])
@@ -195,6 +210,21 @@ def measure_matmul_peak(precision: str, device: str, size: int, repeats: int = 5
     torch.matmul(left, right)
     best = min(timed(torch.matmul, device, left, right) for _ in range(repeats))
     return 2 * size**3 / best
+
+
+def official_context_block_scale(config: JEPAConfig) -> tuple[float, float]:
+    """The `context_block_scale` with which our multiblock masks keep as many context tokens as the official I-JEPA
+    collator does.
+
+    The official context block never spans the whole grid (its side stays below the grid's), and what the four target
+    blocks leave of it is cut to the batch's smallest context. Capping our context block the same way, by scaling
+    `context_block_scale` with `(H - 1) / H * (W - 1) / W`, gives its counts: at 28 px / patch 4 (7x7 tokens) and
+    batch 128, ~7.5 context and ~35 target tokens (official collator: 7.2 and 34.5; our default: ~15 and ~35).
+    """
+    _, height, width = config.grid_size
+    shrink = (height - 1) / height * (width - 1) / width
+    low, high = config.context_block_scale
+    return (low * shrink, high * shrink)
 
 
 def dummy_pixel_values(config: JEPAConfig, batch_size: int, device: str) -> torch.Tensor:
@@ -257,6 +287,8 @@ def run_training_case(case: TrainingCase) -> dict:
     device = case.device
     defaults = PretrainingArguments()
     config = JEPAConfig.from_preset(case.preset, attn_implementation=case.attn_implementation)
+    if case.equal_masks:
+        config.context_block_scale = official_context_block_scale(config)
     pixel_values = dummy_pixel_values(config, case.batch_size, device)
     warmup_steps = case.warmup_steps + (2 if case.compile else 0)
     # The masks `pretrain` draws at its first steps, so that every configuration times the same work; the warm-up
@@ -470,6 +502,7 @@ def training_cases(args: BenchmarkArguments) -> list[TrainingCase]:
                             attn_implementation=attention,
                             compile=compiled,
                             activation_checkpointing=checkpointing,
+                            equal_masks=args.equal_masks,
                             steps=args.steps,
                             warmup_steps=args.warmup_steps,
                             device=args.device,
@@ -705,6 +738,7 @@ __all__ = [
     "benchmark_data_pipeline",
     "benchmark_inference",
     "measure_matmul_peak",
+    "official_context_block_scale",
     "run_benchmark",
     "run_training_case",
     "training_flops",

@@ -88,11 +88,11 @@ _VJEPA2_RENAMES = [
     (r"\.attention\.o_proj\.", ".attention.proj."),
 ]
 # Our tensor names -> the official code's, inside one encoder / predictor state dict. The official blocks fuse the
-# query, key and value projections into one `attn.qkv` matrix (in that order along the output dimension).
+# query, key and value projections into one `attn.qkv` matrix as ours do (in that order along the output dimension).
 _OFFICIAL_BLOCK_RENAMES = [
     (r"\.layernorm_before\.", ".norm1."),
     (r"\.layernorm_after\.", ".norm2."),
-    (r"\.attention\.[qkv]_proj\.", ".attn.qkv."),
+    (r"\.attention\.qkv_proj\.", ".attn.qkv."),
     (r"\.attention\.o_proj\.", ".attn.proj."),
 ]
 _OFFICIAL_ENCODER_RENAMES = [
@@ -170,6 +170,31 @@ def _encoder_position_type(stored: torch.Tensor, expected: torch.Tensor, name: s
     return position_type
 
 
+def split_qkv(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """`state` with every fused `qkv_proj` split into the `q_proj`, `k_proj` and `v_proj` of transformers' ViTs."""
+    split = {}
+    for key, tensor in state.items():
+        if ".attention.qkv_proj." in key:
+            split.update(
+                {key.replace(".qkv_proj.", f".{name}_proj."): part for name, part in zip("qkv", tensor.chunk(3))}
+            )
+        else:
+            split[key] = tensor
+    return split
+
+
+def fuse_qkv(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """`state` with the `q_proj`, `k_proj` and `v_proj` of each attention concatenated into our `qkv_proj`."""
+    fused = {}
+    for key, tensor in state.items():
+        if not re.search(r"\.attention\.[qkv]_proj\.", key):
+            fused[key] = tensor
+        elif ".q_proj." in key:
+            parts = [state[key.replace(".q_proj.", f".{name}_proj.")] for name in "qkv"]
+            fused[key.replace(".q_proj.", ".qkv_proj.")] = torch.cat(parts)
+    return fused
+
+
 def _load_part(module: torch.nn.Module, state: dict[str, torch.Tensor], name: str) -> None:
     result = module.load_state_dict(state, strict=False)
     if result.missing_keys or result.unexpected_keys:
@@ -208,7 +233,7 @@ def jepa_to_ijepa(encoder: JEPAModel) -> IJepaModel:
         initializer_range=config.initializer_range,
     )
     ijepa = IJepaModel(ijepa_config).to(encoder.dtype).eval()
-    state = encoder.state_dict()
+    state = split_qkv(encoder.state_dict())
     state["embeddings.position_embeddings"] = encoder.embeddings.position_embeddings
     _load_part(ijepa, state, "IJepaModel")
     return ijepa
@@ -244,7 +269,7 @@ def ijepa_to_jepa(ijepa: IJepaModel, **config_overrides) -> JEPAForPreTraining:
         hidden_dropout_prob=source.hidden_dropout_prob,
         attention_probs_dropout_prob=source.attention_probs_dropout_prob,
     )
-    state = ijepa.state_dict()
+    state = fuse_qkv(ijepa.state_dict())
     side = source.image_size // source.patch_size
     sincos = sincos_position_embeddings(source.hidden_size, (1, side, side))
     name = "IJepaModel embeddings.position_embeddings"
@@ -264,7 +289,7 @@ def ijepa_to_jepa(ijepa: IJepaModel, **config_overrides) -> JEPAForPreTraining:
 
 def _vjepa2_names(model: JEPAForPreTraining) -> dict[str, str]:
     """Our target encoder and predictor tensor names -> VJEPA2Model's."""
-    names = [key for key in model.state_dict() if key.startswith(("target_encoder.", "predictor."))]
+    names = [key for key in split_qkv(model.state_dict()) if key.startswith(("target_encoder.", "predictor."))]
     return {key: _rename(key, _VJEPA2_RENAMES) for key in names}
 
 
@@ -299,7 +324,7 @@ def jepa_to_vjepa2(model: JEPAForPreTraining) -> VJEPA2Model:
         pred_mlp_ratio=config.pred_mlp_ratio,
     )
     vjepa2 = VJEPA2Model(vjepa2_config).to(model.dtype).eval()
-    ours = model.state_dict()
+    ours = split_qkv(model.state_dict())
     state = {theirs: ours[key] for key, theirs in _vjepa2_names(model).items()}
     # ours: [num_tokens, 1, width]; VJEPA2: [num_tokens, 1, 1, width]
     state["predictor.embeddings.mask_tokens"] = state["predictor.embeddings.mask_tokens"].unsqueeze(1)
@@ -338,7 +363,7 @@ def vjepa2_to_jepa(vjepa2: VJEPA2Model, **config_overrides) -> JEPAForPreTrainin
     )
     model = JEPAForPreTraining(_build_config(derived, defaults, config_overrides))
     theirs = vjepa2.state_dict()
-    state = {key: theirs[name] for key, name in _vjepa2_names(model).items()}
+    state = fuse_qkv({key: theirs[name] for key, name in _vjepa2_names(model).items()})
     state["predictor.mask_token"] = state["predictor.mask_token"].squeeze(1)
     for part, module in (("target_encoder.", model.context_encoder), ("target_encoder.", model.target_encoder)):
         encoder = {key.removeprefix(part): tensor for key, tensor in state.items() if key.startswith(part)}
@@ -497,8 +522,6 @@ def _official_part(
             continue
         used.update(names)
         tensor = torch.cat([official[name] for name in names]) if key == "mask_token" else official[names[0]]
-        if match := re.search(r"\.attention\.([qkv])_proj\.", key):
-            tensor = tensor.chunk(3, dim=0)["qkv".index(match.group(1))]
         if tensor.shape != expected.shape:
             misshapen.append(f"{names[0]} {tuple(tensor.shape)} (for {key} {tuple(expected.shape)})")
         state[key] = tensor
@@ -567,16 +590,8 @@ def official_to_jepa(
 
 
 def _official_state(module: torch.nn.Module, renames: list[tuple[str, str]]) -> dict[str, torch.Tensor]:
-    """An encoder / predictor state dict under the official names, query, key and value fused into `attn.qkv`."""
-    ours = module.state_dict()
-    state = {}
-    for key, tensor in ours.items():
-        if match := re.search(r"\.attention\.([qkv])_proj\.", key):
-            if match.group(1) != "q":
-                continue
-            tensor = torch.cat([ours[key.replace(".q_proj.", f".{axis}_proj.")] for axis in "qkv"])
-        state[_rename(key, renames)] = tensor.detach().clone()
-    return state
+    """An encoder / predictor state dict under the official names."""
+    return {_rename(key, renames): tensor.detach().clone() for key, tensor in module.state_dict().items()}
 
 
 def jepa_to_official_ijepa(model: JEPAForPreTraining) -> dict[str, dict[str, torch.Tensor]]:

@@ -15,6 +15,8 @@ from torch import nn
 from transformers import PreTrainedModel
 from transformers import initialization as init
 from transformers.activations import ACT2FN
+from transformers.conversion_mapping import register_checkpoint_conversion_mapping
+from transformers.core_model_loading import Concatenate, WeightConverter
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import BaseModelOutputWithPooling, ImageClassifierOutput
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
@@ -247,9 +249,9 @@ class JEPAAttention(nn.Module):
         self.scaling = self.head_dim**-0.5
         self.attention_dropout = config.attention_probs_dropout_prob
         self.is_causal = False
-        self.q_proj = nn.Linear(hidden_size, hidden_size, bias=config.qkv_bias)
-        self.k_proj = nn.Linear(hidden_size, hidden_size, bias=config.qkv_bias)
-        self.v_proj = nn.Linear(hidden_size, hidden_size, bias=config.qkv_bias)
+        # query, key and value in one product (one pass over the input and its gradient); checkpoints keep them apart
+        # as `q_proj`, `k_proj`, `v_proj` (see `QKV_CONVERSIONS`)
+        self.qkv_proj = nn.Linear(hidden_size, 3 * hidden_size, bias=config.qkv_bias)
         self.o_proj = nn.Linear(hidden_size, hidden_size)
 
     def forward(
@@ -260,10 +262,8 @@ class JEPAAttention(nn.Module):
         **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """`attention_mask`: an additive `[1, 1, L, L]` mask (the world model's block-causal one), or None."""
-        hidden_shape = (*hidden_states.shape[:-1], -1, self.head_dim)
-        query = self.q_proj(hidden_states).view(hidden_shape).transpose(1, 2)
-        key = self.k_proj(hidden_states).view(hidden_shape).transpose(1, 2)
-        value = self.v_proj(hidden_states).view(hidden_shape).transpose(1, 2)
+        qkv_shape = (*hidden_states.shape[:-1], 3, -1, self.head_dim)
+        query, key, value = self.qkv_proj(hidden_states).view(qkv_shape).permute(2, 0, 3, 1, 4).unbind(0)
         if position_embeddings is not None:
             query = apply_rotary(query, *position_embeddings)
             key = apply_rotary(key, *position_embeddings)
@@ -283,6 +283,19 @@ class JEPAAttention(nn.Module):
         )
         attn_output = self.o_proj(attn_output.reshape(*hidden_states.shape[:-1], -1))
         return attn_output, attn_weights
+
+
+# Checkpoints store the fused projection as the three matrices transformers' ViTs (and every hf_jepa checkpoint saved
+# before the fusion) have: loading concatenates them into `qkv_proj`, `save_pretrained` splits it again (the reverse).
+QKV_CONVERSIONS = [
+    WeightConverter(
+        source_patterns=[f"attention.{name}_proj.{kind}" for name in "qkv"],
+        target_patterns=f"attention.qkv_proj.{kind}",
+        operations=[Concatenate(dim=0)],
+    )
+    for kind in ("weight", "bias")
+]
+register_checkpoint_conversion_mapping(JEPAConfig.model_type, QKV_CONVERSIONS, overwrite=True)
 
 
 class JEPAMLP(nn.Module):

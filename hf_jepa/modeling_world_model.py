@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import PreTrainedModel
 from transformers import initialization as init
+from transformers.conversion_mapping import register_checkpoint_conversion_mapping
 from transformers.processing_utils import Unpack
 from transformers.utils import ModelOutput, TransformersKwargs
 from transformers.utils.generic import can_return_tuple
@@ -25,6 +26,7 @@ from transformers.utils.generic import can_return_tuple
 from .configuration_jepa import JEPAConfig
 from .configuration_world_model import JEPAWorldModelConfig
 from .modeling_jepa import (
+    QKV_CONVERSIONS,
     JEPALayer,
     JEPAModel,
     rotary_cos_sin,
@@ -153,6 +155,10 @@ class JEPAWorldModelOutput(ModelOutput):
     predicted_embeddings: torch.FloatTensor | None = None
     target_embeddings: torch.FloatTensor | None = None
     rollout_embeddings: torch.FloatTensor | None = None
+
+
+# the predictor's attention fuses query, key and value as the encoder's does; checkpoints keep them apart
+register_checkpoint_conversion_mapping(JEPAWorldModelConfig.model_type, QKV_CONVERSIONS, overwrite=True)
 
 
 class JEPAWorldModelPreTrainedModel(PreTrainedModel):

@@ -11,7 +11,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from transformers import HfArgumentParser
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining
-from hf_jepa.benchmark import BenchmarkArguments, run_benchmark, training_flops
+from hf_jepa.benchmark import BenchmarkArguments, official_context_block_scale, run_benchmark, training_flops
 from hf_jepa.masking import sample_masks
 from hf_jepa.training import PretrainingArguments, optimizer_groups
 
@@ -52,6 +52,24 @@ def test_training_flops_match_the_analytic_count():
     with FlopCounterMode(display=False) as counter:
         model(pixel_values, context_mask=context, target_mask=targets).loss.backward()
     assert counter.get_total_flops() < expected
+
+
+def test_equal_masks_keep_the_official_collators_token_counts():
+    # the official I-JEPA collator at 28 px / patch 4 and batch 128 keeps ~7.2 context and ~34.5 target tokens
+    config = JEPAConfig(image_size=28, patch_size=4, hidden_size=192, num_attention_heads=3)
+    equal = JEPAConfig(**{**MICRO, "image_size": 28}, context_block_scale=official_context_block_scale(config))
+
+    def mean_counts(config: JEPAConfig) -> tuple[float, float]:
+        masks = [sample_masks(config, 128, torch.Generator().manual_seed(seed)) for seed in range(8)]
+        context = statistics.mean(c[0].shape[1] for c, _ in masks)
+        return context, statistics.mean(sum(t.shape[1] for t in targets) for _, targets in masks)
+
+    (default_context, default_targets), (context, targets) = mean_counts(config), mean_counts(equal)
+    assert 6 <= context <= 9 and default_context >= 13
+    assert targets == default_targets and 30 <= targets <= 40  # the targets are drawn as before
+    assert official_context_block_scale(config) == pytest.approx((0.85 * 36 / 49, 36 / 49))
+    with pytest.raises(ValueError, match="multiblock"):
+        BenchmarkArguments(presets=["tiny-video"], equal_masks=True)
 
 
 def test_cli_arguments_and_bad_values():

@@ -616,17 +616,11 @@ def official_checkpoint(source_format: str) -> dict:
 
 
 def assert_official_block_loaded(layer, official: dict, prefix: str) -> None:
-    query, key, value = official[f"{prefix}.attn.qkv.weight"].chunk(3)
-    query_bias, key_bias, value_bias = official[f"{prefix}.attn.qkv.bias"].chunk(3)
     expected = {
         layer.layernorm_before.weight: official[f"{prefix}.norm1.weight"],
         layer.layernorm_before.bias: official[f"{prefix}.norm1.bias"],
-        layer.attention.q_proj.weight: query,
-        layer.attention.q_proj.bias: query_bias,
-        layer.attention.k_proj.weight: key,
-        layer.attention.k_proj.bias: key_bias,
-        layer.attention.v_proj.weight: value,
-        layer.attention.v_proj.bias: value_bias,
+        layer.attention.qkv_proj.weight: official[f"{prefix}.attn.qkv.weight"],
+        layer.attention.qkv_proj.bias: official[f"{prefix}.attn.qkv.bias"],
         layer.attention.o_proj.weight: official[f"{prefix}.attn.proj.weight"],
         layer.attention.o_proj.bias: official[f"{prefix}.attn.proj.bias"],
         layer.layernorm_after.weight: official[f"{prefix}.norm2.weight"],

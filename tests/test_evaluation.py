@@ -255,7 +255,7 @@ def test_load_encoder_and_processor_settings(checkpoint, tmp_path):
 
     random_init = load_encoder(str(checkpoint), random_init=True, seed=0, device=CPU)
     again = load_encoder(str(checkpoint), random_init=True, seed=0, device=CPU)
-    weight = "layers.0.attention.q_proj.weight"
+    weight = "layers.0.attention.qkv_proj.weight"
     assert torch.equal(random_init.state_dict()[weight], again.state_dict()[weight])
     assert not torch.equal(random_init.state_dict()[weight], encoder.state_dict()[weight])
 

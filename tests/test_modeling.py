@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from conftest import MICRO, output_without_hf_jepa
+from safetensors.torch import load_file, save_file
 from transformers import AutoModel, AutoModelForPreTraining
 
 from hf_jepa import JEPAConfig, JEPAForImageClassification, JEPAForPreTraining, JEPAMaskCollator, JEPAModel
@@ -391,6 +392,36 @@ def test_save_and_load_round_trip(tmp_path, caplog):
     assert "context_encoder" not in caplog.text and "UNEXPECTED" not in caplog.text.upper()
     pixel_values = batch["pixel_values"]
     assert torch.equal(encoder(pixel_values).last_hidden_state, model.target_encoder(pixel_values).last_hidden_state)
+
+
+def test_fused_qkv_projection_loads_and_saves_separate_query_key_value(tmp_path):
+    torch.manual_seed(0)
+    model = JEPAModel(micro_config()).eval()
+    model.save_pretrained(tmp_path)
+    saved = load_file(tmp_path / "model.safetensors")
+    assert not any("qkv_proj" in key for key in saved)
+    for kind in ("weight", "bias"):
+        parts = [saved[f"layers.0.attention.{name}_proj.{kind}"] for name in "qkv"]
+        assert torch.equal(getattr(model.layers[0].attention.qkv_proj, kind), torch.cat(parts))
+
+    # a checkpoint saved before the fusion, with other projections: they land in the fused one
+    generator = torch.Generator().manual_seed(1)
+    old = {key: torch.randn(t.shape, generator=generator) if "_proj." in key else t for key, t in saved.items()}
+    save_file(old, tmp_path / "model.safetensors", metadata={"format": "pt"})
+    attention = JEPAModel.from_pretrained(tmp_path).eval().layers[1].attention
+    projections = {name: (old[f"layers.1.attention.{name}.weight"], old[f"layers.1.attention.{name}.bias"])
+                   for name in ("q_proj", "k_proj", "v_proj", "o_proj")}  # fmt: skip
+    assert torch.equal(attention.qkv_proj.weight, torch.cat([projections[f"{n}_proj"][0] for n in "qkv"]))
+
+    # the unfused reference: three separate products, two heads
+    hidden_states = torch.randn(3, 5, 32)
+    query, key, value = (
+        F.linear(hidden_states, *projections[f"{name}_proj"]).unflatten(-1, (2, 16)).transpose(1, 2) for name in "qkv"
+    )
+    heads = F.scaled_dot_product_attention(query, key, value).transpose(1, 2).flatten(2)
+    expected = F.linear(heads, *projections["o_proj"])
+    with torch.no_grad():
+        assert torch.allclose(attention(hidden_states)[0], expected, atol=1e-6)
 
 
 def test_remote_code_loads_without_hf_jepa(tmp_path):
