@@ -93,7 +93,7 @@ class LoadedModel:
 
     @property
     def has_predictor(self) -> bool:
-        return hasattr(self.model, "predictor")
+        return getattr(self.model, "predictor", None) is not None  # a multi-view model has none
 
     @property
     def is_video(self) -> bool:
