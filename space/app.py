@@ -429,7 +429,7 @@ def require_predictor(loaded: LoadedModel) -> None:
     if not loaded.has_predictor:
         raise gr.Error(
             f"{loaded.name!r} ({type(loaded.model).__name__}) has no predictor; prediction needs a JEPAForPreTraining "
-            f"checkpoint. Masks and features still work."
+            "checkpoint of the masked or hybrid objective. Masks and features still work."
         )
 
 
