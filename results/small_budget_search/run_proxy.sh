@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs candidate recipes of the small-budget search one after another at the proxy protocol: a fixed training-FLOP
-# budget (default 0.25x the reference, 18.4 TFLOP), the full Fashion-MNIST training split, one seed, probes on 10k / 10k.
+# budget in TFLOP (the proxy: 18.4, 0.25x the reference), the full Fashion-MNIST training split, one seed, probes on 10k / 10k.
 # Usage: results/small_budget_search/run_proxy.sh TFLOPS NAME [NAME ...]   (NAME.yaml in this folder)
 # Resumable: an interrupted candidate continues from its last checkpoint when run again.
 set -euo pipefail
