@@ -233,7 +233,7 @@ def build_transform(
 
     Training: a random resized crop of `crop_scale` of the area (and a random horizontal flip when
     `horizontal_flip`); with `color_jitter` > 0, brightness, contrast and saturation jitter of that strength (0.4,
-    0.4 and 0.2 times it) with probability 0.8 (no hue jitter: it costs 30x the rest on a CPU worker); with
+    0.4 and 0.2 times it) with probability 0.8 (no hue jitter: it costs 40x the rest on a CPU); with
     `blur_probability` > 0, a Gaussian blur (sigma 0.1 to 2) with that probability; then scale to [0, 1] and
     normalise with `image_mean` / `image_std`. Evaluation: the processor of [`build_eval_processor`], the one that
     ships with the model, so that evaluation sees the pixels that `AutoImageProcessor` / `AutoVideoProcessor` give.
