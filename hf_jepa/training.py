@@ -431,13 +431,17 @@ def build_training_data(args: PretrainingArguments, config: JEPAConfig, accelera
         drop_last=True,
         num_workers=args.dataloader_num_workers,
         collate_fn=data.collate_skipping_bad,
-        # Starting the loader draws its workers' base seed from this generator, not from the global one: a resumed
-        # run starts it at another point of the global stream than an uninterrupted run, whose random draws in the
-        # steps (SIGReg's directions, drop-path) must repeat exactly.
-        generator=torch.Generator().manual_seed(args.seed),
+        generator=loader_generator(args.seed),
     )
     name = data.dataset_name_or_default(args, config.is_video) or args.train_dir
     return TrainingData(loader, train_data, column, name)
+
+
+def loader_generator(seed: int) -> torch.Generator:
+    """A training loader's own generator. Starting a loader draws its workers' base seed; drawn from the global
+    generator, that draw would come at another point of the global stream in a resumed run than in an uninterrupted
+    one, whose random draws in the steps (SIGReg's directions, drop-path) must repeat exactly."""
+    return torch.Generator().manual_seed(seed)
 
 
 def check_one_batch_per_process(
@@ -642,7 +646,9 @@ def run_steps(
     `batches()` gives the rest of the current epoch (and advances `state`'s epoch at its end); `model_inputs(batch,
     generator)` makes the model's inputs, drawing any randomness from `generator`, which depends only on where the run
     is (seed, step, micro-batch, process) so that a resumed run repeats an uninterrupted one exactly: pretraining
-    draws its masks with it, the world model its SIGReg projections. `ema`: update an EMA target encoder after each
+    draws its masks with it. Draws from the global generator in the step (SIGReg's directions) repeat too, as the
+    checkpoint restores it and the loaders draw from their own (`loader_generator`). `ema`: update an EMA target
+    encoder after each
     optimiser step. `after_step(step)` evaluates, checkpoints, ... after the step is logged.
     """
     micro_batch = 0

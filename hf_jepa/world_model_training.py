@@ -10,7 +10,6 @@ import time
 from dataclasses import dataclass, field
 
 import datasets
-import torch
 from accelerate import Accelerator
 from accelerate.logging import get_logger
 from accelerate.utils import set_seed
@@ -41,6 +40,7 @@ from .training import (
     check_output_dir,
     count_training_steps,
     global_batch_size,
+    loader_generator,
     public_arguments,
     restore_training_state,
     run_steps,
@@ -198,6 +198,7 @@ def train_world_model(args: WorldModelTrainingArguments) -> dict:
         shuffle=True,
         drop_last=True,
         num_workers=args.dataloader_num_workers,
+        generator=loader_generator(args.seed),
     )
     optimizer = build_optimizer(model, args)
     schedules = Schedules(args, count_training_steps(args, loader, accelerator))
@@ -221,12 +222,6 @@ def train_world_model(args: WorldModelTrainingArguments) -> dict:
             yield batch
         state.epoch, state.batches_in_epoch = state.epoch + 1, 0
 
-    def inputs_at(batch: dict, generator: torch.Generator) -> dict:
-        # SIGReg draws its projections from the global generator: seeded by where the run is, a resumed run draws
-        # the same ones whatever else consumed it since the checkpoint
-        torch.manual_seed(generator.initial_seed())
-        return model_inputs(batch, unwrapped)
-
     def after_step(step: int) -> None:
         if args.checkpointing_steps and step % args.checkpointing_steps == 0:
             save_checkpoint(accelerator, args, step)
@@ -240,7 +235,7 @@ def train_world_model(args: WorldModelTrainingArguments) -> dict:
         state,
         step_logger,
         batches=epoch_windows,
-        model_inputs=inputs_at,
+        model_inputs=lambda batch, generator: model_inputs(batch, unwrapped),
         ema=False,
         after_step=after_step,
     )
