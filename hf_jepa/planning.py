@@ -235,15 +235,18 @@ def goal_energy(
 
 @dataclass
 class MPCResult:
-    """One controlled episode: the observations seen, the actions executed, the energy of every plan, whether the
-    environment ended it (terminated or truncated), its last `info` and every plan made (in order)."""
+    """One controlled episode: the observations seen, the actions executed, every plan made (in order; their energies
+    in `plan_energies`), whether the environment ended it (terminated or truncated) and its last `info`."""
 
     observations: list[Any]
     actions: list[torch.Tensor]
-    plan_energies: list[float]
+    plans: list[PlanResult]
     done: bool
     final_info: dict
-    plans: list[PlanResult] = field(default_factory=list)
+
+    @property
+    def plan_energies(self) -> list[float]:
+        return [plan.energy for plan in self.plans]
 
 
 class MPCController:
@@ -315,11 +318,10 @@ class MPCController:
         """Controls `env` (Gymnasium API: `reset(seed=, options=)`, `step(action)`) for at most `max_steps` steps or
         until it terminates or truncates. `options` go to `reset` (TwoRoom: `{"start": xy, "goal": xy}`)."""
         observation, info = env.reset(seed=seed) if options is None else env.reset(seed=seed, options=options)
-        observations, actions, plan_energies, plans = [self.observe(env, observation)], [], [], []
+        observations, actions, plans = [self.observe(env, observation)], [], []
         previous, done = None, False
         while len(actions) < max_steps and not done:
             plan = self.planner.plan(self.energy_for(observations, actions), initial_mean=self.warm_start(previous))
-            plan_energies.append(plan.energy)
             plans.append(plan)
             previous = plan.actions
             for action in plan.actions[: min(self.execute_steps, max_steps - len(actions))]:
@@ -329,7 +331,7 @@ class MPCController:
                 done = terminated or truncated
                 if done:
                     break
-        return MPCResult(observations, actions, plan_energies, done, info, plans)
+        return MPCResult(observations, actions, plans, done, info)
 
 
 __all__ = [
