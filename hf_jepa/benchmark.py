@@ -8,7 +8,7 @@ Measured side by side in one run, because shared machines are noisy:
   per step (counted by `torch.utils.flop_counter.FlopCounterMode`) and the model-FLOPs utilisation (MFU) against the
   matrix-multiply peak measured in the same run; peak memory; the effect of activation checkpointing;
 - inference of `JEPAModel` next to transformers' `IJepaModel` with the same weights (`convert.jepa_to_ijepa`);
-- the data pipeline alone (decode + augment in DataLoader workers, + mask sampling), next to the model.
+- the data pipeline alone (decode, augmentation and mask sampling in DataLoader workers), next to the model.
 
 Every training configuration runs in a fresh process, so that its peak memory (the process high-water mark, or
 `torch.cuda.max_memory_allocated`) is its own.
@@ -41,14 +41,13 @@ from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 from . import data
 from .configuration_jepa import JEPA_PRESETS, JEPAConfig
 from .convert import jepa_to_ijepa
-from .masking import sample_masks
+from .masking import JEPAMaskCollator, sample_masks
 from .modeling_jepa import JEPAForPreTraining, JEPAModel
 from .tables import format_table
 from .training import (
     PretrainingArguments,
     Schedules,
     build_optimizer,
-    mask_generator,
     training_step,
     training_transform,
 )
@@ -291,10 +290,10 @@ def run_training_case(case: TrainingCase) -> dict:
         config.context_block_scale = official_context_block_scale(config)
     pixel_values = dummy_pixel_values(config, case.batch_size, device)
     warmup_steps = case.warmup_steps + (2 if case.compile else 0)
-    # The masks `pretrain` draws at its first steps, so that every configuration times the same work; the warm-up
-    # uses later ones. Their shapes change from step to step, as in training.
-    steps = [*range(case.steps, case.steps + warmup_steps), *range(case.steps)]
-    masks = [sample_masks(config, case.batch_size, mask_generator(case.seed, step, 0, 0)) for step in steps]
+    # The same masks for every configuration, so that each times the same work; the warm-up uses the first ones.
+    # Their shapes change from step to step, as in training.
+    generator = torch.Generator().manual_seed(case.seed)
+    masks = [sample_masks(config, case.batch_size, generator) for _ in range(warmup_steps + case.steps)]
     masks = [([m.to(device) for m in context], [m.to(device) for m in targets]) for context, targets in masks]
 
     if device == "cuda":
@@ -416,7 +415,8 @@ def benchmark_inference(
 
 def benchmark_data_pipeline(preset: str, batch_size: int, args: BenchmarkArguments) -> dict:
     """Samples/s of the pretraining input pipeline alone: the default dataset read by `data.MediaDataset` with the
-    training transform in `args.data_workers` DataLoader workers, plus the masks sampled in the training loop."""
+    training transform and the masks of `JEPAMaskCollator` in `args.data_workers` DataLoader workers, as `pretrain`
+    reads it; and what the masks alone cost per batch (timed on this process)."""
     config = JEPAConfig.from_preset(preset)
     defaults = PretrainingArguments()
     dataset = data.load_media_dataset(data.default_dataset(config.is_video), seed=args.seed)
@@ -429,26 +429,24 @@ def benchmark_data_pipeline(preset: str, batch_size: int, args: BenchmarkArgumen
             f"the dataset has {len(dataset)}. Lower --data_batches or --batch_size."
         )
     loader = DataLoader(
-        data.MediaDataset(dataset, column, transform),
+        data.MediaDataset(dataset, column, transform, seed=args.seed),
         batch_size=batch_size,
         shuffle=True,
         drop_last=True,
         num_workers=args.data_workers,
-        collate_fn=data.collate_skipping_bad,
+        collate_fn=JEPAMaskCollator(config, args.seed, collate_fn=data.collate_skipping_bad),
         generator=torch.Generator().manual_seed(args.seed),
     )
-    generator = torch.Generator().manual_seed(args.seed)
     batches = iter(loader)
     next(batches)  # the workers start and fill their queues
-    mask_seconds, samples = 0.0, 0
     start = time.perf_counter()
-    for _ in range(args.data_batches):
-        batch = next(batches)
-        mask_start = time.perf_counter()
-        sample_masks(config, len(batch["pixel_values"]), generator)
-        mask_seconds += time.perf_counter() - mask_start
-        samples += len(batch["pixel_values"])
+    samples = sum(len(next(batches)["pixel_values"]) for _ in range(args.data_batches))
     elapsed = time.perf_counter() - start
+    generator = torch.Generator().manual_seed(args.seed)
+    mask_start = time.perf_counter()
+    for _ in range(args.data_batches):
+        sample_masks(config, batch_size, generator)
+    mask_seconds = time.perf_counter() - mask_start
     return {
         "preset": preset,
         "batch_size": batch_size,
@@ -727,9 +725,10 @@ def format_data(rows: list[dict]) -> str:
         ]
         for r in rows
     ]
-    return "\nData pipeline alone (decode + augment in workers, + masks), next to the training step:\n" + format_table(
-        headers, body
+    title = (
+        "\nData pipeline alone (decode, augment and masks in the workers; masks also timed alone), next to the model:"
     )
+    return title + "\n" + format_table(headers, body)
 
 
 __all__ = [

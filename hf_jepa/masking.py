@@ -8,6 +8,7 @@ tensor of sorted token indices (`t * height * width + h * width + w`). Within on
 same length, so that the model can batch them.
 """
 
+import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 import torch
 
 from .configuration_jepa import JEPAConfig
+from .data import collate_examples
 
 Grid = tuple[int, int, int]
 Masks = tuple[list[torch.Tensor], list[torch.Tensor]]
@@ -246,22 +248,44 @@ def sample_masks(config: JEPAConfig, batch_size: int, generator: torch.Generator
 
 
 class JEPAMaskCollator:
-    """Collates examples holding `pixel_values` into a batch with `context_mask` and `target_mask`.
+    """Collates examples into a batch and adds the masks of `config`'s strategy, as `JEPAForPreTraining` takes them:
+    one `context_mask` / `target_mask` row per sample, or per view and sample (view-major) for the hybrid objective;
+    none for the multi-view objective. Pretraining uses it as its DataLoader's `collate_fn`, so that the masks are
+    drawn in the DataLoader workers, off the training loop.
+
+    Examples that carry a `"sample_key"` (those of `data.MediaDataset` and `data.StreamingMediaDataset`: epoch and
+    position) get masks drawn from a generator seeded by `seed` and the keys of the whole batch: a batch's masks then
+    depend only on which samples it holds, not on the worker that collates it, so a resumed run draws the same ones.
+    Other examples get masks from the collator's own generator, seeded by `seed`.
 
     Args:
         config: the model configuration; its masking settings choose the strategy and parameters.
-        seed: seed of the collator's own random generator, so that a run's masks are reproducible.
+        seed: the seed of the masks.
+        collate_fn: how examples become a batch; pretraining passes `data.collate_skipping_bad`, which also counts the
+            undecodable samples.
     """
 
-    def __init__(self, config: JEPAConfig, seed: int = 0):
+    def __init__(self, config: JEPAConfig, seed: int = 0, collate_fn: Callable[[list[dict]], dict] = collate_examples):
         self.config = config
+        self.seed = seed
+        self.collate_fn = collate_fn
         self.generator = torch.Generator().manual_seed(seed)
 
+    def keyed_generator(self, sample_keys: list) -> torch.Generator:
+        """A generator seeded by the seed and the batch's sample keys (a stable hash: Python's `hash` of a string
+        changes from process to process)."""
+        digest = hashlib.blake2b(repr((self.seed, sample_keys)).encode(), digest_size=8).digest()
+        return torch.Generator().manual_seed(int.from_bytes(digest, "little") >> 1)
+
     def __call__(self, examples: list[dict]) -> dict:
-        batch = {"pixel_values": torch.stack([example["pixel_values"] for example in examples])}
-        if "labels" in examples[0]:
-            batch["labels"] = torch.tensor([example["labels"] for example in examples])
-        batch["context_mask"], batch["target_mask"] = sample_masks(self.config, len(examples), self.generator)
+        batch = self.collate_fn(examples)
+        pixel_values = batch["pixel_values"]
+        if self.config.objective == "multiview" or len(pixel_values) == 0:
+            return batch
+        sample_keys = [example.get("sample_key") for example in examples]
+        generator = self.generator if None in sample_keys else self.keyed_generator(sample_keys)
+        rows = len(pixel_values) * (pixel_values.shape[1] if self.config.objective == "hybrid" else 1)
+        batch["context_mask"], batch["target_mask"] = sample_masks(self.config, rows, generator)
         return batch
 
 

@@ -14,18 +14,17 @@ import PIL.Image
 import torch
 from accelerate.state import AcceleratorState
 
-from . import data
 from .benchmark import training_flops
 from .cli import parse_argument_file
 from .evaluation import effective_rank, evaluate
+from .masking import JEPAMaskCollator
 from .tables import REPORTED_MODELS, format_table
 from .training import (
     PretrainingArguments,
     build_model,
     evaluation_arguments,
-    mask_generator,
-    masked_inputs,
     pretrain,
+    pretraining_inputs,
     public_arguments,
     training_transform,
 )
@@ -74,17 +73,17 @@ def recipe_arguments(args: QualityBenchmarkArguments, seed: int) -> PretrainingA
 
 def step_flops(training: PretrainingArguments, num_steps: int = 20) -> float:
     """Mean FLOPs of one optimiser step of `training` (forward and backward of the global batch of one process) over
-    the masks of its first `num_steps` steps; the views come from the recipe's own transform. Image recipes only."""
+    `num_steps` draws of its masks; the views come from the recipe's own transform. Image recipes only."""
     model, _ = build_model(training)
     config = model.config
     if config.is_video:
         raise ValueError("train_tflops counts image recipes only; set max_steps for a video recipe.")
     example = training_transform(training, config)(PIL.Image.new("RGB", (config.image_size, config.image_size)))
     examples = [example if isinstance(example, dict) else {"pixel_values": example}]
-    batch = data.collate_skipping_bad(examples * training.per_device_train_batch_size)
+    collator = JEPAMaskCollator(config, training.seed)
     flops_by_shape, flops = {}, []  # the FLOPs depend on the mask shapes only
-    for step in range(num_steps):
-        inputs = masked_inputs(batch, config, mask_generator(training.seed, step, 0, 0), torch.device("cpu"))
+    for _ in range(num_steps):
+        inputs = pretraining_inputs(collator(examples * training.per_device_train_batch_size), torch.device("cpu"))
         shape = tuple(tuple(mask.shape) for name in ("context_mask", "target_mask") for mask in inputs.get(name, []))
         if shape not in flops_by_shape:
             flops_by_shape[shape] = training_flops(model, inputs)["total"]

@@ -33,7 +33,7 @@ from .evaluation import (
     knn_accuracy_during_training,
 )
 from .hub import build_processor, push_to_hub, write_model_card
-from .masking import sample_masks
+from .masking import JEPAMaskCollator, sample_masks
 from .modeling_jepa import JEPAForPreTraining, JEPAForPreTrainingOutput, JEPAModel
 
 logger = get_logger(__name__)
@@ -379,11 +379,6 @@ def save_checkpoint_and_push(
     return []
 
 
-def mask_generator(seed: int, step: int, micro_batch: int, process_index: int) -> torch.Generator:
-    """Masks depend only on where the run is, so an interrupted and resumed run draws the same ones."""
-    return torch.Generator().manual_seed(((seed * 1_000_003 + step) * 1024 + micro_batch) * 4096 + process_index)
-
-
 def build_accelerator(args: TrainingLoopArguments) -> Accelerator:
     return Accelerator(
         gradient_accumulation_steps=args.gradient_accumulation_steps,
@@ -430,7 +425,7 @@ def build_training_data(args: PretrainingArguments, config: JEPAConfig, accelera
         shuffle=not args.streaming,
         drop_last=True,
         num_workers=args.dataloader_num_workers,
-        collate_fn=data.collate_skipping_bad,
+        collate_fn=JEPAMaskCollator(config, args.seed, collate_fn=data.collate_skipping_bad),  # masks in the workers
         generator=loader_generator(args.seed),
     )
     name = data.dataset_name_or_default(args, config.is_video) or args.train_dir
@@ -491,18 +486,12 @@ def epoch_batches(
     state.batches_in_epoch = 0
 
 
-def masked_inputs(batch: dict, config: JEPAConfig, generator: torch.Generator, device: torch.device) -> dict:
-    """The model's inputs for one batch: the pixels (the views, for the multi-view and hybrid objectives) and the masks
-    `config`'s strategy draws with `generator`, one per sample, or per view and sample (hybrid)."""
-    pixel_values = batch["pixel_values"]
-    inputs = {"pixel_values": pixel_values.to(device)}
-    if "local_pixel_values" in batch:
-        inputs["local_pixel_values"] = batch["local_pixel_values"].to(device)
-    if config.objective != "multiview":
-        rows = len(pixel_values) * (pixel_values.shape[1] if config.objective == "hybrid" else 1)
-        context_mask, target_mask = sample_masks(config, rows, generator)
-        inputs["context_mask"] = [mask.to(device) for mask in context_mask]
-        inputs["target_mask"] = [mask.to(device) for mask in target_mask]
+def pretraining_inputs(batch: dict, device: torch.device) -> dict:
+    """The model's inputs in a batch of `JEPAMaskCollator` (pixels or views, and the masks it drew), on `device`."""
+    inputs = {name: batch[name].to(device) for name in ("pixel_values", "local_pixel_values") if name in batch}
+    for name in ("context_mask", "target_mask"):
+        if name in batch:
+            inputs[name] = [mask.to(device) for mask in batch[name]]
     return inputs
 
 
@@ -637,26 +626,22 @@ def run_steps(
     step_logger: StepLogger,
     *,
     batches: Callable[[], Iterable[dict]],
-    model_inputs: Callable[[dict, torch.Generator], dict],
+    model_inputs: Callable[[dict], dict],
     ema: bool,
     after_step: Callable[[int], None],
 ) -> None:
     """The loop every training job shares, from where `state` stands to `schedules.total_steps` optimiser steps.
 
-    `batches()` gives the rest of the current epoch (and advances `state`'s epoch at its end); `model_inputs(batch,
-    generator)` makes the model's inputs, drawing any randomness from `generator`, which depends only on where the run
-    is (seed, step, micro-batch, process) so that a resumed run repeats an uninterrupted one exactly: pretraining
-    draws its masks with it. Draws from the global generator in the step (SIGReg's directions) repeat too, as the
-    checkpoint restores it and the loaders draw from their own (`loader_generator`). `ema`: update an EMA target
-    encoder after each
-    optimiser step. `after_step(step)` evaluates, checkpoints, ... after the step is logged.
+    `batches()` gives the rest of the current epoch (and advances `state`'s epoch at its end); `model_inputs(batch)`
+    makes the model's inputs. A resumed run repeats an uninterrupted one exactly: the batches' random draws (crops,
+    masks) depend only on the samples they hold, draws from the global generator in the step (SIGReg's directions)
+    repeat as the checkpoint restores it and the loaders draw from their own (`loader_generator`). `ema`: update an
+    EMA target encoder after each optimiser step. `after_step(step)` evaluates, checkpoints, ... after the step is
+    logged.
     """
-    micro_batch = 0
     while state.step < schedules.total_steps:
         for batch in batches():
-            generator = mask_generator(args.seed, state.step, micro_batch, accelerator.process_index)
-            micro_batch = (micro_batch + 1) % args.gradient_accumulation_steps
-            inputs = model_inputs(batch, generator)
+            inputs = model_inputs(batch)
             momentum = schedules.ema_momentum(state.step) if ema else None
             outputs, grad_norm = training_step(accelerator, model, optimizer, inputs, args.max_grad_norm, momentum)
             step_logger.add(outputs.loss, len(inputs["pixel_values"]))
@@ -715,7 +700,7 @@ def pretrain(args: PretrainingArguments) -> dict:
         state,
         step_logger,
         batches=lambda: epoch_batches(accelerator, training_data, state, args),
-        model_inputs=lambda batch, generator: masked_inputs(batch, config, generator, accelerator.device),
+        model_inputs=lambda batch: pretraining_inputs(batch, accelerator.device),
         ema=True,
         after_step=after_step,
     )

@@ -235,7 +235,7 @@ def train_world_model(args: WorldModelTrainingArguments) -> dict:
         state,
         step_logger,
         batches=epoch_windows,
-        model_inputs=lambda batch, generator: model_inputs(batch, unwrapped),
+        model_inputs=lambda batch: model_inputs(batch, unwrapped),
         ema=False,
         after_step=after_step,
     )

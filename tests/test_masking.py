@@ -4,7 +4,7 @@ import inspect
 import pytest
 import torch
 
-from hf_jepa import JEPAConfig, JEPAMaskCollator, sample_masks
+from hf_jepa import JEPAConfig, JEPAMaskCollator, data, sample_masks
 from hf_jepa.configuration_jepa import MASK_STRATEGIES
 from hf_jepa.masking import MASKING_STRATEGIES, masking_parameters, multiblock_masks, temporal_masks
 
@@ -101,6 +101,49 @@ def test_collator_stacks_examples_and_adds_masks():
     assert batch["labels"].tolist() == [0, 1, 2, 0, 1]
     assert len(batch["context_mask"]) == 1 and len(batch["target_mask"]) == config.num_target_blocks
     assert batch["context_mask"][0].shape[0] == 5
+
+
+def test_collator_seeds_masks_by_the_batch_samples_not_by_the_call():
+    config = JEPAConfig.from_preset("tiny")
+    examples = [{"pixel_values": torch.randn(3, 32, 32), "sample_key": (0, index)} for index in range(4)]
+    first, second = JEPAMaskCollator(config, seed=1), JEPAMaskCollator(config, seed=1)
+    second(examples[::-1])  # another batch first: the draws of a keyed batch do not depend on what came before
+    masks = [collator(examples)["context_mask"][0] for collator in (first, second)]
+    assert torch.equal(masks[0], masks[1])
+    other_epoch = [{**example, "sample_key": (1, example["sample_key"][1])} for example in examples]
+    other_seed = JEPAMaskCollator(config, seed=2)(examples)["context_mask"][0]
+    other_samples = first(other_epoch)["context_mask"][0]
+    assert not torch.equal(other_seed, masks[0]) and not torch.equal(other_samples, masks[0])
+    # without keys, the collator's own generator: one seed, a fixed sequence of different draws
+    plain = [{"pixel_values": example["pixel_values"]} for example in examples]
+    collator = JEPAMaskCollator(config, seed=1)
+    draws = [collator(plain)["target_mask"][0] for _ in range(2)]
+    assert not torch.equal(draws[0], draws[1])
+    assert torch.equal(JEPAMaskCollator(config, seed=1)(plain)["target_mask"][0], draws[0])
+
+
+def test_pretraining_loader_draws_the_same_masks_in_workers_as_in_the_main_process(tmp_path):
+    """The masks of a batch depend on the samples it holds, not on the DataLoader worker that collates it."""
+    config = JEPAConfig.from_preset("tiny")
+    images = data.load_media_dataset(cache_dir=str(tmp_path)).select(range(64))
+    dataset = data.MediaDataset(images, "image", data.build_transform(32, [0.5] * 3, [0.5] * 3, train=True), seed=0)
+    dataset.set_epoch(3)
+
+    def masks(num_workers: int) -> list[torch.Tensor]:
+        loader = torch.utils.data.DataLoader(
+            dataset,
+            batch_size=8,
+            shuffle=True,
+            generator=torch.Generator().manual_seed(0),
+            num_workers=num_workers,
+            collate_fn=JEPAMaskCollator(config, seed=0, collate_fn=data.collate_skipping_bad),
+        )
+        return [torch.cat([*batch["context_mask"], *batch["target_mask"]], 1) for batch in loader]
+
+    in_main, in_workers = masks(0), masks(2)
+    assert len(in_main) == 8
+    assert all(torch.equal(a, b) for a, b in zip(in_main, in_workers, strict=True))
+    assert len({tuple(mask[0].tolist()) for mask in in_main}) > 1, "every batch draws its own masks"
 
 
 def test_small_grids_keep_the_official_proportions():

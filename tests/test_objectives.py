@@ -15,9 +15,9 @@ from safetensors.torch import load_file
 from test_training import SMALL, fresh_accelerator_state, history, quick_args  # noqa: F401 (the fixture is autouse)
 from transformers import AutoModel, AutoModelForPreTraining
 
-from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAModel, data, pretrain
+from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAMaskCollator, JEPAModel, data, pretrain
 from hf_jepa.modeling_jepa import REGULARIZER_LOSSES, RegularizerInputs, gather_batch
-from hf_jepa.training import masked_inputs, training_transform
+from hf_jepa.training import pretraining_inputs, training_transform
 
 BATCH, VIEWS, LOCAL_VIEWS = 4, 2, 3
 PROJECTOR = dict(projector_hidden_size=24, projector_dim=8)
@@ -36,8 +36,14 @@ def views(seed: int = 0, batch: int = BATCH, local_views: int = LOCAL_VIEWS) -> 
     return inputs
 
 
+def collated(batch: dict, config: JEPAConfig, seed: int = 0) -> dict:
+    """`batch` taken apart into examples and collated again by the pretraining collator, which adds the masks."""
+    examples = [{name: value[index] for name, value in batch.items()} for index in range(len(batch["pixel_values"]))]
+    return pretraining_inputs(JEPAMaskCollator(config, seed)(examples), torch.device("cpu"))
+
+
 def hybrid_inputs(config: JEPAConfig, seed: int = 0, local_views: int = LOCAL_VIEWS) -> dict:
-    return masked_inputs(views(seed, local_views=local_views), config, torch.Generator().manual_seed(seed), "cpu")
+    return collated(views(seed, local_views=local_views), config, seed)
 
 
 def invariance_by_hand(projections: torch.Tensor, num_global: int = VIEWS) -> torch.Tensor:
@@ -115,17 +121,14 @@ def test_hybrid_forward_predicts_every_view_and_adds_the_view_terms():
         torch.testing.assert_close(out.view_embeddings[view], torch.stack(contexts).mean(0), atol=1e-5, rtol=1e-5)
 
 
-def test_masked_inputs_draw_masks_per_view_for_hybrid_and_none_for_multiview():
-    config = view_config("hybrid")
+def test_collator_draws_masks_per_view_for_hybrid_and_none_for_multiview():
     batch = views()
-    inputs = masked_inputs(batch, config, torch.Generator().manual_seed(0), "cpu")
+    inputs = collated(batch, view_config("hybrid"))
     assert all(mask.shape[0] == VIEWS * BATCH for mask in inputs["context_mask"] + inputs["target_mask"])
     assert torch.equal(inputs["local_pixel_values"], batch["local_pixel_values"])
-    multiview = masked_inputs(batch, view_config("multiview"), torch.Generator().manual_seed(0), "cpu")
+    multiview = collated(batch, view_config("multiview"))
     assert set(multiview) == {"pixel_values", "local_pixel_values"}
-    masked = masked_inputs(
-        {"pixel_values": batch["pixel_values"][:, 0]}, JEPAConfig(**MICRO), torch.Generator(), "cpu"
-    )
+    masked = collated({"pixel_values": batch["pixel_values"][:, 0]}, JEPAConfig(**MICRO))
     assert masked["context_mask"][0].shape[0] == BATCH
 
 

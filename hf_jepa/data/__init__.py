@@ -48,6 +48,7 @@ from .torch_datasets import (
     MediaDataset,
     StreamingMediaDataset,
     check_bad_fraction,
+    collate_examples,
     collate_skipping_bad,
     split_skipped,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "build_transform",
     "check_bad_fraction",
     "clip_indices",
+    "collate_examples",
     "collate_skipping_bad",
     "dataset_name_or_default",
     "default_dataset",

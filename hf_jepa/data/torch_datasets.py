@@ -65,16 +65,19 @@ class _MediaReader:
             hf_dataset = hf_dataset.cast_column(column, dataclasses.replace(self.feature, decode=False))
         self.hf_dataset = hf_dataset
 
-    def _example(self, row: dict, index: int) -> dict:
+    def _example(self, row: dict, index: int, sample_key: tuple[int, ...]) -> dict:
+        """`sample_key` says where the sample was drawn (epoch, position); `JEPAMaskCollator` seeds a batch's masks
+        with its samples' keys, so that the masks do not depend on the worker that collates the batch."""
         value = row[self.column]
         try:
             media = self.feature.decode_example(value) if self.decode else value
             transformed = self.transform(media)  # a tensor, or the views of a `MultiViewTransform`
             example = transformed if isinstance(transformed, dict) else {"pixel_values": transformed}
         except Exception as error:  # any undecodable sample is skipped; `check_bad_fraction` bounds how many
-            return {"skipped": True, "id": _sample_id(value, index), "error": f"{type(error).__name__}: {error}"}
-        if self.label_column is not None:
+            example = {"skipped": True, "id": _sample_id(value, index), "error": f"{type(error).__name__}: {error}"}
+        if self.label_column is not None and not example.get("skipped"):
             example["labels"] = int(row[self.label_column])
+        example["sample_key"] = sample_key
         return example
 
 
@@ -82,10 +85,10 @@ class MediaDataset(_MediaReader, torch.utils.data.Dataset):
     """A map-style torch dataset over a `datasets.Dataset` `(hf_dataset, column, transform, label_column=None,
     seed=None)`.
 
-    Items are `{"pixel_values": tensor, "labels": int}` (labels when `label_column` is given; the views of a
-    `MultiViewTransform` add `"local_pixel_values"` when it has local views), or
-    `{"skipped": True, "id": ..., "error": ...}` for a sample that cannot be decoded or transformed; the id is the
-    sample's file path, else its row index.
+    Items are `{"pixel_values": tensor, "labels": int, "sample_key": (epoch, index)}` (labels when `label_column` is
+    given; the views of a `MultiViewTransform` add `"local_pixel_values"` when it has local views), or
+    `{"skipped": True, "id": ..., "error": ..., "sample_key": (epoch, index)}` for a sample that cannot be decoded or
+    transformed; the id is the sample's file path, else its row index.
     """
 
     def __init__(
@@ -108,28 +111,35 @@ class MediaDataset(_MediaReader, torch.utils.data.Dataset):
         return len(self.hf_dataset)
 
     def __getitem__(self, index: int) -> dict:
+        sample_key = (self.epoch, index)
         if self.seed is None:
-            return self._example(self.hf_dataset[index], index)
+            return self._example(self.hf_dataset[index], index, sample_key)
         # Seeding per sample makes the crops independent of the worker that draws them, so that a resumed run
         # (which skips batches without loading them) sees exactly the crops of an uninterrupted one.
         with torch.random.fork_rng(devices=[]):
             # only the CPU generator: `torch.manual_seed` would also queue CUDA seeding, at ~10 ms a call
             torch.default_generator.manual_seed(((self.seed * 1_000_003 + self.epoch) * 2**31 + index) % 2**63)
-            return self._example(self.hf_dataset[index], index)
+            return self._example(self.hf_dataset[index], index, sample_key)
 
 
 class StreamingMediaDataset(_MediaReader, torch.utils.data.IterableDataset):
     """[`MediaDataset`] over a `datasets.IterableDataset`. DataLoader workers each read their own shards; split the
     stream between processes first with [`split_by_process`]. The id of a skipped sample without a file path is its
-    position in the stream this process reads."""
+    position in the stream this process (or DataLoader worker) reads; its `sample_key` is (epoch, worker, position).
+    """
+
+    epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
         """Reshuffles a shuffled stream differently in every epoch."""
+        self.epoch = epoch
         self.hf_dataset.set_epoch(epoch)
 
     def __iter__(self) -> Iterator[dict]:
+        worker = torch.utils.data.get_worker_info()
+        worker_id = 0 if worker is None else worker.id
         for index, row in enumerate(self.hf_dataset):
-            yield self._example(row, index)
+            yield self._example(row, index, (self.epoch, worker_id, index))
 
 
 def split_skipped(examples: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -139,19 +149,24 @@ def split_skipped(examples: list[dict]) -> tuple[list[dict], list[dict]]:
     return good, skipped
 
 
-def collate_skipping_bad(examples: list[dict]) -> dict:
-    """Collates the good examples and counts the skipped ones: `{"pixel_values": [B', ...], "local_pixel_values":
-    [B', ...]` (when the examples have local views), `"labels": [B']` (when they have labels), `"num_skipped": int,
-    "skipped_ids": [...], "skipped_errors": [...]}`. When every example
-    was skipped, `pixel_values` is empty (`B' == 0`)."""
-    good, skipped = split_skipped(examples)
+def collate_examples(examples: list[dict]) -> dict:
+    """Stacks examples into a batch: `{"pixel_values": [B, ...], "local_pixel_values": [B, ...]` (when the examples
+    have local views), `"labels": [B]` (when they have labels)`}`; no examples give an empty `pixel_values`."""
     batch = {
-        "pixel_values": torch.stack([example["pixel_values"] for example in good]) if good else torch.empty(0),
+        "pixel_values": torch.stack([example["pixel_values"] for example in examples]) if examples else torch.empty(0),
     }
-    if good and "local_pixel_values" in good[0]:
-        batch["local_pixel_values"] = torch.stack([example["local_pixel_values"] for example in good])
-    if good and "labels" in good[0]:
-        batch["labels"] = torch.tensor([example["labels"] for example in good])
+    if examples and "local_pixel_values" in examples[0]:
+        batch["local_pixel_values"] = torch.stack([example["local_pixel_values"] for example in examples])
+    if examples and "labels" in examples[0]:
+        batch["labels"] = torch.tensor([example["labels"] for example in examples])
+    return batch
+
+
+def collate_skipping_bad(examples: list[dict]) -> dict:
+    """Collates the good examples ([`collate_examples`]) and counts the skipped ones, adding `"num_skipped": int,
+    "skipped_ids": [...], "skipped_errors": [...]`. When every example was skipped, `pixel_values` is empty."""
+    good, skipped = split_skipped(examples)
+    batch = collate_examples(good)
     batch["num_skipped"] = len(skipped)
     batch["skipped_ids"] = [example["id"] for example in skipped]
     batch["skipped_errors"] = [example["error"] for example in skipped]
