@@ -8,7 +8,7 @@ AdamW, EMA) on the same random images, with multi-block masks of the official re
 same load.
 
     git clone https://github.com/facebookresearch/ijepa /path/to/ijepa
-    python results/official_ijepa_speed/side_by_side.py --official /path/to/ijepa --windows 6 --steps 5
+    python results/performance/side_by_side.py --official /path/to/ijepa --windows 6 --steps 5
 """
 
 import argparse
