@@ -425,7 +425,11 @@ def build_training_data(args: PretrainingArguments, config: JEPAConfig, accelera
         shuffle=not args.streaming,
         drop_last=True,
         num_workers=args.dataloader_num_workers,
-        collate_fn=JEPAMaskCollator(config, args.seed, collate_fn=data.collate_skipping_bad),  # masks in the workers
+        # masks drawn in the workers; the process index tells apart two processes' batches whose samples have equal
+        # keys (a streamed dataset's keys count positions in each process's own shards)
+        collate_fn=JEPAMaskCollator(
+            config, args.seed * 4096 + accelerator.process_index, collate_fn=data.collate_skipping_bad
+        ),
         generator=loader_generator(args.seed),
     )
     name = data.dataset_name_or_default(args, config.is_video) or args.train_dir
