@@ -6,8 +6,8 @@ from pathlib import Path
 
 REFERENCE_TFLOPS = 73.5  # the official I-JEPA recipe: 1,000 steps x 128 images at 28 px
 here = Path(__file__).parent
-print("| recipe | budget | TFLOP | steps | pretraining wall | kNN-20 | linear | effective rank |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
+print("| recipe | budget | seed | TFLOP | steps | pretraining wall | kNN-20 | linear | effective rank |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 baselines = {}
 for path in sorted(here.glob("*.json")):
     result = json.loads(path.read_text())
@@ -17,9 +17,11 @@ for path in sorted(here.glob("*.json")):
             continue
         tflops = run["training_tflops"]
         print(
-            f"| `{Path(result['arguments']['recipe']).stem}` | {tflops / REFERENCE_TFLOPS:.2f}x | {tflops:.1f} | "
+            f"| `{Path(result['arguments']['recipe']).stem}` | {tflops / REFERENCE_TFLOPS:.2f}x | {run['seed']} | "
+            f"{tflops:.1f} | "
             f"{run['steps']} | {run['pretraining_seconds'] / 60:.0f} min | {run['knn']:.1%} | {run['linear']:.1%} | "
             f"{run['effective_rank']:.1f} |"
         )
 for name, run in baselines.items():
-    print(f"| {name} | – | 0 | – | – | {run['knn']:.1%} | {run['linear']:.1%} | {run['effective_rank']:.1f} |")
+    scores = f"{run['knn']:.1%} | {run['linear']:.1%} | {run['effective_rank']:.1f}"
+    print(f"| {name} | – | {run['seed']} | 0 | – | – | {scores} |")
