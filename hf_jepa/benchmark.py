@@ -48,6 +48,7 @@ from .training import (
     PretrainingArguments,
     Schedules,
     build_optimizer,
+    default_attn_implementation,
     training_step,
     training_transform,
 )
@@ -73,8 +74,12 @@ class BenchmarkArguments:
         },
     )
     precisions: list[str] = field(default_factory=lambda: list(PRECISIONS), metadata={"help": "fp32 and/or bf16."})
-    attn_implementation: list[str] = field(
-        default_factory=lambda: ["sdpa"], metadata={"help": "Attention of the timed training steps (one or more)."}
+    attn_implementation: list[str] | None = field(
+        default=None,
+        metadata={
+            "help": "Attention of the timed training steps (one or more). Default: what pretraining uses at each "
+            "precision (`training.default_attn_implementation`: sdpa, eager for bf16 on CPU)."
+        },
     )
     compile: bool = field(default=False, metadata={"help": "Also time every configuration under torch.compile."})
     activation_checkpointing: bool = field(
@@ -114,7 +119,9 @@ class BenchmarkArguments:
         if wrong:
             raise ValueError(f"precisions must be among {PRECISIONS}, got {wrong}.")
         known = ["eager", *ALL_ATTENTION_FUNCTIONS.valid_keys()]
-        if not self.attn_implementation or any(name not in known for name in self.attn_implementation):
+        if self.attn_implementation is not None and (
+            not self.attn_implementation or any(name not in known for name in self.attn_implementation)
+        ):
             raise ValueError(f"attn_implementation must be among {known}, got {self.attn_implementation}.")
         if self.batch_size is not None and min(self.batch_size) < 1:
             raise ValueError(f"batch_size values must be positive, got {self.batch_size}.")
@@ -137,6 +144,12 @@ class BenchmarkArguments:
             self.matmul_size = self.matmul_size or 1024
         self.device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.matmul_size = self.matmul_size or (8192 if self.device == "cuda" else 4096)
+
+    def attentions(self, precision: str) -> list[str]:
+        """The attention implementations timed at `precision`."""
+        if self.attn_implementation is not None:
+            return self.attn_implementation
+        return [default_attn_implementation("bf16" if precision == "bf16" else "no", self.device)]
 
     def batch_sizes(self, preset: str) -> list[int]:
         if self.batch_size is not None:
@@ -487,9 +500,9 @@ def training_cases(args: BenchmarkArguments) -> list[TrainingCase]:
     cases = []
     for preset in args.presets:
         for batch_size in args.batch_sizes(preset):
-            variants = [(p, attention, False) for attention in args.attn_implementation for p in args.precisions]
+            variants = [(p, attention, False) for p in args.precisions for attention in args.attentions(p)]
             if args.activation_checkpointing:
-                variants.append((args.precisions[0], args.attn_implementation[0], True))
+                variants.append((args.precisions[0], args.attentions(args.precisions[0])[0], True))
             for compiled in (False, True) if args.compile else (False,):
                 for precision, attention, checkpointing in variants:
                     cases.append(

@@ -111,12 +111,12 @@ def test_smoke_run_tables_and_json_are_consistent(tmp_path):
     peaks = results["matmul_peak_flops_per_second"]
     assert set(peaks) == {"fp32", "bf16"} and min(peaks.values()) > 0
 
-    # fp32, bf16, and fp32 with activation checkpointing
+    # fp32, bf16, and fp32 with activation checkpointing, each with the attention pretraining uses on CPU
     training = results["training"]
-    assert [(r["precision"], r["activation_checkpointing"]) for r in training] == [
-        ("fp32", False),
-        ("bf16", False),
-        ("fp32", True),
+    assert [(r["precision"], r["attn_implementation"], r["activation_checkpointing"]) for r in training] == [
+        ("fp32", "sdpa", False),
+        ("bf16", "eager", False),
+        ("fp32", "sdpa", True),
     ]
     config = JEPAConfig.from_preset("tiny")
     model = JEPAForPreTraining(config)
