@@ -5,7 +5,7 @@ to and is neither copied nor shipped. Both sides train the anchor configuration 
 192-wide 6-layer encoder with 3 heads, a 96-wide 4-layer predictor, batch 128, smooth-L1, fp32, gradient clipping,
 AdamW, EMA) on the same random images, with multi-block masks of the official recipe's token counts (hf_jepa:
 `--equal_masks`'s `official_context_block_scale`); windows of steps alternate between the two so that both see the
-same load.
+same load. With `--precision bf16`, hf_jepa trains under bf16 autocast with the attention `pretrain` picks for it.
 
     git clone https://github.com/facebookresearch/ijepa /path/to/ijepa
     python results/performance/side_by_side.py --official /path/to/ijepa --windows 6 --steps 5
@@ -24,7 +24,7 @@ from accelerate import Accelerator
 from hf_jepa import JEPAConfig, JEPAForPreTraining
 from hf_jepa.benchmark import measure_matmul_peak, official_context_block_scale
 from hf_jepa.masking import sample_masks
-from hf_jepa.training import training_step
+from hf_jepa.training import default_attn_implementation, training_step
 
 IMAGE_SIZE, PATCH, WIDTH, DEPTH, HEADS, PRED_WIDTH, PRED_DEPTH = 28, 4, 192, 6, 3, 96, 4
 MOMENTUM, LEARNING_RATE = 0.996, 1e-3
@@ -78,17 +78,18 @@ def official_step_factory(batch_size: int, num_steps: int):
     return step, counts
 
 
-def hf_jepa_step_factory(batch_size: int, num_steps: int):
+def hf_jepa_step_factory(batch_size: int, num_steps: int, precision: str):
+    mixed_precision = "bf16" if precision == "bf16" else "no"
     config = JEPAConfig(
         image_size=IMAGE_SIZE, patch_size=PATCH, num_channels=3, hidden_size=WIDTH, num_hidden_layers=DEPTH,
         num_attention_heads=HEADS, mlp_ratio=4.0, pred_hidden_size=PRED_WIDTH,
         pred_num_hidden_layers=PRED_DEPTH, pred_num_attention_heads=HEADS, loss_type="smooth_l1",
-        attn_implementation="sdpa",
+        attn_implementation=default_attn_implementation(mixed_precision, "cpu"),
     )  # fmt: skip
     config.context_block_scale = official_context_block_scale(config)
     model = JEPAForPreTraining(config).train()
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LEARNING_RATE)
-    accelerator = Accelerator(cpu=True)  # the loop's own step (`training_step`), fp32
+    accelerator = Accelerator(cpu=True, mixed_precision=mixed_precision)  # the loop's own step (`training_step`)
     model, optimizer = accelerator.prepare(model, optimizer)
     generator = torch.Generator().manual_seed(0)
     masks = [sample_masks(config, batch_size, generator) for _ in range(num_steps)]
@@ -109,6 +110,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--official", required=True, help="A checkout of facebookresearch/ijepa.")
     parser.add_argument("--batch_size", type=int, default=128)
+    parser.add_argument(
+        "--precision", choices=["fp32", "bf16"], default="fp32", help="hf_jepa's precision (the official code: fp32)."
+    )
     parser.add_argument("--windows", type=int, default=6, help="Timed windows per implementation (alternating).")
     parser.add_argument("--steps", type=int, default=5, help="Steps per window.")
     args = parser.parse_args()
@@ -118,7 +122,7 @@ def main() -> None:
     num_masks = args.windows * args.steps
     sides = {
         "official I-JEPA (fp32)": official_step_factory(args.batch_size, num_masks),
-        "hf_jepa (fp32)": hf_jepa_step_factory(args.batch_size, num_masks),
+        f"hf_jepa ({args.precision})": hf_jepa_step_factory(args.batch_size, num_masks, args.precision),
     }
     peak = measure_matmul_peak("fp32", "cpu", 4096)
     throughput = {name: [] for name in sides}
