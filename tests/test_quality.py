@@ -5,9 +5,10 @@ import pytest
 import torch
 import yaml
 
-from hf_jepa import quality
+from hf_jepa import JEPAMaskCollator, quality
+from hf_jepa.benchmark import training_flops
 from hf_jepa.quality import QualityBenchmarkArguments, effective_rank, run_quality_benchmark
-from hf_jepa.training import public_arguments
+from hf_jepa.training import build_model, public_arguments
 
 
 def test_effective_rank_counts_the_dimensions_in_use():
@@ -92,3 +93,20 @@ def test_an_interrupted_seed_resumes_only_a_run_of_the_same_arguments(tmp_path, 
     with pytest.raises(Interrupted):  # another step count: start afresh, without the other run's checkpoints
         run_quality_benchmark(dataclasses.replace(args, max_steps=3))
     assert started[-1] == (None, False)
+
+
+def test_flop_budget_gives_every_seed_the_steps_its_masks_cost(tmp_path):
+    args = QualityBenchmarkArguments(
+        recipe=str(write_recipe(tmp_path)), dataset_name="fashion_mnist_small", seeds=[3], train_tflops=0.05
+    )
+    seed_zero = quality.recipe_arguments(dataclasses.replace(args, train_tflops=None), 0)
+    # the step count is the recipe's, not the seed's: seed 3 trains as many steps as seed 0's step cost allows
+    assert quality.recipe_arguments(args, 3).max_steps == round(0.05e12 / quality.step_flops(seed_zero))
+
+    # the mean over the mask draws of the benchmark's count of each drawn batch
+    model, _ = build_model(seed_zero)
+    example = {"pixel_values": torch.zeros(3, 32, 32)}
+    collator = JEPAMaskCollator(model.config, seed=0)
+    draws = [training_flops(model, collator([example] * 16))["total"] for _ in range(3)]
+    assert quality.step_flops(seed_zero, num_draws=3) == pytest.approx(sum(draws) / 3)
+    assert len(set(draws)) > 1, "the masks' sizes, and so the FLOPs, change from draw to draw"
