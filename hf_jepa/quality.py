@@ -65,10 +65,7 @@ def recipe_arguments(args: QualityBenchmarkArguments, seed: int) -> PretrainingA
     )
     if args.max_steps is not None:
         overrides["max_steps"] = args.max_steps
-    training = dataclasses.replace(recipe, **overrides)
-    if args.train_tflops is not None:
-        training.max_steps = max(1, round(args.train_tflops * 1e12 / step_flops(training)))
-    return training
+    return dataclasses.replace(recipe, **overrides)
 
 
 def step_flops(training: PretrainingArguments, num_draws: int = 200) -> float:
@@ -106,9 +103,11 @@ def comparable_training_arguments(training: dict) -> dict:
     return json.loads(json.dumps({key: value for key, value in training.items() if key != "resume_from_checkpoint"}))
 
 
-def benchmark_seed(args: QualityBenchmarkArguments, training: PretrainingArguments) -> list[dict]:
+def benchmark_seed(
+    args: QualityBenchmarkArguments, training: PretrainingArguments, flops_per_step: float
+) -> list[dict]:
     """Pretrains one seed, then probes its target encoder, the same network at random initialisation and raw pixels
-    with `evaluate`."""
+    with `evaluate`. `flops_per_step`: the recipe's [`step_flops`], to report the training compute."""
     start = time.perf_counter()
     summary = pretrain(training)
     pretraining_seconds = time.perf_counter() - start
@@ -135,7 +134,7 @@ def benchmark_seed(args: QualityBenchmarkArguments, training: PretrainingArgumen
                 final_loss=summary["final_loss"],
                 pretraining_seconds=pretraining_seconds,
                 steps=summary["steps"],
-                training_tflops=step_flops(training) * summary["steps"] / 1e12,
+                training_tflops=flops_per_step * summary["steps"] / 1e12,
             )
         runs.append(run)
         print(json.dumps(run))
@@ -153,8 +152,11 @@ def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
     (and continues an interrupted seed from its last checkpoint), so hours of CPU time survive an interruption.
     """
     runs = []
+    flops_per_step = step_flops(recipe_arguments(args, args.seeds[0]))  # the same for every seed
     for seed in args.seeds:
         training = recipe_arguments(args, seed)
+        if args.train_tflops is not None:
+            training.max_steps = max(1, round(args.train_tflops * 1e12 / flops_per_step))
         seed_dir = Path(training.output_dir)
         # the seed's training_args.json says which pretraining its folder holds; quality_runs.json how it was probed
         started = read_json(seed_dir / "training_args.json")
@@ -173,7 +175,7 @@ def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
             training.resume_from_checkpoint = "latest"  # an interrupted seed continues from its last checkpoint
         elif seed_dir.exists():
             shutil.rmtree(seed_dir)  # a run of other arguments: none of its checkpoints or results may be reused
-        seed_runs = benchmark_seed(args, training)
+        seed_runs = benchmark_seed(args, training, flops_per_step)
         results = {"probe_settings": probe_settings, "runs": seed_runs}
         (seed_dir / "quality_runs.json").write_text(json.dumps(results, indent=2))
         runs.extend(seed_runs)

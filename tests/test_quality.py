@@ -95,15 +95,25 @@ def test_an_interrupted_seed_resumes_only_a_run_of_the_same_arguments(tmp_path, 
     assert started[-1] == (None, False)
 
 
-def test_flop_budget_gives_every_seed_the_steps_its_masks_cost(tmp_path):
+def test_flop_budget_buys_every_seed_the_steps_of_the_recipes_mean_step_cost(tmp_path):
     args = QualityBenchmarkArguments(
-        recipe=str(write_recipe(tmp_path)), dataset_name="fashion_mnist_small", seeds=[3], train_tflops=0.05
+        recipe=str(write_recipe(tmp_path)),
+        dataset_name="fashion_mnist_small",
+        seeds=[3],
+        max_eval_samples=60,
+        linear_epochs=1,
+        baselines=False,
+        output_dir=str(tmp_path / "out"),
     )
-    seed_zero = quality.recipe_arguments(dataclasses.replace(args, train_tflops=None), 0)
-    # the step count is the recipe's, not the seed's: seed 3 trains as many steps as seed 0's step cost allows
-    assert quality.recipe_arguments(args, 3).max_steps == round(0.05e12 / quality.step_flops(seed_zero))
+    seed_zero = quality.recipe_arguments(args, 0)
+    per_step = quality.step_flops(seed_zero)
+    assert quality.step_flops(quality.recipe_arguments(args, 3)) == per_step  # the recipe's cost, not the seed's
 
-    # the mean over the mask draws of the benchmark's count of each drawn batch
+    # a budget of 2.4 steps trains 2, and reports their compute
+    (run,) = run_quality_benchmark(dataclasses.replace(args, train_tflops=2.4 * per_step / 1e12))["runs"]
+    assert run["steps"] == 2 and run["training_tflops"] == pytest.approx(2 * per_step / 1e12)
+
+    # the cost is the mean over the mask draws of the benchmark's count of each drawn batch
     model, _ = build_model(seed_zero)
     example = {"pixel_values": torch.zeros(3, 32, 32)}
     collator = JEPAMaskCollator(model.config, seed=0)
