@@ -3,6 +3,7 @@
 with the same network at random initialisation and with raw pixels (`scripts/benchmark_quality.py`)."""
 
 import dataclasses
+import functools
 import json
 import shutil
 import statistics
@@ -152,11 +153,15 @@ def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
     (and continues an interrupted seed from its last checkpoint), so hours of CPU time survive an interruption.
     """
     runs = []
-    flops_per_step = step_flops(recipe_arguments(args, args.seeds[0]))  # the same for every seed
+
+    @functools.cache
+    def flops_per_step() -> float:  # the same for every seed; counted only when a budget or a seed to train needs it
+        return step_flops(recipe_arguments(args, args.seeds[0]))
+
     for seed in args.seeds:
         training = recipe_arguments(args, seed)
         if args.train_tflops is not None:
-            training.max_steps = max(1, round(args.train_tflops * 1e12 / flops_per_step))
+            training.max_steps = max(1, round(args.train_tflops * 1e12 / flops_per_step()))
         seed_dir = Path(training.output_dir)
         # the seed's training_args.json says which pretraining its folder holds; quality_runs.json how it was probed
         started = read_json(seed_dir / "training_args.json")
@@ -175,7 +180,7 @@ def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
             training.resume_from_checkpoint = "latest"  # an interrupted seed continues from its last checkpoint
         elif seed_dir.exists():
             shutil.rmtree(seed_dir)  # a run of other arguments: none of its checkpoints or results may be reused
-        seed_runs = benchmark_seed(args, training, flops_per_step)
+        seed_runs = benchmark_seed(args, training, flops_per_step())
         results = {"probe_settings": probe_settings, "runs": seed_runs}
         (seed_dir / "quality_runs.json").write_text(json.dumps(results, indent=2))
         runs.extend(seed_runs)
