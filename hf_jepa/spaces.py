@@ -32,9 +32,9 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from .configuration_world_model import JEPAWorldModelConfig
-from .data import EPISODE_COLUMN, FRAME_COLUMN, load_media_dataset
-from .data.episodes import find_image_column
+from .data import EPISODE_COLUMN, check_episode_dataset, is_saved_dataset, load_media_dataset
 from .hub import upload_to_new_or_existing_repo
+from .world_model_training import training_episodes_folder
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,6 @@ SHOWN_MODEL_TYPES = ("jepa", "ijepa", WORLD_MODEL_TYPE)
 # latents, at most 4,096 frames of them: 40 TwoRoom episodes of about 100 frames (about 0.8 MB at 32 px) fill that.
 EPISODES_DIR = "episodes"
 DEFAULT_MAX_EPISODES = 40
-SAVED_DATASET_FILES = ("dataset_info.json", "dataset_dict.json")
 # What the Plan tab needs of hf_jepa's world-model extra: gymnasium for TwoRoom (Push-T's gym-pusht stays out).
 PLAN_TAB_PACKAGES = ("gymnasium",)
 # The files of a checkpoint folder that loading it needs, and its model card; no training state, logs or arguments.
@@ -164,16 +163,16 @@ def plan_episodes_source(folder: Path | None, episodes: str | None) -> Path | No
         return Path(episodes).expanduser()
     if not world_model:
         return None
-    name = _training_arguments(folder).get("dataset_name")
-    found = [path for path in ([Path(name), PROJECT_ROOT / name] if name else []) if path.is_dir()]
-    if not found:
+    found = training_episodes_folder(folder, [PROJECT_ROOT])
+    if found is None:
+        name = _training_arguments(folder).get("dataset_name")
         trained_on = f"was trained on {name!r}, which is not a folder here" if name else "names no dataset_name"
         raise ValueError(
             f"{folder} is a world model whose training_args.json {trained_on}; the Space's Plan tab needs recorded "
             "episodes: pass --episodes PATH, a folder written by scripts/record_episodes.py (e.g. "
             "outputs/two_room_32_heldout)."
         )
-    return found[0]
+    return found
 
 
 def episode_subset(source: Path, max_episodes: int) -> datasets.Dataset:
@@ -186,22 +185,16 @@ def episode_subset(source: Path, max_episodes: int) -> datasets.Dataset:
         raise ValueError(f"--max_episodes must be at least 1, got {max_episodes}.")
     if not source.is_dir():
         raise ValueError(f"The episode folder {source} does not exist; record one with scripts/record_episodes.py.")
-    if not any((source / name).is_file() for name in SAVED_DATASET_FILES):
+    if not is_saved_dataset(str(source)):
         raise ValueError(
-            f"{source} is not a saved dataset (no {' or '.join(SAVED_DATASET_FILES)}); give a folder written by "
+            f"{source} is not a saved dataset (no dataset_info.json or dataset_dict.json); give a folder written by "
             "scripts/record_episodes.py or Dataset.save_to_disk."
         )
     try:
         dataset = load_media_dataset(str(source))
     except (OSError, ValueError) as error:
         raise ValueError(f"Could not load the episode dataset {source}: {error}") from error
-    missing = [name for name in (EPISODE_COLUMN, FRAME_COLUMN) if name not in dataset.column_names]
-    if missing:
-        raise ValueError(
-            f"{source} is not an episode dataset: it has no {missing} column(s); its columns are "
-            f"{dataset.column_names}. Record one with scripts/record_episodes.py."
-        )
-    find_image_column(dataset)  # raises, naming the columns, when there are no frames
+    check_episode_dataset(dataset, str(source))
     episode_ids = np.asarray(dataset[EPISODE_COLUMN])
     if len(episode_ids) == 0:
         raise ValueError(f"{source} holds no episodes.")
@@ -304,7 +297,7 @@ def build_space(
         shutil.copy2(SCREENSHOT, output_dir / SCREENSHOT.name)
     if folder is not None:
         _copy_checkpoint(folder, output_dir / CHECKPOINT_DIR)
-        model_repo_id = model_repo_id or _training_hub_id(folder)
+        model_repo_id = model_repo_id or _training_arguments(folder).get("hub_model_id")
     else:
         (output_dir / MODELS_FILE).write_text(hub_id + "\n")
         model_repo_id = model_repo_id or hub_id
@@ -326,10 +319,6 @@ def _copy_checkpoint(folder: Path, destination: Path) -> None:
         for path in folder.glob(pattern):
             if path.is_file():
                 shutil.copy2(path, destination / path.name)
-
-
-def _training_hub_id(folder: Path) -> str | None:
-    return _training_arguments(folder).get("hub_model_id")
 
 
 def _training_arguments(folder: Path) -> dict:

@@ -6,8 +6,11 @@ optimiser, `training_step`, atomic checkpoints with exact resume, trackers and l
 `save_pretrained` whose config carries the action (and state) normalisation statistics, and a model card.
 """
 
+import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import datasets
 from accelerate import Accelerator
@@ -84,6 +87,18 @@ class WorldModelTrainingArguments(TrainingLoopArguments):
         for name in ("history", "horizon"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
+
+
+def training_episodes_folder(model_folder: str | Path, search_roots: Sequence[Path] = ()) -> Path | None:
+    """The local folder of the episodes a world model was trained on: the `dataset_name` of its training_args.json,
+    taken from the working directory, then from each of `search_roots`. None when `model_folder` has no
+    training_args.json, it names no dataset, or the dataset is not a folder here (e.g. a Hub id)."""
+    arguments = Path(model_folder) / "training_args.json"
+    name = json.loads(arguments.read_text()).get("dataset_name") if arguments.is_file() else None
+    for folder in [Path(name), *(root / name for root in search_roots)] if name else []:
+        if folder.is_dir():
+            return folder
+    return None
 
 
 def load_episodes(args: WorldModelTrainingArguments) -> datasets.Dataset:
@@ -294,4 +309,10 @@ def finish_world_model_run(
     return summary
 
 
-__all__ = ["WorldModelTrainingArguments", "build_world_model", "load_episodes", "train_world_model"]
+__all__ = [
+    "WorldModelTrainingArguments",
+    "build_world_model",
+    "load_episodes",
+    "train_world_model",
+    "training_episodes_folder",
+]

@@ -19,7 +19,6 @@ to this file (`episodes*/`) and in `outputs/`, and the world models' own trainin
 
 import functools
 import importlib.util
-import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -36,11 +35,19 @@ from transformers import AutoConfig, AutoModel, AutoModelForPreTraining, PreTrai
 
 from hf_jepa import JEPAConfig, JEPAWorldModelConfig, MPCController
 from hf_jepa.configuration_jepa import VIDEO_ONLY_STRATEGIES
-from hf_jepa.data import EPISODE_COLUMN, FRAME_COLUMN, apply_processor, load_media_dataset
-from hf_jepa.data.episodes import find_image_column, frame_transform, read_frames, render_to_pixel_values
+from hf_jepa.data import (
+    EPISODE_COLUMN,
+    FRAME_COLUMN,
+    apply_processor,
+    check_episode_dataset,
+    is_saved_dataset,
+    load_media_dataset,
+)
+from hf_jepa.data.episodes import frame_transform, read_frames, render_to_pixel_values
 from hf_jepa.hub import build_processor, checkpoint_processor
 from hf_jepa.masking import MASKING_STRATEGIES, sample_masks, temporal_masks
 from hf_jepa.planning import latent_distance
+from hf_jepa.world_model_training import training_episodes_folder
 
 # The Plan tab's environment needs gymnasium (hf_jepa's `world-model` extra); the other tabs do not.
 PLANNING_AVAILABLE = importlib.util.find_spec("gymnasium") is not None
@@ -604,22 +611,18 @@ def local_folder(name: str) -> str:
 def training_dataset(model_name: str) -> str | None:
     """The saved episode folder a local world model was trained on, from its `training_args.json`: a relative path
     is taken from the working directory, then from the project's root (None when it is not there)."""
-    arguments = Path(model_name) / "training_args.json"
-    name = json.loads(arguments.read_text()).get("dataset_name") if arguments.is_file() else None
-    for folder in [Path(name), APP_DIR.parent / name] if name else []:
-        if folder.is_dir():
-            return os.path.abspath(folder)
-    return None
+    folder = training_episodes_folder(model_name, [APP_DIR.parent])
+    return os.path.abspath(folder) if folder is not None else None
 
 
 def episode_choices() -> list[str]:
     """The recorded episode datasets the Plan tab can search for the frames nearest to the imagined latents."""
     requested = [name.strip() for name in os.environ.get("JEPA_EPISODES", "").split(",") if name.strip()]
     saved = [
-        str(path.parent)
+        str(path)
         for folder, pattern in ((APP_DIR, "episodes*"), (TRAINED_DIR, "*"))
-        for marker in ("dataset_info.json", "dataset_dict.json")
-        for path in sorted(folder.glob(f"{pattern}/{marker}"))
+        for path in sorted(folder.glob(pattern))
+        if is_saved_dataset(str(path))
     ]
     trained_on = [training_dataset(name) for name in model_choices() if is_world_model(name)]
     names = [local_folder(name) for name in requested + saved + [name for name in trained_on if name]]
@@ -691,12 +694,12 @@ def recorded_frames(model_name: str, episodes_name: str | None) -> RecordedFrame
         )
     try:
         dataset = load_media_dataset(episodes_name)
-        image_column = find_image_column(dataset)
     except (OSError, ValueError) as error:
         raise gr.Error(f"Could not load the episode dataset {episodes_name!r}: {error}") from error
-    missing = [name for name in (EPISODE_COLUMN, FRAME_COLUMN) if name not in dataset.column_names]
-    if missing:
-        raise gr.Error(f"{episodes_name!r} is not an episode dataset: it has no {missing} column(s).")
+    try:
+        image_column = check_episode_dataset(dataset, repr(episodes_name))
+    except ValueError as error:
+        raise gr.Error(str(error)) from error
     rows = np.linspace(0, len(dataset) - 1, min(len(dataset), MAX_RECORDED_FRAMES)).round().astype(int)
     pixels = torch.stack(read_frames(dataset, image_column, rows.tolist()))
     model = load_world_model(model_name)

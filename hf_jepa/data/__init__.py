@@ -21,6 +21,7 @@ from .episodes import (
     STATE_COLUMN,
     TIMESTAMP_COLUMN,
     EpisodeWindows,
+    check_episode_dataset,
     compute_normalization_stats,
     denormalize,
     episode_features,
@@ -30,7 +31,14 @@ from .episodes import (
     record_episodes,
     render_to_pixel_values,
 )
-from .loading import DataArguments, dataset_name_or_default, load_media_dataset, load_media_split, split_by_process
+from .loading import (
+    DataArguments,
+    dataset_name_or_default,
+    is_saved_dataset,
+    load_media_dataset,
+    load_media_split,
+    split_by_process,
+)
 from .shipped import (
     FASHION_MNIST_CLASSES,
     build_fashion_mnist_small,
@@ -75,6 +83,7 @@ __all__ = [
     "STATE_COLUMN",
     "TIMESTAMP_COLUMN",
     "EpisodeWindows",
+    "check_episode_dataset",
     "compute_normalization_stats",
     "denormalize",
     "episode_features",
@@ -106,6 +115,7 @@ __all__ = [
     "find_media_column",
     "frame_transform",
     "load_fashion_mnist_arrays",
+    "is_saved_dataset",
     "load_media_dataset",
     "load_media_split",
     "load_shipped_dataset",

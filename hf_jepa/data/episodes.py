@@ -183,6 +183,18 @@ def find_image_column(dataset: datasets.Dataset, image_column: str | None = None
     )
 
 
+def check_episode_dataset(dataset: datasets.Dataset, name: str) -> str:
+    """The frame column of an episode dataset (`find_image_column`); raises `ValueError` when `dataset` (called `name`
+    in the message) has no episode_index or frame_index column, or no frames."""
+    missing = [column for column in (EPISODE_COLUMN, FRAME_COLUMN) if column not in dataset.column_names]
+    if missing:
+        raise ValueError(
+            f"{name} is not an episode dataset: it has no {missing} column(s); its columns are "
+            f"{dataset.column_names}. Record one with scripts/record_episodes.py."
+        )
+    return find_image_column(dataset)
+
+
 def _require_columns(dataset: datasets.Dataset, names: Sequence[str]) -> None:
     missing = [name for name in names if name not in dataset.column_names]
     if missing:

@@ -125,7 +125,7 @@ def load_media_split(
     return dataset, column
 
 
-def _is_saved_dataset(path: str) -> bool:
+def is_saved_dataset(path: str) -> bool:
     """Whether `path` is a folder written by `Dataset.save_to_disk` or `DatasetDict.save_to_disk`."""
     return os.path.isfile(os.path.join(path, "dataset_dict.json")) or (
         os.path.isfile(os.path.join(path, "state.json")) and os.path.isfile(os.path.join(path, "dataset_info.json"))
@@ -196,13 +196,13 @@ def load_media_dataset(
                 f"(got train_dir={train_dir!r}, dataset_config_name={dataset_config_name!r})."
             )
         dataset = load_shipped_dataset(dataset_name, split, cache_dir)
-    elif dataset_name is None and _is_saved_dataset(train_dir):
+    elif dataset_name is None and is_saved_dataset(train_dir):
         dataset = _load_saved_dataset(train_dir, split)
     elif dataset_name is None:
         dataset = datasets.load_dataset(
             _folder_builder(train_dir), data_dir=train_dir, split=split, streaming=streaming, cache_dir=cache_dir
         )
-    elif _is_saved_dataset(dataset_name):
+    elif is_saved_dataset(dataset_name):
         dataset = _load_saved_dataset(dataset_name, split)
     else:
         dataset = datasets.load_dataset(
