@@ -317,7 +317,7 @@ class MPCController:
     def run(self, env: Any, max_steps: int, seed: int | None = None, options: dict | None = None) -> MPCResult:
         """Controls `env` (Gymnasium API: `reset(seed=, options=)`, `step(action)`) for at most `max_steps` steps or
         until it terminates or truncates. `options` go to `reset` (TwoRoom: `{"start": xy, "goal": xy}`)."""
-        observation, info = env.reset(seed=seed) if options is None else env.reset(seed=seed, options=options)
+        observation, info = env.reset(seed=seed, options=options)
         observations, actions, plans = [self.observe(env, observation)], [], []
         previous, done = None, False
         while len(actions) < max_steps and not done:

@@ -51,7 +51,7 @@ class PointMass:
     def __init__(self, goal=(0.8, 0.7)):
         self.goal = np.asarray(goal, dtype=np.float32)
 
-    def reset(self, seed=None):
+    def reset(self, *, seed=None, options=None):
         self.position = np.asarray([0.1, 0.2], dtype=np.float32)
         return self.position.copy(), {}
 
