@@ -178,13 +178,12 @@ def test_planning_on_two_room_beats_the_random_policy_on_an_easy_pair():
     for a few test-sized steps does not reliably beat random; the benchmark measures the learned one)."""
     options = {"start": (0.2, 0.3), "goal": (0.4, 0.55)}
     env = TwoRoomEnv(render_mode=None)
-    env.reset = lambda seed=None, _reset=env.reset: _reset(seed=seed, options=options)
     planner = CEMPlanner(horizon=4, action_dim=2, population=32, iterations=3, num_elites=4, seed=0)
     controller = MPCController(planner, oracle_energy_for(env, np.asarray(options["goal"])))
-    planned = controller.run(env, max_steps=20, seed=0)
+    planned = controller.run(env, max_steps=20, seed=0, options=options)
     assert planned.final_info["is_success"] and len(planned.actions) < 20
 
-    _, info = env.reset(seed=0)
+    _, info = env.reset(seed=0, options=options)
     rng = np.random.default_rng(0)
     for _ in range(20):
         _, _, done, _, info = env.step(rng.uniform(-1, 1, 2))
