@@ -431,7 +431,7 @@ def build_training_data(args: PretrainingArguments, config: JEPAConfig, accelera
         if args.max_steps <= 0:
             raise ValueError("A streamed dataset has no length: set --max_steps.")
         dataset = data.split_by_process(dataset, accelerator.process_index, accelerator.num_processes)
-        train_data = data.StreamingMediaDataset(dataset, column, transform)
+        train_data = data.StreamingMediaDataset(dataset, column, transform, process_index=accelerator.process_index)
     else:
         check_one_batch_per_process(f"The dataset has {len(dataset)} samples", len(dataset), args, accelerator)
         train_data = data.MediaDataset(dataset, column, transform, seed=args.seed)
@@ -441,11 +441,7 @@ def build_training_data(args: PretrainingArguments, config: JEPAConfig, accelera
         shuffle=not args.streaming,
         drop_last=True,
         num_workers=args.dataloader_num_workers,
-        # masks drawn in the workers; the process index tells apart two processes' batches whose samples have equal
-        # keys (a streamed dataset's keys count positions in each process's own shards)
-        collate_fn=JEPAMaskCollator(
-            config, args.seed * 4096 + accelerator.process_index, collate_fn=data.collate_skipping_bad
-        ),
+        collate_fn=JEPAMaskCollator(config, args.seed, collate_fn=data.collate_skipping_bad),  # masks in the workers
         generator=loader_generator(args.seed),
     )
     name = data.dataset_name_or_default(args, config.is_video) or args.train_dir

@@ -281,6 +281,13 @@ def test_streaming_imagefolder_skips_corrupt_files_and_splits_by_process(image_f
     parts = [data.split_by_process(stream.decode(False), rank, 2) for rank in (0, 1)]
     paths = [sorted(row["image"]["path"] for row in part) for part in parts]
     assert len(paths[0]) + len(paths[1]) == 8 and not set(paths[0]) & set(paths[1])
+    # each process's part counts its positions from 0: the process index keeps the sample keys (and masks) apart
+    readers = [
+        data.StreamingMediaDataset(data.split_by_process(stream, rank, 2), "image", transform, process_index=rank)
+        for rank in (0, 1)
+    ]
+    keys = [{item["sample_key"] for item in reader} for reader in readers]
+    assert keys[0] and keys[1] and not keys[0] & keys[1]
     with pytest.raises(ValueError, match="rank=2, world_size=2"):
         data.split_by_process(stream, 2, 2)
 

@@ -124,11 +124,22 @@ class MediaDataset(_MediaReader, torch.utils.data.Dataset):
 
 class StreamingMediaDataset(_MediaReader, torch.utils.data.IterableDataset):
     """[`MediaDataset`] over a `datasets.IterableDataset`. DataLoader workers each read their own shards; split the
-    stream between processes first with [`split_by_process`]. The id of a skipped sample without a file path is its
-    position in the stream this process (or DataLoader worker) reads; its `sample_key` is (epoch, worker, position).
+    stream between processes first with [`split_by_process`], and give each process's dataset its `process_index`.
+    The id of a skipped sample without a file path is its position in the stream this process (or DataLoader worker)
+    reads; its `sample_key` is (epoch, process, worker, position), unique across processes and workers.
     """
 
-    epoch = 0
+    def __init__(
+        self,
+        hf_dataset: datasets.IterableDataset,
+        column: str,
+        transform: Callable[[Any], torch.Tensor],
+        label_column: str | None = None,
+        process_index: int = 0,
+    ):
+        super().__init__(hf_dataset, column, transform, label_column)
+        self.process_index = process_index
+        self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
         """Reshuffles a shuffled stream differently in every epoch."""
@@ -139,7 +150,7 @@ class StreamingMediaDataset(_MediaReader, torch.utils.data.IterableDataset):
         worker = torch.utils.data.get_worker_info()
         worker_id = 0 if worker is None else worker.id
         for index, row in enumerate(self.hf_dataset):
-            yield self._example(row, index, (self.epoch, worker_id, index))
+            yield self._example(row, index, (self.epoch, self.process_index, worker_id, index))
 
 
 def split_skipped(examples: list[dict]) -> tuple[list[dict], list[dict]]:
