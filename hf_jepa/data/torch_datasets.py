@@ -65,10 +65,10 @@ class _MediaReader:
             hf_dataset = hf_dataset.cast_column(column, dataclasses.replace(self.feature, decode=False))
         self.hf_dataset = hf_dataset
 
-    def _example(self, row: dict, index: int, sample_key: tuple[int, ...]) -> dict:
-        """`sample_key` says where the sample was drawn (epoch, position); `JEPAMaskCollator` seeds a batch's masks
+    def _example(self, row: dict, sample_key: tuple[int, ...]) -> dict:
+        """`sample_key` says where the sample was drawn, its position last; `JEPAMaskCollator` seeds a batch's masks
         with its samples' keys, so that the masks do not depend on the worker that collates the batch."""
-        value = row[self.column]
+        value, index = row[self.column], sample_key[-1]
         try:
             media = self.feature.decode_example(value) if self.decode else value
             transformed = self.transform(media)  # a tensor, or the views of a `MultiViewTransform`
@@ -111,15 +111,14 @@ class MediaDataset(_MediaReader, torch.utils.data.Dataset):
         return len(self.hf_dataset)
 
     def __getitem__(self, index: int) -> dict:
-        sample_key = (self.epoch, index)
         if self.seed is None:
-            return self._example(self.hf_dataset[index], index, sample_key)
+            return self._example(self.hf_dataset[index], (self.epoch, index))
         # Seeding per sample makes the crops independent of the worker that draws them, so that a resumed run
         # (which skips batches without loading them) sees exactly the crops of an uninterrupted one.
         with torch.random.fork_rng(devices=[]):
             # only the CPU generator: `torch.manual_seed` would also queue CUDA seeding, at ~10 ms a call
             torch.default_generator.manual_seed(((self.seed * 1_000_003 + self.epoch) * 2**31 + index) % 2**63)
-            return self._example(self.hf_dataset[index], index, sample_key)
+            return self._example(self.hf_dataset[index], (self.epoch, index))
 
 
 class StreamingMediaDataset(_MediaReader, torch.utils.data.IterableDataset):
@@ -150,7 +149,7 @@ class StreamingMediaDataset(_MediaReader, torch.utils.data.IterableDataset):
         worker = torch.utils.data.get_worker_info()
         worker_id = 0 if worker is None else worker.id
         for index, row in enumerate(self.hf_dataset):
-            yield self._example(row, index, (self.epoch, self.process_index, worker_id, index))
+            yield self._example(row, (self.epoch, self.process_index, worker_id, index))
 
 
 def split_skipped(examples: list[dict]) -> tuple[list[dict], list[dict]]:
