@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from conftest import MICRO, output_without_hf_jepa
 from safetensors.torch import load_file, save_file
+from torch.utils.flop_counter import FlopCounterMode
 from transformers import AutoModel, AutoModelForPreTraining
 
 from hf_jepa import JEPAConfig, JEPAForImageClassification, JEPAForPreTraining, JEPAMaskCollator, JEPAModel
@@ -95,6 +96,26 @@ def test_sdpa_and_eager_attention_agree(overrides):
     out_sdpa, out_eager = sdpa(**batch), eager(**batch)
     assert torch.allclose(out_sdpa.predictions, out_eager.predictions, atol=1e-5)
     assert torch.allclose(out_sdpa.loss, out_eager.loss, atol=1e-6)
+
+
+@pytest.mark.skipif(not torch.backends.mkldnn.is_available(), reason="the fused MLP needs oneDNN")
+@pytest.mark.parametrize("hidden_act", ["gelu", "gelu_pytorch_tanh"])
+def test_mlp_fused_with_onednn_without_gradients_gives_the_same_features_and_flops(hidden_act):
+    model = JEPAModel(micro_config(hidden_act=hidden_act)).eval()
+    pixel_values = torch.randn(3, 3, 16, 16)
+    with FlopCounterMode(display=False) as recording:  # the parameters require gradients: fc1 and GELU apart
+        expected = model(pixel_values).last_hidden_state
+    with torch.no_grad(), FlopCounterMode(display=False) as inference:
+        fused = model(pixel_values).last_hidden_state
+    fused_products = inference.get_flop_counts()["Global"]
+    assert torch.ops.mkldnn._linear_pointwise in fused_products
+    assert torch.ops.mkldnn._linear_pointwise not in recording.get_flop_counts()["Global"]
+    assert fused_products[torch.ops.mkldnn._linear_pointwise] == 2 * 3 * 16 * 32 * 128 * 2  # 2 layers' fc1
+    assert inference.get_total_flops() == recording.get_total_flops()
+    torch.testing.assert_close(fused, expected, atol=1e-6, rtol=1e-5)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16), FlopCounterMode(display=False) as autocast:
+        model(pixel_values)
+    assert torch.ops.mkldnn._linear_pointwise not in autocast.get_flop_counts()["Global"]
 
 
 def test_eager_attention_returns_attention_maps():
