@@ -336,12 +336,14 @@ def run_training_case(case: TrainingCase) -> dict:
         inputs = {"pixel_values": pixel_values, "context_mask": context_mask, "target_mask": target_mask}
         training_step(accelerator, forward, optimizer, inputs, defaults.max_grad_norm, defaults.ema_momentum)
 
-    seconds = [timed(step, device, context, targets) for context, targets in masks][-case.steps :]
+    all_seconds = [timed(step, device, context, targets) for context, targets in masks]
+    seconds = all_seconds[-case.steps :]
     peak = torch.cuda.max_memory_allocated() if device == "cuda" else process_peak_bytes()
     model_state = state_bytes(model, optimizer)
     return {
         **asdict(case),
         "step_seconds": seconds,
+        "warmup_seconds": sum(all_seconds[: -case.steps]),  # under torch.compile: mostly the compilation
         "flops_per_step": [f["total"] for f in flops],
         "flops_by_part": {part: statistics.mean(f[part] for f in flops) for part in flops[0] if part != "total"},
         "context_tokens": [context[0].shape[1] for context, _ in masks[-case.steps :]],
@@ -633,8 +635,8 @@ def format_peaks(peaks: dict[str, float], size: int) -> str:
 
 
 def format_training(training: list[dict]) -> str:
-    headers = ["preset", "batch", "precision", "attention", "compile", "ckpt", "samples/s (median)", "min-max",
-               "GFLOP/step", "GFLOP/s", "MFU", "peak mem GiB", "activations GiB"]  # fmt: skip
+    headers = ["preset", "batch", "precision", "attention", "compile", "ckpt", "warm-up s", "samples/s (median)",
+               "min-max", "GFLOP/step", "GFLOP/s", "MFU", "peak mem GiB", "activations GiB"]  # fmt: skip
     rows = []
     for r in training:
         speed = r["samples_per_second"]
@@ -646,6 +648,7 @@ def format_training(training: list[dict]) -> str:
                 r["attn_implementation"],
                 "yes" if r["compile"] else "no",
                 "yes" if r["activation_checkpointing"] else "no",
+                f"{r['warmup_seconds']:.1f}",
                 f"{speed['median']:.1f}",
                 f"{speed['min']:.1f}-{speed['max']:.1f}",
                 f"{r['mean_flops_per_step'] / 1e9:.1f}",

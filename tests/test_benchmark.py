@@ -124,6 +124,7 @@ def test_smoke_run_tables_and_json_are_consistent(tmp_path):
     for run in training:
         assert run["batch_size"] == 4 and len(run["step_seconds"]) == len(run["flops_per_step"]) == 2
         assert min(run["step_seconds"]) > 0 and 0 < min(run["context_tokens"]) < config.num_patches
+        assert run["warmup_seconds"] > 0  # the untimed first step, reported on its own (compilation, under compile)
         speed = run["samples_per_second"]
         assert 0 < speed["min"] <= speed["median"] <= speed["max"]
         achieved = statistics.median(f / s for f, s in zip(run["flops_per_step"], run["step_seconds"]))
