@@ -299,11 +299,16 @@ QKV_CONVERSIONS = [
 register_checkpoint_conversion_mapping(JEPAConfig.model_type, QKV_CONVERSIONS, overwrite=True)
 
 
-# On CPU, oneDNN computes `gelu(fc1(x))` as one product with the GELU applied to each result block while it is in
-# cache: one pass less over the widest activation of the model, and the same numbers as the two ATen ops. The fused op
-# has no backward, so it runs only where nothing records gradients (inference, the EMA target encoder's forward).
+# On x86 CPUs, oneDNN computes `gelu(fc1(x))` as one product with the GELU applied to each result block while it is
+# in cache: one pass less over the widest activation of the model, and the same numbers as the two ATen ops. The fused
+# op has no backward, so it runs only where nothing records gradients (inference, the EMA target encoder's forward),
+# and only in fp32 (its bf16 path needs AVX-512 extensions that not every x86 CPU has).
 _ONEDNN_GELU_ALGORITHMS = {"gelu": "none", "gelu_pytorch_tanh": "tanh"}  # hidden_act -> oneDNN's GELU algorithm
-_ONEDNN_LINEAR = getattr(torch.ops.mkldnn, "_linear_pointwise", None) if torch.backends.mkldnn.is_available() else None
+_ONEDNN_LINEAR = (
+    getattr(torch.ops.mkldnn, "_linear_pointwise", None)
+    if torch.backends.mkldnn.is_available() and torch.backends.cpu.get_cpu_capability() in ("AVX2", "AVX512")
+    else None
+)
 
 
 def _linear_flops(input_shape: torch.Size, weight_shape: torch.Size, *args, **kwargs) -> int:
@@ -338,8 +343,7 @@ class JEPAMLP(nn.Module):
             _ONEDNN_LINEAR is not None
             and self.onednn_gelu_algorithm is not None
             and hidden_states.device.type == "cpu"
-            and hidden_states.dtype in (torch.float32, torch.bfloat16)
-            and hidden_states.dtype == self.fc1.weight.dtype
+            and hidden_states.dtype == self.fc1.weight.dtype == torch.float32
             and not records_gradients
             and not torch.is_autocast_enabled("cpu")  # autocast would run fc1 in its own dtype
             and not torch.compiler.is_compiling()  # the compiler fuses on its own
