@@ -64,6 +64,11 @@ class _MediaReader:
         else:
             hf_dataset = hf_dataset.cast_column(column, dataclasses.replace(self.feature, decode=False))
         self.hf_dataset = hf_dataset
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """The epoch goes into every sample's `sample_key` (and, in subclasses, into its random draws)."""
+        self.epoch = epoch
 
     def _example(self, row: dict, sample_key: tuple[int, ...]) -> dict:
         """`sample_key` says where the sample was drawn, its position last; `JEPAMaskCollator` seeds a batch's masks
@@ -100,25 +105,21 @@ class MediaDataset(_MediaReader, torch.utils.data.Dataset):
         seed: int | None = None,
     ):
         super().__init__(hf_dataset, column, transform, label_column)
-        self.seed = seed
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        """With a `seed`, the random augmentation of a sample depends only on (seed, epoch, index)."""
-        self.epoch = epoch
+        self.seed = seed  # with a seed, the random augmentation of a sample depends only on (seed, epoch, index)
 
     def __len__(self) -> int:
         return len(self.hf_dataset)
 
     def __getitem__(self, index: int) -> dict:
+        row, sample_key = self.hf_dataset[index], (self.epoch, index)
         if self.seed is None:
-            return self._example(self.hf_dataset[index], (self.epoch, index))
+            return self._example(row, sample_key)
         # Seeding per sample makes the crops independent of the worker that draws them, so that a resumed run
         # (which skips batches without loading them) sees exactly the crops of an uninterrupted one.
         with torch.random.fork_rng(devices=[]):
             # only the CPU generator: `torch.manual_seed` would also queue CUDA seeding, at ~10 ms a call
             torch.default_generator.manual_seed(((self.seed * 1_000_003 + self.epoch) * 2**31 + index) % 2**63)
-            return self._example(self.hf_dataset[index], (self.epoch, index))
+            return self._example(row, sample_key)
 
 
 class StreamingMediaDataset(_MediaReader, torch.utils.data.IterableDataset):
@@ -138,11 +139,10 @@ class StreamingMediaDataset(_MediaReader, torch.utils.data.IterableDataset):
     ):
         super().__init__(hf_dataset, column, transform, label_column)
         self.process_index = process_index
-        self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
-        """Reshuffles a shuffled stream differently in every epoch."""
-        self.epoch = epoch
+        """Also reshuffles a shuffled stream differently in every epoch."""
+        super().set_epoch(epoch)
         self.hf_dataset.set_epoch(epoch)
 
     def __iter__(self) -> Iterator[dict]:
