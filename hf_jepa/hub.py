@@ -115,6 +115,11 @@ def _read_json(path: Path, default):
         raise ValueError(f"{path} is not valid JSON: {error}.") from error
 
 
+def read_training_arguments(folder: str | Path) -> dict:
+    """The arguments a run wrote to `folder/training_args.json`; `{}` when there is none."""
+    return _read_json(Path(folder) / "training_args.json", {})
+
+
 def _check_eval_results(eval_results: list[dict]) -> list[dict]:
     if not isinstance(eval_results, list):
         raise ValueError(f"eval_results must be a list of records, got {type(eval_results).__name__}.")
@@ -359,7 +364,7 @@ def write_model_card(
     """
     output_dir = Path(output_dir)
     config = _card_config(output_dir, config)
-    training_args = _read_json(output_dir / "training_args.json", {}) if training_args is None else training_args
+    training_args = read_training_arguments(output_dir) if training_args is None else training_args
     eval_results = _read_json(output_dir / "eval_results.json", []) if eval_results is None else eval_results
     eval_results = _check_eval_results(eval_results)
     training_summary = _training_summary(output_dir, training_summary)
@@ -420,7 +425,7 @@ def write_world_model_card(
     `scripts/evaluate_planning.py`), the planning results. Arguments left `None` are read from the folder."""
     output_dir = Path(output_dir)
     config = config or JEPAWorldModelConfig.from_pretrained(output_dir)
-    training_args = _read_json(output_dir / "training_args.json", {}) if training_args is None else training_args
+    training_args = read_training_arguments(output_dir) if training_args is None else training_args
     training_summary = _training_summary(output_dir, training_summary)
     if planning_results is None:
         planning_results = _read_json(output_dir / "planning_results.json", None)
@@ -487,7 +492,7 @@ def _check_checkpoint(output_dir: Path) -> None:
 
 def _check_no_credentials(output_dir: Path) -> None:
     """Refuses to publish a token that a training run wrote into its arguments."""
-    training_args = _read_json(output_dir / "training_args.json", {})
+    training_args = read_training_arguments(output_dir)
     leaked = sorted(key for key, value in training_args.items() if _is_credential(key) and value)
     if leaked:
         raise ValueError(
@@ -599,4 +604,11 @@ def push_to_hub(
     return pushed if run_as_future else pushed.result()
 
 
-__all__ = ["PushToHubError", "build_processor", "checkpoint_processor", "push_to_hub", "write_model_card"]
+__all__ = [
+    "PushToHubError",
+    "build_processor",
+    "checkpoint_processor",
+    "push_to_hub",
+    "read_training_arguments",
+    "write_model_card",
+]

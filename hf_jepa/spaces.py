@@ -33,7 +33,7 @@ from packaging.version import Version
 
 from .configuration_world_model import JEPAWorldModelConfig
 from .data import EPISODE_COLUMN, check_episode_dataset, is_saved_dataset, load_media_dataset
-from .hub import upload_to_new_or_existing_repo
+from .hub import read_training_arguments, upload_to_new_or_existing_repo
 from .world_model_training import training_episodes_folder
 
 logger = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ def plan_episodes_source(folder: Path | None, episodes: str | None) -> Path | No
         return None
     found = training_episodes_folder(folder, [PROJECT_ROOT])
     if found is None:
-        name = _training_arguments(folder).get("dataset_name")
+        name = read_training_arguments(folder).get("dataset_name")
         trained_on = f"was trained on {name!r}, which is not a folder here" if name else "names no dataset_name"
         raise ValueError(
             f"{folder} is a world model whose training_args.json {trained_on}; the Space's Plan tab needs recorded "
@@ -297,7 +297,7 @@ def build_space(
         shutil.copy2(SCREENSHOT, output_dir / SCREENSHOT.name)
     if folder is not None:
         _copy_checkpoint(folder, output_dir / CHECKPOINT_DIR)
-        model_repo_id = model_repo_id or _training_arguments(folder).get("hub_model_id")
+        model_repo_id = model_repo_id or read_training_arguments(folder).get("hub_model_id")
     else:
         (output_dir / MODELS_FILE).write_text(hub_id + "\n")
         model_repo_id = model_repo_id or hub_id
@@ -319,11 +319,6 @@ def _copy_checkpoint(folder: Path, destination: Path) -> None:
         for path in folder.glob(pattern):
             if path.is_file():
                 shutil.copy2(path, destination / path.name)
-
-
-def _training_arguments(folder: Path) -> dict:
-    arguments_file = folder / "training_args.json"
-    return json.loads(arguments_file.read_text()) if arguments_file.is_file() else {}
 
 
 def push_space(

@@ -6,7 +6,6 @@ optimiser, `training_step`, atomic checkpoints with exact resume, trackers and l
 `save_pretrained` whose config carries the action (and state) normalisation statistics, and a model card.
 """
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from .data.episodes import (
     frame_transform,
 )
 from .data.loading import load_media_dataset
-from .hub import push_to_hub, write_world_model_card
+from .hub import push_to_hub, read_training_arguments, write_world_model_card
 from .modeling_world_model import JEPAWorldModel
 from .training import (
     RUN_FACTS,
@@ -93,8 +92,7 @@ def training_episodes_folder(model_folder: str | Path, search_roots: Sequence[Pa
     """The local folder of the episodes a world model was trained on: the `dataset_name` of its training_args.json,
     taken from the working directory, then from each of `search_roots`. None when `model_folder` has no
     training_args.json, it names no dataset, or the dataset is not a folder here (e.g. a Hub id)."""
-    arguments = Path(model_folder) / "training_args.json"
-    name = json.loads(arguments.read_text()).get("dataset_name") if arguments.is_file() else None
+    name = read_training_arguments(model_folder).get("dataset_name")
     for folder in [Path(name), *(root / name for root in search_roots)] if name else []:
         if folder.is_dir():
             return folder
