@@ -17,7 +17,8 @@ from accelerate.state import AcceleratorState
 
 from .benchmark import training_flops
 from .cli import parse_argument_file
-from .evaluation import effective_rank, evaluate
+from .evaluation import EvaluationArguments, effective_rank, evaluate
+from .hub import read_training_arguments
 from .masking import JEPAMaskCollator
 from .tables import REPORTED_MODELS, format_table
 from .training import (
@@ -114,16 +115,7 @@ def benchmark_seed(
     pretraining_seconds = time.perf_counter() - start
     AcceleratorState._reset_state(reset_partial_state=True)  # the next seed may run another Accelerator
 
-    evaluation = evaluation_arguments(
-        training,
-        max_train_samples=args.max_eval_samples,
-        max_eval_samples=args.max_eval_samples,
-        protocols=["knn", "linear"],
-        linear_epochs=args.linear_epochs,
-        baselines=args.baselines,
-        batch_size=256,
-    )
-    records = evaluate(evaluation)
+    records = evaluate(probe_arguments(training, probe_settings(args)))
     runs = []
     for model in reported_models(args):
         run = {"seed": training.seed, "model": model}
@@ -140,6 +132,28 @@ def benchmark_seed(
         runs.append(run)
         print(json.dumps(run))
     return runs
+
+
+def probe_settings(args: QualityBenchmarkArguments) -> dict:
+    """How the benchmark probes a seed. A seed's quality_runs.json keeps them: a rerun reuses only results probed
+    the same way."""
+    settings = ("max_eval_samples", "linear_epochs", "baselines")
+    return {name: getattr(args, name) for name in settings}
+
+
+def probe_arguments(training: PretrainingArguments, settings: dict, **overrides) -> EvaluationArguments:
+    """The kNN-20 and linear probes of a seed pretrained with `training`, as `settings` ([`probe_settings`]) say;
+    `overrides` change other evaluation arguments (e.g. `feature_layers`)."""
+    samples = settings["max_eval_samples"]
+    probes = dict(
+        max_train_samples=samples,
+        max_eval_samples=samples,
+        protocols=["knn", "linear"],
+        linear_epochs=settings["linear_epochs"],
+        baselines=settings["baselines"],
+        batch_size=256,
+    )
+    return evaluation_arguments(training, **{**probes, **overrides})
 
 
 def reported_models(args: QualityBenchmarkArguments) -> tuple[str, ...]:
@@ -164,16 +178,11 @@ def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
             training.max_steps = max(1, round(args.train_tflops * 1e12 / flops_per_step()))
         seed_dir = Path(training.output_dir)
         # the seed's training_args.json says which pretraining its folder holds; quality_runs.json how it was probed
-        started = read_json(seed_dir / "training_args.json")
-        probe_settings = {
-            "max_eval_samples": args.max_eval_samples,
-            "linear_epochs": args.linear_epochs,
-            "baselines": args.baselines,
-        }
+        started = read_training_arguments(seed_dir)
         wanted = comparable_training_arguments(public_arguments(training))
-        if started is not None and comparable_training_arguments(started) == wanted:
+        if comparable_training_arguments(started) == wanted:
             earlier = read_json(seed_dir / "quality_runs.json")
-            if earlier is not None and earlier["probe_settings"] == probe_settings:
+            if earlier is not None and earlier["probe_settings"] == probe_settings(args):
                 print(f"seed {seed}: reusing the results in {seed_dir / 'quality_runs.json'}")
                 runs.extend(earlier["runs"])
                 continue
@@ -181,7 +190,7 @@ def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
         elif seed_dir.exists():
             shutil.rmtree(seed_dir)  # a run of other arguments: none of its checkpoints or results may be reused
         seed_runs = benchmark_seed(args, training, flops_per_step())
-        results = {"probe_settings": probe_settings, "runs": seed_runs}
+        results = {"probe_settings": probe_settings(args), "runs": seed_runs}
         (seed_dir / "quality_runs.json").write_text(json.dumps(results, indent=2))
         runs.extend(seed_runs)
 
