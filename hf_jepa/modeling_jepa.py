@@ -326,7 +326,9 @@ class JEPAMLP(nn.Module):
         self.fc1 = nn.Linear(hidden_size, intermediate_size)
         self.activation_fn = ACT2FN[config.hidden_act]
         self.fc2 = nn.Linear(intermediate_size, hidden_size)
-        self.onednn_gelu_algorithm = _ONEDNN_GELU_ALGORITHMS.get(config.hidden_act)
+        # None where fc1 and the activation stay apart: no oneDNN here, or an activation it does not fuse
+        fusable = _ONEDNN_LINEAR is not None
+        self.onednn_gelu_algorithm = _ONEDNN_GELU_ALGORITHMS.get(config.hidden_act) if fusable else None
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
         if self._fuses_fc1_and_gelu(hidden_states):
@@ -338,13 +340,11 @@ class JEPAMLP(nn.Module):
         return self.fc2(hidden_states)
 
     def _fuses_fc1_and_gelu(self, hidden_states: torch.Tensor) -> bool:
-        records_gradients = torch.is_grad_enabled() and (hidden_states.requires_grad or self.fc1.weight.requires_grad)
         return (
-            _ONEDNN_LINEAR is not None
-            and self.onednn_gelu_algorithm is not None
+            self.onednn_gelu_algorithm is not None
             and hidden_states.device.type == "cpu"
             and hidden_states.dtype == self.fc1.weight.dtype == torch.float32
-            and not records_gradients
+            and not (torch.is_grad_enabled() and (hidden_states.requires_grad or self.fc1.weight.requires_grad))
             and not torch.is_autocast_enabled("cpu")  # autocast would run fc1 in its own dtype
             and not torch.compiler.is_compiling()  # the compiler fuses on its own
         )
