@@ -16,7 +16,7 @@ import torch
 from accelerate.state import AcceleratorState
 
 from .benchmark import training_flops
-from .cli import parse_argument_file
+from .commands.arguments import parse_arguments
 from .evaluation import EvaluationArguments, effective_rank, evaluate
 from .hub import read_training_arguments
 from .masking import JEPAMaskCollator
@@ -34,7 +34,9 @@ from .training import (
 
 @dataclass
 class QualityBenchmarkArguments:
-    recipe: str = field(default="recipes/tiny-cpu.yaml", metadata={"help": "A pretraining recipe (YAML / JSON)."})
+    recipe: str = field(
+        default="tiny-cpu", metadata={"help": "A pretraining recipe: a shipped name or a YAML / JSON file."}
+    )
     dataset_name: str = field(default="fashion_mnist", metadata={"help": "Labelled dataset to pretrain and probe on."})
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     max_steps: int | None = field(default=None, metadata={"help": "Override the recipe's number of steps."})
@@ -55,7 +57,7 @@ class QualityBenchmarkArguments:
 
 
 def recipe_arguments(args: QualityBenchmarkArguments, seed: int) -> PretrainingArguments:
-    recipe = parse_argument_file(PretrainingArguments, args.recipe)
+    recipe = parse_arguments(PretrainingArguments, [args.recipe])
     overrides = dict(
         seed=seed,
         dataset_name=args.dataset_name,

@@ -7,7 +7,7 @@ python scripts/build_datasets.py [--source_dir /usr/share/datasets/fashion-mnist
 import argparse
 import os
 
-from hf_jepa.data import FASHION_MNIST_DIR, build_fashion_mnist_small, small_dataset_path
+from hf_jepa.data.shipped import FASHION_MNIST_DIR, build_fashion_mnist_small, small_dataset_path
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from hf_jepa import JEPAForPreTraining, PretrainingArguments
-from hf_jepa.cli import parse_argument_file
+from hf_jepa.commands.arguments import parse_arguments
 from hf_jepa.evaluation.driver import evaluate
 from hf_jepa.quality import probe_arguments
 
@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--baselines", action="store_true", help="Also probe random init and raw pixels.")
     args = parser.parse_args()
 
-    training = parse_argument_file(PretrainingArguments, str(args.run_folder / "training_args.json"))
+    training = parse_arguments(PretrainingArguments, [str(args.run_folder / "training_args.json")])
     settings = json.loads((args.run_folder / "quality_runs.json").read_text())["probe_settings"]
     with tempfile.TemporaryDirectory() as scratch:
         model_folder = args.run_folder
