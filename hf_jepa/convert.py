@@ -31,6 +31,8 @@ from transformers import (
     AutoImageProcessor,
     IJepaConfig,
     IJepaModel,
+    PretrainedConfig,
+    PreTrainedModel,
     VJEPA2Config,
     VJEPA2Model,
     VJEPA2VideoProcessor,
@@ -48,6 +50,10 @@ OFFICIAL_FORMATS = ("official_ijepa", "official_vjepa", "official_vjepa2")
 ENCODER_CHOICES = ("target_encoder", "encoder")
 # The name the official I-JEPA training loop gives its latest checkpoint.
 OFFICIAL_IJEPA_FILENAME = "jepa-latest.pth.tar"
+# The `model_type` in the config.json of each Hugging Face format.
+_MODEL_TYPES = {"hf_jepa": "jepa", "ijepa": "ijepa", "vjepa2": "vjepa2"}
+# The files that show a folder holds a model (conversion does not replace one unless asked to).
+_MODEL_FILES = ("config.json", "*.safetensors", "*.bin", "*.pt", "*.pth", "*.pth.tar")
 
 # A stored sin-cos table matches ours when it differs by float32 rounding only; another layout differs by ~1.
 _POSITION_TOLERANCE = 1e-4
@@ -158,10 +164,9 @@ def _check_positions(stored: torch.Tensor, expected: torch.Tensor, name: str) ->
 
 
 def _encoder_position_type(stored: torch.Tensor, expected: torch.Tensor, name: str) -> str:
-    """`sincos` when an encoder's stored table is our sin-cos table (no needless parameter), else `learned`."""
+    """`sincos` when an encoder's stored table is our sin-cos table (no needless parameter), else `learned` (a table
+    of NaN or inf is `learned` here, and refused when loaded)."""
     difference = _sincos_difference(stored, expected, name)
-    if not torch.isfinite(stored).all():
-        raise ValueError(f"{name} holds non-finite values (NaN or inf); it is no usable position table.")
     position_type = "sincos" if difference <= _POSITION_TOLERANCE else "learned"
     logger.info(
         f"{name}: converted as position_embedding_type={position_type!r} (largest difference from the sin-cos "
@@ -195,7 +200,19 @@ def fuse_qkv(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return fused
 
 
+def _check_finite(state: Mapping[str, torch.Tensor], name: str) -> None:
+    """Refuses weights with NaN or inf values (a run that diverged), naming the first such tensor."""
+    for key, tensor in state.items():
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise ValueError(
+                f"The {name} tensor {key} holds non-finite values (NaN or inf); these weights come from a run that "
+                "diverged and cannot be converted."
+            )
+
+
 def _load_part(module: torch.nn.Module, state: dict[str, torch.Tensor], name: str) -> None:
+    """Loads `state` into `module`: every tensor finite, none missing, none left over."""
+    _check_finite(state, name)
     result = module.load_state_dict(state, strict=False)
     if result.missing_keys or result.unexpected_keys:
         raise ValueError(
@@ -383,6 +400,10 @@ def vjepa2_to_jepa(vjepa2: VJEPA2Model, **config_overrides) -> JEPAForPreTrainin
 def load_official_checkpoint(path: str | Path) -> dict:
     """Reads an official `.pth.tar` / `.pt` checkpoint with `weights_only=True` (no arbitrary unpickling)."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(
+            f"{path} is a folder; official checkpoints are single .pth.tar / .pt files.{_format_hint(path)}"
+        )
     if not path.is_file():
         raise FileNotFoundError(f"No checkpoint file at {path}.")
     try:
@@ -411,6 +432,24 @@ def _strip_prefixes(state: Mapping, part: str) -> dict[str, torch.Tensor]:
             raise ValueError(f"The checkpoint's {part!r} entry holds a {type(tensor).__name__} at {key!r}.")
         stripped[key.removeprefix("module.").removeprefix("backbone.")] = tensor
     return stripped
+
+
+def _official_format(checkpoint: Mapping) -> str | None:
+    """The official format of a checkpoint dict, read off its encoder: I-JEPA embeds 2D patches, V-JEPA and V-JEPA 2
+    3D tubelets, and only V-JEPA's encoder keeps a position table (V-JEPA 2's positions are rotary); None when it
+    holds no encoder."""
+    encoder = checkpoint.get("encoder")
+    if not isinstance(encoder, Mapping):
+        return None
+    keys = {key.removeprefix("module.").removeprefix("backbone."): value for key, value in encoder.items()}
+    projection = keys.get("patch_embed.proj.weight")
+    if not isinstance(projection, torch.Tensor):
+        return None
+    if projection.dim() == 4:
+        return "official_ijepa"
+    if projection.dim() == 5:
+        return "official_vjepa" if "pos_embed" in keys else "official_vjepa2"
+    return None
 
 
 def _require_keys(state: dict, keys: tuple[str, ...], part: str) -> None:
@@ -557,6 +596,12 @@ def official_to_jepa(
         raise ValueError(f"target_encoder must be one of {ENCODER_CHOICES}, got {target_encoder!r}.")
     if not isinstance(checkpoint, Mapping):
         checkpoint = load_official_checkpoint(checkpoint)
+    looks_like = _official_format(checkpoint)
+    if looks_like not in (None, source_format):
+        raise ValueError(
+            f"The checkpoint looks like {looks_like}, not {source_format} (told by its encoder's patch embedding and "
+            f"position table); pass source_format={looks_like!r}."
+        )
     absent = [entry for entry in ("encoder", "predictor", target_encoder) if entry not in checkpoint]
     if absent:
         raise ValueError(f"The checkpoint lacks the entries {absent}; it has {sorted(checkpoint)}.")
@@ -632,6 +677,80 @@ def jepa_to_official_ijepa(model: JEPAForPreTraining) -> dict[str, dict[str, tor
 # ----------------------------------------------------------------------------------------------------------------
 
 
+def detect_format(source: str | Path) -> str | None:
+    """The format `source` looks like: an official one for a checkpoint file (by its state dicts), else `hf_jepa`,
+    `ijepa` or `vjepa2` by the `model_type` in its config.json (a folder or a Hub id); None when it cannot tell."""
+    if Path(source).is_file():
+        try:
+            return _official_format(load_official_checkpoint(source))
+        except ValueError:
+            return None
+    try:
+        config, _ = PretrainedConfig.get_config_dict(str(source))
+    except (OSError, ValueError):
+        return None
+    return next((name for name, model_type in _MODEL_TYPES.items() if config.get("model_type") == model_type), None)
+
+
+def _format_hint(source: str | Path, source_format: str | None = None) -> str:
+    """` It looks like X; pass source_format='X'.` when `source` looks like a format other than `source_format`."""
+    looks_like = detect_format(source)
+    if looks_like in (None, source_format):
+        return ""
+    return f" It looks like {looks_like}; pass source_format={looks_like!r}."
+
+
+def _check_source_format(source: str | Path, source_format: str) -> None:
+    """Refuses a source that looks like another format than `source_format`, naming the one it looks like."""
+    if Path(source).is_file():
+        raise ValueError(f"{source} is a file; {source_format} checkpoints are folders.{_format_hint(source)}")
+    hint = _format_hint(source, source_format)
+    if hint:
+        raise ValueError(f"{source} is not {source_format}: its config.json has another model_type.{hint}")
+
+
+def _from_pretrained(model_class: type[PreTrainedModel], source: str | Path, source_format: str, **kwargs):
+    """`model_class.from_pretrained(source)`, refused when it leaves weights of the model uninitialised or the
+    source holds tensors the model does not use."""
+    model, info = model_class.from_pretrained(source, output_loading_info=True, **kwargs)
+    missing, unexpected = sorted(info["missing_keys"]), sorted(info["unexpected_keys"])
+    if missing or unexpected:
+        raise ValueError(
+            f"{source} does not hold a {source_format} {model_class.__name__}: {len(missing)} of its "
+            f"{len(model.state_dict())} weights are not in it {missing[:3]}, and {len(unexpected)} of its tensors "
+            f"are unused {unexpected[:3]}."
+        )
+    return model
+
+
+def _check_output_dir(source: str | Path, output_dir: Path, overwrite_output_dir: bool) -> None:
+    """Refuses an `output_dir` that is, contains or lies inside the source (symlinks resolved), that is a file, or
+    that holds a model already (unless `overwrite_output_dir`). A Hub id source has no local path."""
+    if Path(source).exists():
+        source_path, output_path = Path(source).resolve(), output_dir.resolve()
+        if output_path == source_path:
+            relation = "is"
+        elif output_path.is_relative_to(source_path):
+            relation = "lies inside"
+        elif source_path.is_relative_to(output_path):
+            relation = "contains"
+        else:
+            relation = None
+        if relation:
+            raise ValueError(
+                f"output_dir {output_dir} {relation} the source {source}; converting into it would overwrite the "
+                "source. Choose another output_dir."
+            )
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ValueError(f"output_dir {output_dir} is a file, not a folder.")
+    found = sorted({path.name for pattern in _MODEL_FILES for path in output_dir.glob(pattern)})
+    if found and not overwrite_output_dir:
+        raise ValueError(
+            f"output_dir {output_dir} already holds a model ({', '.join(found)}); choose another output_dir, or set "
+            "overwrite_output_dir to replace it."
+        )
+
+
 def load_pretraining_model(
     source: str | Path, source_format: str, target_encoder: str = "target_encoder", **config_overrides
 ) -> tuple[JEPAForPreTraining, bool]:
@@ -639,21 +758,23 @@ def load_pretraining_model(
     weights (False for transformers' IJepa, which has none, and for hf_jepa encoder-only checkpoints)."""
     if source_format not in FORMATS:
         raise ValueError(f"source_format must be one of {FORMATS}, got {source_format!r}.")
-    if source_format in OFFICIAL_FORMATS:
+    if source_format in OFFICIAL_FORMATS:  # the checkpoint's format is checked once it is loaded
         return official_to_jepa(source, source_format, target_encoder, **config_overrides), True
+    _check_source_format(source, source_format)
     if source_format == "ijepa":
-        return ijepa_to_jepa(IJepaModel.from_pretrained(source), **config_overrides), False
+        return ijepa_to_jepa(_from_pretrained(IJepaModel, source, source_format), **config_overrides), False
     if source_format == "vjepa2":
-        return vjepa2_to_jepa(VJEPA2Model.from_pretrained(source), **config_overrides), True
+        return vjepa2_to_jepa(_from_pretrained(VJEPA2Model, source, source_format), **config_overrides), True
     config = JEPAConfig.from_pretrained(source, **config_overrides)
     if "JEPAForPreTraining" in (config.architectures or []):
-        model = JEPAForPreTraining.from_pretrained(source, config=config)
+        model = _from_pretrained(JEPAForPreTraining, source, source_format, config=config)
+        _check_finite(model.state_dict(), "hf_jepa")
         has_predictor = True
     else:  # an encoder-only checkpoint: pretraining continues from that encoder on both sides, with a new predictor
-        encoder = JEPAModel.from_pretrained(source, config=config)
+        encoder = _from_pretrained(JEPAModel, source, source_format, config=config)
         model = JEPAForPreTraining(encoder.config)
-        model.context_encoder.load_state_dict(encoder.state_dict())
-        model.target_encoder.load_state_dict(encoder.state_dict())
+        _load_part(model.context_encoder, encoder.state_dict(), "hf_jepa encoder")
+        _load_part(model.target_encoder, encoder.state_dict(), "hf_jepa encoder")
         has_predictor = False
     model.target_encoder.requires_grad_(False)
     return model, has_predictor
@@ -673,6 +794,7 @@ def convert_checkpoint(
     target_format: str = "hf_jepa",
     target_encoder: str = "target_encoder",
     config_overrides: dict | None = None,
+    overwrite_output_dir: bool = False,
 ) -> Path:
     """Converts a checkpoint between formats and writes it to `output_dir` (created if needed).
 
@@ -680,14 +802,19 @@ def convert_checkpoint(
     `IJepaModel` with a `preprocessor_config.json`; `vjepa2` writes the target encoder and the predictor as a
     `VJEPA2Model` with a video processor. Both load with plain transformers (`AutoModel.from_pretrained`).
     `official_ijepa` writes the official I-JEPA code's checkpoint dict to `output_dir / "jepa-latest.pth.tar"`.
+
+    Nothing is written when `output_dir` is, contains or lies inside the source, nor into a folder that holds a model
+    already unless `overwrite_output_dir`. A source that looks like another format than `source_format`, or whose
+    weights do not all fit the model (or are NaN / inf), is refused with a `ValueError`.
     """
     if target_format not in TARGET_FORMATS:
         raise ValueError(
             f"target_format must be one of {TARGET_FORMATS} (the official formats are read, not written), "
             f"got {target_format!r}."
         )
-    model, has_predictor = load_pretraining_model(source, source_format, target_encoder, **(config_overrides or {}))
     output_dir = Path(output_dir)
+    _check_output_dir(source, output_dir, overwrite_output_dir)
+    model, has_predictor = load_pretraining_model(source, source_format, target_encoder, **(config_overrides or {}))
     output_dir.mkdir(parents=True, exist_ok=True)
     if target_format == "hf_jepa":
         model.save_pretrained(output_dir)
@@ -715,6 +842,7 @@ __all__ = [
     "OFFICIAL_IJEPA_FILENAME",
     "TARGET_FORMATS",
     "convert_checkpoint",
+    "detect_format",
     "ijepa_to_jepa",
     "jepa_to_ijepa",
     "jepa_to_official_ijepa",

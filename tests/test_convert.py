@@ -1,10 +1,10 @@
 """Interoperability: hf_jepa <-> transformers' IJepaModel / VJEPA2Model <-> the official checkpoints."""
 
-import importlib.util
 import json
 import logging
 import math
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -20,6 +20,7 @@ from transformers import IJepaConfig, IJepaModel, VJEPA2Config, VJEPA2Model
 from transformers.models.vjepa2.modeling_vjepa2 import rotate_queries_or_keys
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAMaskCollator, JEPAModel
+from hf_jepa.commands.convert import main as convert_cli
 from hf_jepa.convert import (
     OFFICIAL_IJEPA_FILENAME,
     OFFICIAL_LAYER_NORM_EPS,
@@ -33,17 +34,6 @@ from hf_jepa.convert import (
 )
 from hf_jepa.masking import sample_masks
 from hf_jepa.modeling_jepa import apply_rotary, gather_tokens, rotary_cos_sin, sincos_position_embeddings
-
-
-def _load_cli():
-    path = Path(__file__).resolve().parents[1] / "scripts" / "convert_checkpoint.py"
-    spec = importlib.util.spec_from_file_location("convert_checkpoint", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
-
-
-convert_cli = _load_cli()
 
 # A layer-norm epsilon far from every library default, so that an epsilon lost in a conversion shows in the outputs.
 EPS = 1e-2
@@ -737,7 +727,7 @@ def test_malformed_official_checkpoints_give_clear_errors(tmp_path):
 
     with pytest.raises(ValueError, match="no released official_ijepa encoder is 48 wide"):
         official_to_jepa(official_checkpoint("official_ijepa"), "official_ijepa")
-    with pytest.raises(ValueError, match="official_vjepa checkpoints have a 3D"):
+    with pytest.raises(ValueError, match="looks like official_ijepa, not official_vjepa .*'official_ijepa'"):
         official_to_jepa(official_checkpoint("official_ijepa"), "official_vjepa", **heads)
 
     # a file that needs unpickling of arbitrary objects is refused, not executed
@@ -806,7 +796,7 @@ def test_continued_pretraining_from_converted_official_and_vjepa2_weights(tmp_pa
         assert moved  # the EMA target followed the trained context encoder
 
 
-def test_cli_exports_to_transformers_and_rejects_bad_formats(tmp_path, capsys):
+def test_cli_exports_to_transformers_and_rejects_bad_formats(tmp_path):
     ours(IMAGE).save_pretrained(tmp_path / "ours")
     convert_cli(
         [
@@ -821,7 +811,7 @@ def test_cli_exports_to_transformers_and_rejects_bad_formats(tmp_path, capsys):
         ]
     )
     assert json.loads((tmp_path / "ijepa" / "config.json").read_text())["architectures"] == ["IJepaModel"]
-    with pytest.raises(SystemExit):
+    with pytest.raises(ValueError, match="target_format must be one of .*, got 'official_vjepa'"):
         convert_cli(
             [
                 "--source",
@@ -834,8 +824,121 @@ def test_cli_exports_to_transformers_and_rejects_bad_formats(tmp_path, capsys):
                 "official_vjepa",
             ]
         )
-    assert "invalid choice: 'official_vjepa'" in capsys.readouterr().err
     with pytest.raises(FileNotFoundError, match="No checkpoint file at"):
         convert_cli(
             ["--source", str(tmp_path / "missing.pth.tar"), "--source_format", "official_vjepa2", "--output_dir", "y"]
         )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Nothing lost, every mistake named: the source, the output folder, the source format, non-finite weights
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (symlinks not followed), by its path relative to `folder`, with its bytes."""
+    return {str(path.relative_to(folder)): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_conversion_refuses_an_output_dir_that_is_contains_or_lies_inside_the_source(tmp_path):
+    source = tmp_path / "runs" / "mymodel"
+    ours(IMAGE).save_pretrained(source)
+    (tmp_path / "link").symlink_to(source)
+    official = tmp_path / "official" / OFFICIAL_IJEPA_FILENAME
+    official.parent.mkdir()
+    torch.save(official_checkpoint("official_ijepa"), official)
+    before = files_of(tmp_path)
+    heads = OFFICIAL["official_ijepa"][3]
+    cases = [
+        (source, "hf_jepa", source, "ijepa", "is"),  # the issue's case: config.json and the weights replaced
+        (source, "hf_jepa", tmp_path / "link", "ijepa", "is"),  # the same folder through a symlink
+        (tmp_path / "link", "hf_jepa", source / "ijepa", "ijepa", "lies inside"),
+        (source, "hf_jepa", tmp_path / "runs", "hf_jepa", "contains"),
+        (official, "official_ijepa", official, "hf_jepa", "is"),
+        (official, "official_ijepa", official.parent, "official_ijepa", "contains"),  # would write over the file
+    ]
+    for source_path, source_format, output_dir, target_format, relation in cases:
+        with pytest.raises(ValueError, match=f"output_dir .* {relation} the source .* would overwrite the source"):
+            convert_checkpoint(source_path, source_format, output_dir, target_format, config_overrides=heads)
+    assert files_of(tmp_path) == before  # nothing written, nothing changed
+
+
+def test_conversion_replaces_a_model_only_when_asked(tmp_path):
+    first, second, output_dir = ours(IMAGE, seed=0), ours(IMAGE, seed=1), tmp_path / "ijepa"
+    first.save_pretrained(tmp_path / "first")
+    second.save_pretrained(tmp_path / "second")
+    convert_checkpoint(tmp_path / "first", "hf_jepa", output_dir, target_format="ijepa")
+    written = files_of(output_dir)
+    with pytest.raises(ValueError, match=r"ijepa already holds a model \(config.json, model.safetensors\)"):
+        convert_checkpoint(tmp_path / "second", "hf_jepa", output_dir, target_format="ijepa")
+    assert files_of(output_dir) == written
+    convert_checkpoint(tmp_path / "second", "hf_jepa", output_dir, target_format="ijepa", overwrite_output_dir=True)
+    replaced = IJepaModel.from_pretrained(output_dir)
+    assert torch.equal(replaced.layers[0].mlp.fc1.weight, second.target_encoder.layers[0].mlp.fc1.weight)
+
+    (tmp_path / "notes").mkdir()  # a folder without a model is fine
+    (tmp_path / "notes" / "README.md").write_text("notes")
+    convert_checkpoint(tmp_path / "first", "hf_jepa", tmp_path / "notes")
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(ValueError, match="output_dir .*file is a file, not a folder"):
+        convert_checkpoint(tmp_path / "first", "hf_jepa", tmp_path / "file")
+
+
+def test_a_wrong_source_format_is_refused_naming_the_format_the_source_looks_like(tmp_path):
+    ours(IMAGE).save_pretrained(tmp_path / "hf_jepa")
+    ijepa_model().save_pretrained(tmp_path / "ijepa")
+    vjepa2_model().save_pretrained(tmp_path / "vjepa2")
+    torch.save(official_checkpoint("official_vjepa"), tmp_path / "official_vjepa.pth.tar")
+    cases = [
+        ("hf_jepa", "ijepa"),  # the issue's case: 0 of 165 tensors carried over, exit 0
+        ("hf_jepa", "vjepa2"),
+        ("hf_jepa", "official_ijepa"),
+        ("ijepa", "hf_jepa"),
+        ("vjepa2", "ijepa"),
+        ("official_vjepa.pth.tar", "hf_jepa"),
+        ("official_vjepa.pth.tar", "official_ijepa"),
+        ("official_vjepa.pth.tar", "official_vjepa2"),  # would drop the encoder's sin-cos table for rotary positions
+    ]
+    for name, source_format in cases:
+        looks_like = name.removesuffix(".pth.tar")
+        with pytest.raises(ValueError, match=f"looks like {looks_like}.*; pass source_format='{looks_like}'"):
+            convert_checkpoint(tmp_path / name, source_format, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+    # the right model_type, weights of another model: the loading info tells
+    encoder_only = tmp_path / "encoder_only"
+    ours(IMAGE).target_encoder.save_pretrained(encoder_only)
+    config = json.loads((encoder_only / "config.json").read_text())
+    (encoder_only / "config.json").write_text(json.dumps({**config, "architectures": ["JEPAForPreTraining"]}))
+    with pytest.raises(ValueError, match=r"does not hold a hf_jepa JEPAForPreTraining: \d+ of its \d+ weights are"):
+        convert_checkpoint(encoder_only, "hf_jepa", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_non_finite_weights_are_refused_naming_the_tensor(tmp_path):
+    model = ours(IMAGE)
+    with torch.no_grad():
+        model.target_encoder.layers[1].mlp.fc2.weight[0, 0] = float("nan")
+    model.save_pretrained(tmp_path / "hf_jepa")
+    ijepa = ijepa_model()
+    with torch.no_grad():
+        ijepa.layers[0].attention.q_proj.weight[2, 1] = float("-inf")
+    ijepa.save_pretrained(tmp_path / "ijepa")
+    checkpoint = official_checkpoint("official_ijepa")
+    checkpoint["predictor"]["module.predictor_blocks.0.attn.proj.bias"][3] = float("inf")
+    torch.save(checkpoint, tmp_path / "official.pth.tar")
+    cases = [
+        ("hf_jepa", "hf_jepa", "ijepa", "hf_jepa tensor target_encoder.layers.1.mlp.fc2.weight"),
+        ("ijepa", "ijepa", "hf_jepa", "IJepaModel encoder tensor layers.0.attention.qkv_proj.weight"),
+        ("official.pth.tar", "official_ijepa", "hf_jepa", "predictor tensor layers.0.attention.o_proj.bias"),
+    ]
+    for name, source_format, target_format, tensor in cases:
+        with pytest.raises(ValueError, match=rf"{re.escape(tensor)} holds non-finite values \(NaN or inf\)"):
+            convert_checkpoint(
+                tmp_path / name,
+                source_format,
+                tmp_path / "out",
+                target_format,
+                config_overrides=OFFICIAL["official_ijepa"][3] if name == "official.pth.tar" else None,
+            )
+    assert not (tmp_path / "out").exists()
