@@ -34,6 +34,9 @@ class ConversionArguments:
             "help": f"Official checkpoints: the entry that becomes the (EMA) target encoder: {ENCODER_CHOICES}."
         },
     )
+    overwrite_output_dir: bool = field(
+        default=False, metadata={"help": "Replace a model already in output_dir (never the source itself)."}
+    )
     config_overrides: str | None = field(
         default=None,
         metadata={
@@ -73,4 +76,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         target_format=args.target_format,
         target_encoder=args.target_encoder,
         config_overrides=args.overrides(),
+        overwrite_output_dir=args.overwrite_output_dir,
     )
