@@ -16,12 +16,14 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import datasets
 import gymnasium as gym
 import numpy as np
 import torch
+from transformers import AutoConfig
 
-from .data.episodes import EpisodeWindows, frame_transform, render_to_pixel_values
+from .configuration_world_model import JEPAWorldModelConfig
+from .data import load_media_dataset
+from .data.episodes import EpisodesTooShortError, EpisodeWindows, frame_transform, render_to_pixel_values
 from .envs import TWO_ROOM_ID, make_env
 from .evaluation.probes import effective_rank
 from .hub import write_world_model_card
@@ -36,7 +38,7 @@ PLANNERS = ("cem", "mppi")
 
 @dataclass
 class PlanningEvaluationArguments:
-    """What `scripts/evaluate_planning.py` measures and where it writes the results."""
+    """What `hf-jepa evaluate-planning` measures and where it writes the results."""
 
     model_name_or_path: str = field(metadata={"help": "A JEPAWorldModel checkpoint (folder or Hub id)."})
     env_id: str = field(default=TWO_ROOM_ID, metadata={"help": "An environment with `render_at(goal)` goals."})
@@ -156,13 +158,30 @@ def build_planner(args: PlanningEvaluationArguments, action_dim: int, low, high)
     return MPPIPlanner(**settings)
 
 
-def planning_success(args: PlanningEvaluationArguments, model: JEPAWorldModel) -> dict:
-    """Success rate, final distance and plan times of the planner (and the baselines) over the seeded pairs."""
+def load_world_model(model_name_or_path: str) -> JEPAWorldModel:
+    """The `JEPAWorldModel` of a checkpoint, in eval mode; another model's checkpoint is a `ValueError` naming it."""
+    config = AutoConfig.from_pretrained(model_name_or_path)
+    if not isinstance(config, JEPAWorldModelConfig):
+        found = (config.architectures or [type(config).__name__])[0]
+        raise ValueError(
+            f"{model_name_or_path} holds a {found} (model_type {config.model_type!r}), but planning needs a "
+            "JEPAWorldModel: train one with `hf-jepa train-world-model`."
+        )
+    return JEPAWorldModel.from_pretrained(model_name_or_path, config=config).eval()
+
+
+def planning_env(args: PlanningEvaluationArguments, model: JEPAWorldModel) -> gym.Env:
+    """The environment of the pairs, rendering at the model's image size."""
     env_kwargs = json.loads(args.env_kwargs or "{}")
-    base_env = make_env(
-        args.env_id, model.config.encoder_config.image_size, max_episode_steps=args.max_steps, **env_kwargs
-    )
-    frame_step = model_frame_step(model, base_env, args.frame_step)
+    image_size = model.config.encoder_config.image_size
+    return make_env(args.env_id, image_size, max_episode_steps=args.max_steps, **env_kwargs)
+
+
+def planning_success(
+    args: PlanningEvaluationArguments, model: JEPAWorldModel, base_env: gym.Env, frame_step: int
+) -> dict:
+    """Success rate, final distance and plan times of the planner (and the baselines) over the seeded pairs in
+    `base_env`, `frame_step` environment steps per model step; closes the environment."""
     env = FrameSkip(base_env, frame_step)
     max_model_steps = math.ceil(args.max_steps / frame_step)
     image_size = model.config.encoder_config.image_size
@@ -198,29 +217,43 @@ def planning_success(args: PlanningEvaluationArguments, model: JEPAWorldModel) -
     }
 
 
-def load_heldout(name: str) -> datasets.Dataset:
-    if Path(name).is_dir():
-        return datasets.load_from_disk(name)
-    return datasets.load_dataset(name, split="train")
+def heldout_windows(args: PlanningEvaluationArguments, model: JEPAWorldModel, frame_step: int) -> EpisodeWindows:
+    """The windows of `args.heldout_dataset` for the latent errors: the model's `history_length` + `latent_horizon`
+    frames, `frame_step` environment steps apart. Raises a `ValueError` naming the flags when the episodes are too
+    short or their actions are not the model's."""
+    config, history, horizon = model.config, model.config.history_length, args.latent_horizon
+    try:
+        windows = EpisodeWindows(
+            load_media_dataset(args.heldout_dataset),
+            history,
+            horizon,
+            frame_transform(config.encoder_config.image_size),
+            frame_step=frame_step,
+        )
+    except EpisodesTooShortError as error:
+        fits = (error.longest - 1) // frame_step + 1 - history
+        remedy = f"lower --latent_horizon to {fits} at most" if fits >= 1 else "record longer held-out episodes"
+        raise ValueError(
+            f"The held-out episodes {args.heldout_dataset} are too short for --latent_horizon={horizon}: a window "
+            f"is the model's history_length ({history}) + {horizon} frames, {frame_step} environment steps apart, "
+            f"and the longest episode has {error.longest} frames; {remedy}."
+        ) from error
+    if windows.action_dim != config.action_dim:
+        raise ValueError(
+            f"The held-out episodes {args.heldout_dataset} have actions of {windows.action_dim // frame_step} values "
+            f"({windows.action_dim} per model step of frame_step={frame_step}), but the model takes "
+            f"{config.action_dim}: were they recorded in another environment than --env_id={args.env_id}?"
+        )
+    return windows
 
 
 @torch.no_grad()
-def latent_prediction_errors(
-    model: JEPAWorldModel, episodes: datasets.Dataset, horizon: int, frame_step: int, num_windows: int = 256
-) -> dict:
-    """Mean squared error of the model's autoregressive prediction at horizons 1..`horizon` on windows of held-out
-    episodes, beside copying the last observed latent, plus the effective rank and the spread across samples of the
-    frame embeddings (pooled over tokens)."""
-    config = model.config
-    history = config.history_length
-    windows = EpisodeWindows(
-        episodes, history, horizon, frame_transform(config.encoder_config.image_size), frame_step=frame_step
-    )
-    if windows.action_dim != config.action_dim:
-        raise ValueError(
-            f"The held-out episodes give {windows.action_dim} action values per model step, the model takes "
-            f"{config.action_dim}."
-        )
+def latent_prediction_errors(model: JEPAWorldModel, windows: EpisodeWindows, num_windows: int = 256) -> dict:
+    """Mean squared error of the model's autoregressive prediction at horizons 1..H on `num_windows` of the held-out
+    `windows` (of `history_length` + H frames), beside copying the last observed latent, plus the effective rank and
+    the spread across samples of the frame embeddings (pooled over tokens)."""
+    history = model.config.history_length
+    horizon = windows.num_frames - history
     indices = np.linspace(0, len(windows) - 1, min(num_windows, len(windows))).round().astype(int)
     model_errors, copy_errors, pooled = [], [], []
     for chunk in np.array_split(indices, max(1, len(indices) // 64)):
@@ -277,18 +310,15 @@ def results_table(results: dict) -> str:
 def evaluate_planning(args: PlanningEvaluationArguments) -> dict:
     """Runs the measurements `args` ask for; writes `output_json` when given, and returns the results (with a
     printable `table`)."""
-    model = JEPAWorldModel.from_pretrained(args.model_name_or_path).eval()
+    model = load_world_model(args.model_name_or_path)
+    env = planning_env(args, model)
+    frame_step = model_frame_step(model, env, args.frame_step)
+    windows = heldout_windows(args, model, frame_step) if args.heldout_dataset else None  # checked before any pair
     torch.manual_seed(args.seed)
     results = {"model": args.model_name_or_path, "num_pairs": args.num_pairs, "arguments": asdict(args)}
-    results["planning"] = planning_success(args, model)
-    if args.heldout_dataset:
-        results["latent"] = latent_prediction_errors(
-            model,
-            load_heldout(args.heldout_dataset),
-            args.latent_horizon,
-            results["planning"]["frame_step"],
-            args.latent_windows,
-        )
+    results["planning"] = planning_success(args, model, env, frame_step)
+    if windows is not None:
+        results["latent"] = latent_prediction_errors(model, windows, args.latent_windows)
     results["table"] = results_table(results)
     text = json.dumps(results, indent=2) + "\n"
     if args.output_json:
@@ -304,6 +334,8 @@ __all__ = [
     "FrameSkip",
     "PlanningEvaluationArguments",
     "evaluate_planning",
+    "heldout_windows",
     "latent_prediction_errors",
+    "load_world_model",
     "results_table",
 ]

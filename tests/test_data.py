@@ -437,6 +437,27 @@ def test_column_errors(mixed_columns, moving_videos):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Transforms
+def test_16_bit_and_float_images_are_scaled_not_clipped(tmp_path, cache_dir):
+    """Real 16-bit PNG, 32-bit integer and float TIFF files, read from a train_dir, give the pixels of the 8-bit image
+    they encode; float values outside [0, 1] are refused with the mode and the file."""
+    image = _fashion_image(3)
+    PIL.Image.fromarray(image).save(tmp_path / "grey8.png")
+    PIL.Image.fromarray(image.astype(np.uint16) * 257).save(tmp_path / "grey16.png")
+    PIL.Image.fromarray(image.astype(np.int32) * 257).save(tmp_path / "grey32.tiff")
+    PIL.Image.fromarray(image.astype(np.float32) / 255).save(tmp_path / "float.tiff")
+    PIL.Image.fromarray(image.astype(np.float32)).save(tmp_path / "float255.tiff")
+    dataset = data.load_media_dataset(train_dir=str(tmp_path), cache_dir=cache_dir)
+    paths = [row["path"] for row in dataset.cast_column("image", datasets.Image(decode=False))["image"]]
+    items = data.MediaDataset(dataset, "image", data.ImageTransform(lambda pixels: pixels))
+    by_name = {os.path.basename(path): items[index] for index, path in enumerate(paths)}
+    assert [by_name[name]["pixel_values"].dtype for name in ("grey16.png", "float.tiff")] == [torch.uint8] * 2
+    for name in ("grey8.png", "grey16.png", "grey32.tiff", "float.tiff"):
+        assert torch.equal(by_name[name]["pixel_values"], torch.from_numpy(image).expand(3, -1, -1)), name
+    refused = by_name["float255.tiff"]
+    assert refused["skipped"] and refused["id"].endswith("float255.tiff")
+    assert "mode 'F' has values in [0, 255]; this mode needs values in [0, 1]" in refused["error"]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 
 

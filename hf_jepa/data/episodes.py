@@ -190,7 +190,7 @@ def check_episode_dataset(dataset: datasets.Dataset, name: str) -> str:
     if missing:
         raise ValueError(
             f"{name} is not an episode dataset: it has no {missing} column(s); its columns are "
-            f"{dataset.column_names}. Record one with scripts/record_episodes.py."
+            f"{dataset.column_names}. Record one with `hf-jepa record-episodes`."
         )
     return find_image_column(dataset)
 
@@ -204,15 +204,30 @@ def _require_columns(dataset: datasets.Dataset, names: Sequence[str]) -> None:
         )
 
 
+def describe_row(dataset: datasets.Dataset, index: int) -> str:
+    """How messages name row `index`: its episode and frame (as far as the dataset has those columns) and the row."""
+    names = [name for name in (EPISODE_COLUMN, FRAME_COLUMN) if name in dataset.column_names]
+    row = dataset.select_columns(names).with_format(None)[index]
+    return ", ".join([f"{name.removesuffix('_index')} {row[name]}" for name in names] + [f"row {index}"])
+
+
 def read_vectors(dataset: datasets.Dataset, column: str) -> np.ndarray:
-    """A column of numbers or of equal-length number lists as a float32 `[rows, size]` array."""
+    """A column of numbers or of equal-length number lists as a float32 `[rows, size]` array; a NaN or infinite value
+    (after the conversion to float32) is a `ValueError` naming the first one's episode and frame."""
     values = dataset.with_format(None)[column][:]
     sizes = {len(value) if isinstance(value, (list, tuple)) else 1 for value in values}
     if len(sizes) > 1:
         raise ValueError(
             f"The {column!r} column has rows of different sizes {sorted(sizes)}; every row needs one size."
         )
-    return np.asarray(values, dtype=np.float32).reshape(len(values), -1)
+    vectors = np.asarray(values, dtype=np.float32).reshape(len(values), -1)
+    bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
+    if len(bad):
+        raise ValueError(
+            f"The {column!r} column holds NaN or infinite values in {len(bad)} row(s), the first in "
+            f"{describe_row(dataset, int(bad[0]))}: {vectors[bad[0]].tolist()}. Fix or drop those episodes."
+        )
+    return vectors
 
 
 def episode_ranges(dataset: datasets.Dataset) -> list[tuple[int, int]]:
@@ -248,7 +263,13 @@ def read_frames(dataset: datasets.Dataset, image_column: str, rows: Sequence[int
             video.get_frame_at(round(float(seconds) * video.metadata.average_fps)).data
             for video, seconds in zip(values, batch[TIMESTAMP_COLUMN])
         ]
-    return [to_rgb_tensor(value if isinstance(value, PIL.Image.Image) else np.asarray(value)) for value in values]
+    frames = []
+    for row, value in zip(rows, values):
+        try:
+            frames.append(to_rgb_tensor(value if isinstance(value, PIL.Image.Image) else np.asarray(value)))
+        except ValueError as error:
+            raise ValueError(f"The frame of {describe_row(dataset, row)}: {error}") from error
+    return frames
 
 
 # built once: the transform runs for every frame the loader serves
@@ -320,6 +341,15 @@ def denormalize(values, stats: dict[str, list[float]]):
 # ---------------------------------------------------------------- windows
 
 
+class EpisodesTooShortError(ValueError):
+    """No episode holds a whole window of [`EpisodeWindows`]; `longest` is the longest episode's number of frames,
+    for callers that name their own settings in the message."""
+
+    def __init__(self, message: str, longest: int):
+        super().__init__(message)
+        self.longest = longest
+
+
 class EpisodeWindows(torch.utils.data.Dataset):
     """Every window of `history + horizon` frames, `frame_step` rows apart, inside one episode of `dataset`.
 
@@ -374,10 +404,11 @@ class EpisodeWindows(torch.utils.data.Dataset):
         long_enough = [(start, end) for start, end in ranges if end - start >= self.window_rows]
         if not long_enough:
             longest = max(end - start for start, end in ranges)
-            raise ValueError(
+            raise EpisodesTooShortError(
                 f"No episode is long enough for a window of {self.num_frames} frames {self.frame_step} apart "
                 f"({self.window_rows} rows): the longest of the {len(ranges)} episodes has {longest} frames. Record "
-                "longer episodes, or lower history, horizon or frame_step."
+                "longer episodes, or lower history, horizon or frame_step.",
+                longest,
             )
         starts = [np.arange(start, end - self.window_rows + 1) for start, end in long_enough]
         return np.concatenate(starts), len(ranges) - len(long_enough)

@@ -2,6 +2,7 @@
 """Loading 🤗 datasets for a job: the data settings (`DataArguments`) and every source they can name."""
 
 import dataclasses
+import difflib
 import os
 
 import datasets
@@ -160,6 +161,36 @@ def _folder_builder(folder: str) -> str:
     )
 
 
+def _load_hub_or_builder(
+    dataset_name: str,
+    dataset_config_name: str | None,
+    train_dir: str | None,
+    split: str,
+    streaming: bool,
+    cache_dir: str | None,
+) -> datasets.Dataset | datasets.IterableDataset:
+    """`datasets.load_dataset`; a name it finds neither on disk nor on the Hub is a `FileNotFoundError` that lists
+    every kind of source a name can be."""
+    try:
+        return datasets.load_dataset(
+            dataset_name,
+            dataset_config_name,
+            data_dir=train_dir,
+            split=split,
+            streaming=streaming,
+            cache_dir=cache_dir,
+        )
+    except (ConnectionError, FileNotFoundError) as error:
+        if os.path.isdir(dataset_name):
+            raise
+        close = difflib.get_close_matches(dataset_name, SHIPPED_DATASETS, n=1)
+        raise FileNotFoundError(
+            f"dataset_name={dataset_name!r} is neither a shipped dataset ({', '.join(SHIPPED_DATASETS)}"
+            + (f"; did you mean {close[0]!r}?" if close else "")
+            + f"), nor a local folder, nor a dataset reachable on the Hub: {error}"
+        ) from error
+
+
 def load_media_dataset(
     dataset_name: str | None = None,
     dataset_config_name: str | None = None,
@@ -205,14 +236,7 @@ def load_media_dataset(
     elif is_saved_dataset(dataset_name):
         dataset = _load_saved_dataset(dataset_name, split)
     else:
-        dataset = datasets.load_dataset(
-            dataset_name,
-            dataset_config_name,
-            data_dir=train_dir,
-            split=split,
-            streaming=streaming,
-            cache_dir=cache_dir,
-        )
+        dataset = _load_hub_or_builder(dataset_name, dataset_config_name, train_dir, split, streaming, cache_dir)
     if streaming and isinstance(dataset, datasets.Dataset):
         dataset = dataset.to_iterable_dataset()
     if max_samples is not None:

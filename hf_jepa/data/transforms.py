@@ -27,7 +27,10 @@ def _channels_first(array: torch.Tensor, prefer_channels_last: bool, what: str) 
 
 
 def _rgb(array: torch.Tensor, what: str) -> torch.Tensor:
-    """`[..., C, H, W]` uint8 / float → `[..., 3, H, W]`: grey is repeated, alpha dropped, other ints checked."""
+    """`[..., C, H, W]` uint8 / float → `[..., 3, H, W]`: grey is repeated, alpha dropped, other ints and floats
+    checked."""
+    if array.is_floating_point() and not torch.isfinite(array).all():
+        raise ValueError(f"{what} has NaN or infinite pixel values.")
     if not (array.dtype == torch.uint8 or array.is_floating_point()):
         if array.dtype == torch.bool or array.is_complex():
             raise ValueError(f"{what} has dtype {array.dtype}; expected uint8 or float pixels.")
@@ -41,13 +44,38 @@ def _rgb(array: torch.Tensor, what: str) -> torch.Tensor:
     return array.narrow(-3, 0, 3)  # RGB, RGBA
 
 
+# Pillow's grey modes of more than 8 bits, which `Image.convert("RGB")` clips to 255 instead of scaling: the value
+# that becomes 255, and the range a value must lie in. `I` is how Pillow reads some 16-bit files (TIFF, older PNG
+# readers), so its values are read as 16-bit ones; larger `I` values and `F` values outside [0, 1] have no single
+# sensible scale (a per-image min-max would change every image's brightness), so they are refused.
+_HIGH_DEPTH_MODES = {"I;16": 65535, "I;16B": 65535, "I;16L": 65535, "I;16N": 65535, "I": 65535, "F": 1.0}
+
+
+def _high_depth_to_uint8(image: PIL.Image.Image) -> torch.Tensor:
+    """A 16-bit, 32-bit or float grey PIL image (`_HIGH_DEPTH_MODES`) → uint8 `[1, H, W]`, scaled to [0, 255]."""
+    white = _HIGH_DEPTH_MODES[image.mode]
+    values = np.asarray(image, dtype=np.float64)
+    finite, low, high = np.isfinite(values).all(), values.min(), values.max()
+    if not finite or low < 0 or high > white:
+        found = f"values in [{low:g}, {high:g}]" if finite else "NaN or infinite values"
+        raise ValueError(
+            f"An image of mode {image.mode!r} has {found}; this mode needs values in [0, {white:g}] (scaled to "
+            "[0, 255]). Save it as 8-bit or 16-bit integers."
+        )
+    return torch.from_numpy(np.rint(values * (255 / white)).astype(np.uint8))[None]
+
+
 def to_rgb_tensor(image: Any) -> torch.Tensor:
     """An image as a `[3, H, W]` tensor: uint8, or float in [0, 1] when given floats.
 
-    Takes a PIL image of any mode (converted to RGB), a numpy array `[H, W]` / `[H, W, C]` or a tensor `[H, W]` /
-    `[C, H, W]` (numpy arrays are read channels-last, tensors channels-first, when the shape allows both).
+    Takes a PIL image of any mode (converted to RGB; 16-bit grey scaled from [0, 65535], `I` 32-bit grey too when
+    its values fit in 16 bits, `F` float grey from [0, 1]; other `I` / `F` values raise `ValueError`), a numpy array
+    `[H, W]` / `[H, W, C]` or a tensor `[H, W]` / `[C, H, W]` (numpy arrays are read channels-last, tensors
+    channels-first, when the shape allows both).
     """
     if isinstance(image, PIL.Image.Image):
+        if image.mode in _HIGH_DEPTH_MODES:
+            return _rgb(_high_depth_to_uint8(image), "the image")
         return v2.functional.pil_to_tensor(image.convert("RGB"))
     if not isinstance(image, (np.ndarray, torch.Tensor)):
         raise TypeError(f"Expected a PIL image, a numpy array or a tensor, got {type(image).__name__}.")

@@ -37,7 +37,7 @@ PROTOCOLS = ("knn", "linear", "attentive")
 
 @dataclass
 class EvaluationArguments(DataArguments):
-    """What `scripts/evaluate.py` (and [`evaluate`]) take: the data settings of [`DataArguments`] and the probes'.
+    """What `hf-jepa evaluate` (and [`evaluate`]) takes: the data settings of [`DataArguments`] and the probes'.
     Parsed by `HfArgumentParser`, also from a JSON/YAML file."""
 
     model_name_or_path: str = field(

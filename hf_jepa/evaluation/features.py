@@ -18,6 +18,7 @@ from transformers import (
     PreTrainedModel,
 )
 
+from ..configuration_world_model import JEPAWorldModelConfig
 from ..data import (
     processor_transform,
 )
@@ -48,6 +49,12 @@ class Features:
 
 def check_is_encoder(model: nn.Module) -> None:
     """Raises a ValueError unless `model` is a vision encoder that takes pixel values (ours, IJepaModel, ...)."""
+    if getattr(model.config, "model_type", None) == JEPAWorldModelConfig.model_type:
+        raise ValueError(
+            f"The checkpoint holds a {type(model).__name__}, a world model of frames and actions; evaluation probes "
+            "an image or video encoder such as a JEPAModel, JEPAForPreTraining or IJepaModel checkpoint. Measure a "
+            "world model with `hf-jepa evaluate-planning`."
+        )
     input_name = getattr(model, "main_input_name", None)
     if input_name not in PIXEL_INPUT_NAMES:
         raise ValueError(
