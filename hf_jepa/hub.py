@@ -546,6 +546,14 @@ def _snapshot(output_dir: Path, ignore_patterns: list[str]) -> Path:
     return snapshot
 
 
+def _restore(path: Path, content: bytes | None) -> None:
+    """Puts back a file as it was: `content`, or no file when it is `None`."""
+    if content is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_bytes(content)
+
+
 def push_to_hub(
     output_dir: str | Path,
     repo_id: str,
@@ -562,7 +570,8 @@ def push_to_hub(
     Everything in the folder goes: weights, `config.json` with `auto_map`, the model code, the processor config, the
     model card, training arguments and results, `runs/` (tensorboard logs) - except resumable training states
     (`checkpoint-*`, and `.partial-checkpoint-*` while one is written), `*.pyc` files and `ignore_patterns`. With
-    `update_model_card`, the card is first re-rendered (see `write_model_card`) so that its examples load `repo_id`.
+    `update_model_card`, the card is first re-rendered (see `write_model_card`) so that its examples load `repo_id`:
+    in the folder, where a failed upload puts the previous card back, or in the copy that a background push uploads.
     `token` defaults to `HF_TOKEN` or the token saved by `hf auth login`; a folder whose `training_args.json` holds a
     token is refused rather than published.
 
@@ -576,11 +585,13 @@ def push_to_hub(
     validate_repo_id(repo_id)
     _check_checkpoint(output_dir)
     _check_no_credentials(output_dir)
-    if update_model_card:
-        write_model_card(output_dir, repo_id=repo_id)
     patterns = ["checkpoint-*", ".partial-checkpoint-*", "*.pyc", *(ignore_patterns or [])]
     api = HfApi(token=token)
     folder = _snapshot(output_dir, patterns) if run_as_future else output_dir
+    card = folder / "README.md"
+    previous_card = card.read_bytes() if card.is_file() else None
+    if update_model_card:
+        write_model_card(folder, repo_id=repo_id)
 
     def upload() -> CommitInfo:
         try:
@@ -594,6 +605,10 @@ def push_to_hub(
                 if_failed=f"The local folder {output_dir} is unchanged. Run the same push again to resume: files that "
                 "already reached the Hub are not uploaded again.",
             )
+        except BaseException:
+            if folder == output_dir and update_model_card:
+                _restore(card, previous_card)
+            raise
         finally:
             if folder != output_dir:
                 shutil.rmtree(folder, ignore_errors=True)

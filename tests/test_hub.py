@@ -22,9 +22,11 @@ from transformers import AutoImageProcessor, AutoVideoProcessor, IJepaConfig, pi
 from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAModel, JEPAPredictor, data
 from hf_jepa.evaluation import processor_settings
 from hf_jepa.hub import build_processor, checkpoint_processor, push_to_hub, write_model_card
+from hf_jepa.spaces import SPACE_SOURCE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REPO_ID = "jepa-lab/tiny-jepa"
+OTHER_REPO_ID = "jepa-lab/tiny-jepa-copy"  # a repository other than the run's hub_model_id
 TRAINING_ARGS = {
     "dataset_name": "fashion_mnist",
     "per_device_train_batch_size": 32,
@@ -99,7 +101,7 @@ def test_evaluation_transform_gives_the_pixels_of_the_shipped_image_processor(tm
     transform = data.build_transform(*processor_settings(str(tmp_path), config), train=False)
 
     fashion = data.fashion_mnist_dataset("test")
-    images = [Image.open(path) for path in sorted((REPO_ROOT / "space" / "examples").glob("*.png"))]
+    images = [Image.open(path) for path in sorted((SPACE_SOURCE / "examples").glob("*.png"))]
     images += [fashion[index]["image"] for index in range(3)]
     images.append(
         Image.fromarray(np.random.default_rng(0).integers(0, 256, (45, 41, 3), dtype=np.uint8))
@@ -122,7 +124,7 @@ def test_evaluation_transform_gives_the_pixels_of_the_shipped_video_processor(tm
     transform = data.build_transform(
         *processor_settings(str(tmp_path), config), train=False, num_frames=8, frame_step=2
     )
-    decoder = VideoDecoder(str(REPO_ROOT / "space" / "examples" / "moving_fashion.mp4"))
+    decoder = VideoDecoder(str(SPACE_SOURCE / "examples" / "moving_fashion.mp4"))
     frames = decoder.get_frames_at(data.clip_indices(len(decoder), 8, 2, train=False)).data
     expected = shipped(frames, return_tensors="pt")["pixel_values"][0]
     assert expected.shape == (8, 3, 32, 32) and frames.shape[-1] == 64
@@ -377,6 +379,7 @@ def folder_digest(folder: Path) -> dict[str, str]:
 
 PUSH_FAILING_TWICE = """
     import json, sys
+    from pathlib import Path
     from hf_jepa.hub import PushToHubError, push_to_hub
 
     folder, repo_id = sys.argv[1:]
@@ -386,36 +389,45 @@ PUSH_FAILING_TWICE = """
             push_to_hub(folder, repo_id)
         except PushToHubError as error:
             messages.append(str(error))
+    card = Path(folder, "README.md").read_text()
     commit = push_to_hub(folder, repo_id)
-    print(json.dumps({"messages": messages, "oid": commit.oid}))
+    print(json.dumps({"messages": messages, "card_after_failures": card, "oid": commit.oid}))
 """
 
 
 def test_failed_push_says_what_failed_keeps_the_folder_and_resumes(local_hub, tmp_path):  # noqa: F811
+    """A push to another repository than the run's hub_model_id re-renders the card for it; the failed attempts
+    leave the folder as it was, the card included."""
     folder = tmp_path / "output"
     make_checkpoint(folder)
     before = folder_digest(folder)
+    card = (folder / "README.md").read_text()
     local_hub.fail_next("create", status=403)
     local_hub.fail_next("commit", status=500)
 
     output = run_client(
-        PUSH_FAILING_TWICE, str(folder), REPO_ID, env=local_hub.client_env(tmp_path / "hf"), cwd=tmp_path
+        PUSH_FAILING_TWICE, str(folder), OTHER_REPO_ID, env=local_hub.client_env(tmp_path / "hf"), cwd=tmp_path
     )
     report = json.loads(output.splitlines()[-1])
     create_error, commit_error = report["messages"]
-    assert f"failed while creating the repository {REPO_ID}" in create_error
+    assert f"failed while creating the repository {OTHER_REPO_ID}" in create_error
     assert "403 Forbidden" in create_error and "Injected failure of the create endpoint" in create_error
-    assert f"failed while uploading {folder} to {REPO_ID}" in commit_error
+    assert f"failed while uploading {folder} to {OTHER_REPO_ID}" in commit_error
     assert "500" in commit_error and "Injected failure of the commit endpoint" in commit_error
     for message in (create_error, commit_error):
         assert f"The local folder {folder} is unchanged. Run the same push again to resume" in message
 
-    assert folder_digest(folder) == before
-    assert local_hub.repos[REPO_ID].head.oid == report["oid"]
-    assert local_hub.files(REPO_ID) == {path: (folder / path).read_bytes() for path in before}
+    assert report["card_after_failures"] == card
+
+    # the push that succeeded leaves the card it uploaded, whose examples load the repository pushed to
+    pushed_card = (folder / "README.md").read_text()
+    assert f'from_pretrained("{OTHER_REPO_ID}"' in pushed_card and OTHER_REPO_ID not in card
+    assert folder_digest(folder) == {**before, "README.md": folder_digest(folder)["README.md"]}
+    assert local_hub.repos[OTHER_REPO_ID].head.oid == report["oid"]
+    assert local_hub.files(OTHER_REPO_ID) == {path: (folder / path).read_bytes() for path in before}
     # the large files (weights, tensorboard events) reached LFS storage in the failed attempt; the retry only
     # committed them
-    lfs_files = [path for path, stored in local_hub.repos[REPO_ID].head.files.items() if stored.lfs]
+    lfs_files = [path for path, stored in local_hub.repos[OTHER_REPO_ID].head.files.items() if stored.lfs]
     assert "model.safetensors" in lfs_files
     assert local_hub.served("lfs-upload") == len(lfs_files) and local_hub.served("commit") == 2
 
