@@ -1,25 +1,27 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
-"""The Gradio demo of `space/` as a self-contained Hugging Face Space: assembled into a folder, then pushed.
+"""The Gradio demo of `hf_jepa/space/` as a self-contained Hugging Face Space: assembled into a folder, then pushed,
+or served on this machine.
 
 A Space folder holds `app.py`, `README.md` (the Spaces front matter: sdk, sdk_version, `models:`), `requirements.txt`
 (hf_jepa's dependencies pinned to the versions installed here), `packages.txt` (FFmpeg), the example media, the
-screenshot, the model (a local checkpoint copied to `checkpoint/`, or a Hub id written to `models.txt`) and hf_jepa
-itself as sources in `hf_jepa/`. The sources are unpacked from a wheel built from this repository, so they are
-exactly what `pip install .` installs (package data included), and they sit next to `app.py`, which Python imports
-first: the Space needs nothing beyond its package index, and no assumption about which of its files the Spaces
-build can see while it installs `requirements.txt`. A world model brings what the Plan tab needs besides: the first
-episodes of a recorded episode dataset (its training episodes by default), saved in `episodes/`, and gymnasium.
+screenshot (in a checkout), the model (a local checkpoint copied to `checkpoint/`, or a Hub id written to
+`models.txt`) and hf_jepa itself as sources in `hf_jepa/`: a copy of the installed package, so that it sits next to
+`app.py`, which Python imports first: the Space needs nothing beyond its package index, and no assumption about
+which of its files the Spaces build can see while it installs `requirements.txt`. A world model brings what the Plan
+tab needs besides: the first episodes of a recorded episode dataset (its training episodes by default), saved in
+`episodes/`, and gymnasium.
+
+The file names below are the Space's conventions: `build_space` writes them and `app.py` reads them from here.
 """
 
 import importlib.metadata
 import json
 import logging
+import os
 import platform
+import runpy
 import shutil
-import subprocess
-import sys
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,25 +35,36 @@ from packaging.version import Version
 
 from .configuration_world_model import JEPAWorldModelConfig
 from .data import EPISODE_COLUMN, check_episode_dataset, is_saved_dataset, load_media_dataset
-from .hub import read_training_arguments, upload_to_new_or_existing_repo
+from .hub import MODEL_CARD_TEMPLATE, read_training_arguments, upload_to_new_or_existing_repo
 from .world_model_training import training_episodes_folder
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SPACE_SOURCE = PROJECT_ROOT / "space"
-SCREENSHOT = PROJECT_ROOT / "docs" / "space_screenshot.png"
-# What the app reads (see space/app.py): the checkpoints next to it, and the Hub ids of models.txt.
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The folder holding the hf_jepa package: a checkout's root (relative paths of the README's recipes, such as outputs/,
+# are also looked for there), a Space's root, or site-packages.
+PROJECT_ROOT = PACKAGE_DIR.parent
+SPACE_SOURCE = PACKAGE_DIR / "space"  # the app, its README and example media: package data
+SCREENSHOT = PROJECT_ROOT / "docs" / "space_screenshot.png"  # in a checkout only
+SCREENSHOT_LINK = "../../docs/space_screenshot.png"  # how space/README.md shows it
+# What the app reads: the checkpoints next to it (`checkpoint*/`), and the Hub ids of models.txt.
 CHECKPOINT_DIR = "checkpoint"
 MODELS_FILE = "models.txt"
+# Written into every Space folder that build_space makes; only such a folder is ever replaced (--overwrite_output_dir).
+SPACE_MARKER = ".hf_jepa_space"
 # The extras of hf_jepa that the app needs: torchcodec for video, gradio.
 APP_EXTRAS = ("video", "space")
+REQUIREMENTS_HEADER = (
+    "# hf_jepa's dependencies at the versions it was tested with; hf_jepa itself is in hf_jepa/ beside app.py"
+)
 # Model types the app can show: hf_jepa checkpoints and transformers' I-JEPA encoders; world models in the Plan tab.
 WORLD_MODEL_TYPE = JEPAWorldModelConfig.model_type
 SHOWN_MODEL_TYPES = ("jepa", "ijepa", WORLD_MODEL_TYPE)
 # The Plan tab searches the saved episode datasets next to the app (`episodes*/`) for the frames nearest to imagined
-# latents, at most 4,096 frames of them: 40 TwoRoom episodes of about 100 frames (about 0.8 MB at 32 px) fill that.
+# latents, at most MAX_RECORDED_FRAMES of them, evenly spaced: 40 TwoRoom episodes of about 100 frames (about 0.8 MB at
+# 32 px) fill that.
 EPISODES_DIR = "episodes"
+MAX_RECORDED_FRAMES = 4096
 DEFAULT_MAX_EPISODES = 40
 # What the Plan tab needs of hf_jepa's world-model extra: gymnasium for TwoRoom (Push-T's gym-pusht stays out).
 PLAN_TAB_PACKAGES = ("gymnasium",)
@@ -97,7 +110,7 @@ def _pinned(name: str) -> str:
     except importlib.metadata.PackageNotFoundError as error:
         raise ValueError(
             f"The Space pins {name} to the version installed here, but it is not installed; install hf_jepa with "
-            "its extras: pip install -e '.[space,video,world-model]'."
+            "the Space's extras: pip install 'hf-jepa[space,world-model]'."
         ) from error
     # a local build such as torch 2.14.1+cpu is not on the package index; its release (2.14.1) is
     return f"{name}=={version.public}"
@@ -117,7 +130,7 @@ def resolve_model(model_name_or_path: str) -> tuple[Path | None, str | None]:
     if looks_local or model_name_or_path.count("/") != 1:
         raise ValueError(
             f"The model folder {model_name_or_path!r} does not exist. Give a checkpoint folder written by "
-            "scripts/pretrain.py (e.g. outputs/jepa-tiny-fashion-mnist) or a Hub model id (namespace/name)."
+            "hf-jepa pretrain (e.g. outputs/jepa-tiny-fashion-mnist) or a Hub model id (namespace/name)."
         )
     return None, model_name_or_path
 
@@ -133,8 +146,8 @@ def check_checkpoint(folder: Path) -> None:
     if model_type not in SHOWN_MODEL_TYPES:
         raise ValueError(
             f"{folder} holds a {model_type!r} model; the Space shows JEPA encoders and world models (model_type one "
-            f"of {SHOWN_MODEL_TYPES}): a checkpoint of scripts/pretrain.py or scripts/train_world_model.py, or one "
-            "made by scripts/convert_checkpoint.py."
+            f"of {SHOWN_MODEL_TYPES}): a checkpoint of hf-jepa pretrain or hf-jepa train-world-model, or one made "
+            "by hf-jepa convert."
         )
     if not any(folder.glob("*.safetensors")):
         raise ValueError(f"{folder} holds no weights (*.safetensors); save the model with save_pretrained.")
@@ -148,7 +161,7 @@ def plan_episodes_source(folder: Path | None, episodes: str | None) -> Path | No
     """The saved episode dataset to ship for the Plan tab: `episodes` when given, else the training episodes of a
     world model `folder` (the `dataset_name` of its training_args.json); None for other models.
 
-    A relative `dataset_name` is taken from the working directory, then from the project's root, as the app does.
+    A relative `dataset_name` is taken from the working directory, then from `PROJECT_ROOT`, as the app does.
     Raises `ValueError` for `episodes` with a local model that is not a world model, and for a world model whose
     training episodes are not a folder here.
     """
@@ -158,7 +171,7 @@ def plan_episodes_source(folder: Path | None, episodes: str | None) -> Path | No
             raise ValueError(
                 f"--episodes {episodes} is for world models (the Plan tab searches them); {folder} holds a "
                 f"{_model_type(folder)!r} model. Leave --episodes out, or give a checkpoint of "
-                "scripts/train_world_model.py."
+                "hf-jepa train-world-model."
             )
         return Path(episodes).expanduser()
     if not world_model:
@@ -169,7 +182,7 @@ def plan_episodes_source(folder: Path | None, episodes: str | None) -> Path | No
         trained_on = f"was trained on {name!r}, which is not a folder here" if name else "names no dataset_name"
         raise ValueError(
             f"{folder} is a world model whose training_args.json {trained_on}; the Space's Plan tab needs recorded "
-            "episodes: pass --episodes PATH, a folder written by scripts/record_episodes.py (e.g. "
+            "episodes: pass --episodes PATH, a folder written by hf-jepa record-episodes (e.g. "
             "outputs/two_room_32_heldout)."
         )
     return found
@@ -179,16 +192,16 @@ def episode_subset(source: Path, max_episodes: int) -> datasets.Dataset:
     """The first `max_episodes` episodes (by episode_index) of the saved episode dataset `source`, rows in order.
 
     Raises `ValueError` naming a folder that does not exist, is not a saved dataset, or has no frames, episode_index
-    or frame_index column (LeRobot's schema, as scripts/record_episodes.py writes it).
+    or frame_index column (LeRobot's schema, as hf-jepa record-episodes writes it).
     """
     if max_episodes < 1:
         raise ValueError(f"--max_episodes must be at least 1, got {max_episodes}.")
     if not source.is_dir():
-        raise ValueError(f"The episode folder {source} does not exist; record one with scripts/record_episodes.py.")
+        raise ValueError(f"The episode folder {source} does not exist; record one with hf-jepa record-episodes.")
     if not is_saved_dataset(str(source)):
         raise ValueError(
             f"{source} is not a saved dataset (no dataset_info.json or dataset_dict.json); give a folder written by "
-            "scripts/record_episodes.py or Dataset.save_to_disk."
+            "hf-jepa record-episodes or Dataset.save_to_disk."
         )
     try:
         dataset = load_media_dataset(str(source))
@@ -216,7 +229,8 @@ def _save_episodes(episodes: datasets.Dataset, source: Path, destination: Path) 
 
 
 def space_readme(title: str, emoji: str, models: list[str]) -> str:
-    """The Space's README: the Spaces front matter, then the demo's description from `space/README.md`."""
+    """The Space's README: the Spaces front matter, then the demo's description from `space/README.md` (without the
+    screenshot where there is none to ship)."""
     front_matter = {
         "title": title,
         "emoji": emoji,
@@ -233,34 +247,68 @@ def space_readme(title: str, emoji: str, models: list[str]) -> str:
         front_matter["models"] = models
     metadata = yaml.safe_dump(front_matter, sort_keys=False, allow_unicode=True)
     body = (SPACE_SOURCE / "README.md").read_text().split("\n---\n", 1)[1]
-    body = body.replace("../docs/space_screenshot.png", SCREENSHOT.name)
+    if SCREENSHOT.is_file():
+        body = body.replace(SCREENSHOT_LINK, SCREENSHOT.name)
+    else:
+        body = "".join(line for line in body.splitlines(keepends=True) if SCREENSHOT_LINK not in line)
     return f"---\n{metadata}---\n{body}"
 
 
+def _not_vendored(directory: str, names: list[str]) -> set[str]:
+    """What the Space's copy of hf_jepa leaves out: byte code, and the app (it is at the Space's root)."""
+    left_out = {name for name in names if name == "__pycache__" or name.endswith(".pyc")}
+    return left_out | ({SPACE_SOURCE.name} if Path(directory) == PACKAGE_DIR else set())
+
+
 def vendor_hf_jepa(destination: Path) -> None:
-    """Writes hf_jepa's sources into `destination/hf_jepa`, unpacked from a wheel built from this repository."""
-    if not (PROJECT_ROOT / "pyproject.toml").is_file():
-        raise ValueError(f"The Space ships hf_jepa from its source tree, but {PROJECT_ROOT} has no pyproject.toml.")
-    with tempfile.TemporaryDirectory(prefix="hf_jepa_wheel_") as scratch:
-        # build from a copy so that setuptools' build/ and egg-info never land in the checkout
-        source = Path(scratch) / "source"
-        source.mkdir()
-        for name in ("pyproject.toml", "README.md"):
-            shutil.copy2(PROJECT_ROOT / name, source / name)
-        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-        for name in ("hf_jepa", "model_cards"):
-            shutil.copytree(PROJECT_ROOT / name, source / name, ignore=ignore)
-        command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet"]
-        built = subprocess.run([*command, "--wheel-dir", scratch, str(source)], capture_output=True, text=True)
-        if built.returncode != 0:
-            raise RuntimeError(f"Building the hf_jepa wheel failed:\n{built.stderr}")
-        (wheel,) = Path(scratch).glob("hf_jepa-*.whl")
-        with zipfile.ZipFile(wheel) as archive:
-            archive.extractall(destination, [name for name in archive.namelist() if name.startswith("hf_jepa/")])
+    """Copies the installed hf_jepa package, with its data, into `destination/hf_jepa`.
+
+    In a checkout the model-card templates live beside the package (pyproject.toml maps them into it); the copy puts
+    them where a wheel does.
+    """
+    shutil.copytree(PACKAGE_DIR, destination / "hf_jepa", ignore=_not_vendored)
+    templates = destination / "hf_jepa" / MODEL_CARD_TEMPLATE.parent.name
+    if not templates.exists():
+        shutil.copytree(MODEL_CARD_TEMPLATE.parent, templates)
+
+
+def check_output_dir(output_dir: Path, overwrite: bool, shipped: list[Path]) -> None:
+    """Refuses a Space folder that would cost data: one that is, contains or lies inside a folder the Space ships
+    (`shipped`: the model, the episodes), a file, a non-empty folder that `build_space` did not make (it holds no
+    `SPACE_MARKER`), and one that it made, unless `overwrite`."""
+    target = output_dir.resolve()
+    for folder in shipped:
+        source = folder.resolve()
+        if target == source:
+            relation = "is"
+        elif target in source.parents:
+            relation = "contains"
+        elif source in target.parents:
+            relation = "lies inside"
+        else:
+            continue
+        raise ValueError(
+            f"--output_dir {output_dir} {relation} {folder}, which the Space ships; write the Space to a folder "
+            "outside it."
+        )
+    if output_dir.is_symlink() or (output_dir.exists() and not output_dir.is_dir()):
+        raise ValueError(f"--output_dir {output_dir} is a file or a link; give a new or empty folder.")
+    if not output_dir.is_dir() or not any(output_dir.iterdir()):
+        return
+    if not (output_dir / SPACE_MARKER).is_file():
+        raise ValueError(
+            f"--output_dir {output_dir} is not empty and is not a Space folder written by hf_jepa, so it is never "
+            "replaced; give a new or empty folder."
+        )
+    if not overwrite:
+        raise ValueError(
+            f"--output_dir {output_dir} holds a Space written before; pass --overwrite_output_dir to replace it, or "
+            "give a new folder."
+        )
 
 
 def build_space(
-    output_dir: str | Path,
+    output_dir: str | Path | None,
     model_name_or_path: str,
     *,
     model_repo_id: str | None = None,
@@ -270,47 +318,64 @@ def build_space(
     episodes: str | None = None,
     max_episodes: int = DEFAULT_MAX_EPISODES,
 ) -> Path:
-    """Assembles the Space folder in `output_dir` for a local checkpoint or a Hub model id.
+    """Assembles the Space folder for a local checkpoint or a Hub model id in `output_dir` (None: a new temporary
+    folder) and returns it.
 
     `model_repo_id` names the model's Hub repository in the Space's `models:` metadata; for a local checkpoint it
     defaults to the `hub_model_id` of its `training_args.json`. For the Plan tab, the first `max_episodes` episodes of
     `plan_episodes_source(...)` (a world model's training episodes, or `episodes`) go to `episodes/` and gymnasium to
-    `requirements.txt`. Raises `ValueError` for a missing or unsuitable model or episode dataset, and for a non-empty
-    `output_dir` unless `overwrite`; all of it is checked before `output_dir` is touched.
+    `requirements.txt`. Raises `ValueError` for a missing or unsuitable model or episode dataset, a missing
+    dependency, and an `output_dir` that `check_output_dir` refuses. Everything is checked before any folder is
+    created; the Space is then written beside `output_dir` and moved into place once complete, so a failure leaves
+    `output_dir` as it was.
     """
     folder, hub_id = resolve_model(model_name_or_path)
     episodes_source = plan_episodes_source(folder, episodes)
     plan_episodes = episode_subset(episodes_source, max_episodes) if episodes_source is not None else None
-    output_dir = Path(output_dir)
-    if output_dir.exists() and any(output_dir.iterdir()):
-        if not overwrite:
-            raise ValueError(f"{output_dir} is not empty; choose another --output_dir or pass --overwrite_output_dir.")
-        shutil.rmtree(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    if output_dir is not None:
+        output_dir = Path(output_dir).expanduser()
+        check_output_dir(output_dir, overwrite, [path for path in (folder, episodes_source) if path is not None])
+    requirements = pinned_requirements(plan_tab=plan_episodes is not None)
+    model_repo_id = model_repo_id or (read_training_arguments(folder).get("hub_model_id") if folder else hub_id)
+    readme = space_readme(title, emoji, [model_repo_id] if model_repo_id else [])
+
+    if output_dir is None:
+        scratch = Path(tempfile.mkdtemp(prefix="hf_jepa_space_"))
+    else:
+        output_dir.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
+    try:
+        _copy_app(scratch)
+        if folder is not None:
+            _copy_checkpoint(folder, scratch / CHECKPOINT_DIR)
+        else:
+            (scratch / MODELS_FILE).write_text(hub_id + "\n")
+        (scratch / "requirements.txt").write_text("\n".join([REQUIREMENTS_HEADER, *requirements]) + "\n")
+        if plan_episodes is not None:
+            _save_episodes(plan_episodes, episodes_source, scratch / EPISODES_DIR)
+        (scratch / "README.md").write_text(readme)
+        if output_dir is None:
+            return scratch
+        if output_dir.exists():  # empty, or a Space folder written before (check_output_dir)
+            shutil.rmtree(output_dir)
+        return scratch.rename(output_dir)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+
+
+def _copy_app(destination: Path) -> None:
+    """The Space's marker, the app with its example media, the screenshot (in a checkout) and hf_jepa's sources."""
+    (destination / SPACE_MARKER).write_text("A Space folder written by hf_jepa's build_space (hf-jepa push-space).\n")
     for name in SPACE_FILES:
         source = SPACE_SOURCE / name
         if source.is_dir():
-            shutil.copytree(source, output_dir / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
-            shutil.copy2(source, output_dir / name)
+            shutil.copy2(source, destination / name)
     if SCREENSHOT.is_file():
-        shutil.copy2(SCREENSHOT, output_dir / SCREENSHOT.name)
-    if folder is not None:
-        _copy_checkpoint(folder, output_dir / CHECKPOINT_DIR)
-        model_repo_id = model_repo_id or read_training_arguments(folder).get("hub_model_id")
-    else:
-        (output_dir / MODELS_FILE).write_text(hub_id + "\n")
-        model_repo_id = model_repo_id or hub_id
-    (output_dir / "requirements.txt").write_text(
-        "# hf_jepa's dependencies at the versions it was tested with; hf_jepa itself is in hf_jepa/ beside app.py\n"
-        + "\n".join(pinned_requirements(plan_tab=plan_episodes is not None))
-        + "\n"
-    )
-    if plan_episodes is not None:
-        _save_episodes(plan_episodes, episodes_source, output_dir / EPISODES_DIR)
-    (output_dir / "README.md").write_text(space_readme(title, emoji, [model_repo_id] if model_repo_id else []))
-    vendor_hf_jepa(output_dir)
-    return output_dir
+        shutil.copy2(SCREENSHOT, destination / SCREENSHOT.name)
+    vendor_hf_jepa(destination)
 
 
 def _copy_checkpoint(folder: Path, destination: Path) -> None:
@@ -339,7 +404,7 @@ def push_space(
         Path(folder),
         space_id,
         commit_message=commit_message,
-        ignore_patterns=["__pycache__/*", "*.pyc"],
+        ignore_patterns=["__pycache__/*", "*.pyc", SPACE_MARKER],
         if_failed=f"The Space folder {folder} is kept: upload it with `hf upload {space_id} {folder} . --repo-type "
         "space`, or run the command again (with --overwrite_output_dir if you gave --output_dir).",
         error_type=PushSpaceError,
@@ -351,7 +416,7 @@ def push_space(
 
 @dataclass
 class SpaceArguments:
-    """What `scripts/push_space.py` takes: the model to show, where the Space goes, how it is named."""
+    """What `hf-jepa push-space` takes: the model to show, where the Space goes, how it is named."""
 
     model_name_or_path: str = field(
         metadata={"help": "A checkpoint folder (copied into the Space) or a Hub model id (the Space's default model)."}
@@ -362,10 +427,13 @@ class SpaceArguments:
     output_dir: str | None = field(
         default=None,
         metadata={
-            "help": "Where to write the Space folder (kept); without it, a temporary folder removed after a push."
+            "help": "Where to write the Space folder (kept): a new or empty folder, outside the model's; without it, "
+            "a temporary folder removed after a push."
         },
     )
-    overwrite_output_dir: bool = field(default=False, metadata={"help": "Replace a non-empty --output_dir."})
+    overwrite_output_dir: bool = field(
+        default=False, metadata={"help": "Replace the Space folder that an earlier push-space wrote to --output_dir."}
+    )
     model_repo_id: str | None = field(
         default=None,
         metadata={
@@ -376,7 +444,7 @@ class SpaceArguments:
     episodes: str | None = field(
         default=None,
         metadata={
-            "help": "A saved episode dataset (scripts/record_episodes.py) for a world model's Plan tab; default: the "
+            "help": "A saved episode dataset (hf-jepa record-episodes) for a world model's Plan tab; default: the "
             "world model's training episodes (the dataset_name of its training_args.json)."
         },
     )
@@ -396,9 +464,8 @@ def share_space(args: SpaceArguments) -> CommitInfo | Path:
         raise ValueError("Give --space_id to push the Space, --output_dir to write its folder, or both.")
     if args.space_id is not None:
         validate_repo_id(args.space_id)
-    output_dir = Path(args.output_dir or tempfile.mkdtemp(prefix="hf_jepa_space_"))
-    build_space(
-        output_dir,
+    output_dir = build_space(
+        args.output_dir,
         args.model_name_or_path,
         model_repo_id=args.model_repo_id,
         title=args.title,
@@ -415,6 +482,38 @@ def share_space(args: SpaceArguments) -> CommitInfo | Path:
     return commit
 
 
+def serve_space(
+    model_name_or_path: str | None = None,
+    *,
+    episodes: str | None = None,
+    server_name: str = "127.0.0.1",
+    server_port: int = 7860,
+) -> None:
+    """Runs the packaged app (`hf_jepa/space/app.py`) in this process, as a Space runs it, at
+    http://server_name:server_port until it is stopped (Ctrl-C).
+
+    `model_name_or_path` (a checkpoint folder or a Hub model id) comes first among the models offered, before those
+    the app finds itself (`JEPA_MODEL`, then `outputs/` of the working directory; see app.py); `episodes`, a saved
+    episode dataset, comes first in the Plan tab. They reach the app as `JEPA_MODEL` / `JEPA_EPISODES` of this
+    process's environment. Raises `ValueError` for an unsuitable model or episode dataset, or a dependency of the app
+    that is not installed, before the app starts.
+    """
+    pinned_requirements()  # raises ValueError naming a dependency of the app that is not installed
+    if model_name_or_path is not None:
+        folder, hub_id = resolve_model(model_name_or_path)
+        _put_first("JEPA_MODEL", str(folder.resolve()) if folder is not None else hub_id)
+    if episodes is not None:
+        episode_subset(Path(episodes).expanduser(), max_episodes=1)  # raises ValueError naming what is wrong
+        _put_first("JEPA_EPISODES", str(Path(episodes).expanduser().resolve()))
+    os.environ.update(GRADIO_SERVER_NAME=server_name, GRADIO_SERVER_PORT=str(server_port))
+    runpy.run_path(str(SPACE_SOURCE / "app.py"), run_name="__main__")
+
+
+def _put_first(variable: str, name: str) -> None:
+    """Puts `name` in front of the comma-separated list of the environment variable `variable`."""
+    os.environ[variable] = ",".join(filter(None, [name, os.environ.get(variable)]))
+
+
 __all__ = [
     "PushSpaceError",
     "SpaceArguments",
@@ -426,4 +525,5 @@ __all__ = [
     "plan_episodes_source",
     "push_space",
     "resolve_model",
+    "serve_space",
 ]

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import textwrap
 from pathlib import Path
 from types import ModuleType
@@ -32,12 +33,12 @@ from test_world_model_training import episodes  # noqa: F401  (eight real TwoRoo
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining, spaces
 from hf_jepa.data import EPISODE_COLUMN, FRAME_COLUMN
-from hf_jepa.spaces import build_space, pinned_requirements
+from hf_jepa.spaces import SPACE_MARKER, SPACE_SOURCE, SpaceArguments, build_space, pinned_requirements, share_space
 
 REPO = Path(__file__).resolve().parents[1]
 SPACE_ID = "jepa-lab/jepa-explorer"
 MODEL_REPO_ID = "jepa-lab/tiny-jepa"
-EXAMPLE = REPO / "space" / "examples" / "sneaker_1.png"
+EXAMPLE = SPACE_SOURCE / "examples" / "sneaker_1.png"
 
 
 def run(command: list[str], env: dict[str, str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
@@ -56,6 +57,16 @@ def checkpoint(tmp_path_factory) -> Path:
     (folder / "checkpoint-100").mkdir()  # a resumable training state: stays out of the Space
     (folder / "checkpoint-100" / "optimizer.bin").write_bytes(b"state")
     return folder
+
+
+def fresh_environment(venv: Path) -> str:
+    """A virtual environment without pip that also sees the packages installed here (see the module's docstring);
+    its python."""
+    run([sys.executable, "-m", "venv", "--without-pip", str(venv)], os.environ, venv.parent)
+    python = str(venv / "bin" / "python")
+    site_packages = run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], os.environ, venv)
+    Path(site_packages.stdout.strip(), "parent_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python
 
 
 def front_matter(readme: str) -> dict:
@@ -96,11 +107,7 @@ def test_push_install_and_serve_the_space(local_hub, checkpoint, tmp_path):  # n
     assert not (space / "episodes").exists() and "gymnasium" not in (space / "requirements.txt").read_text()
 
     # a fresh environment, from the Space's own requirements.txt (satisfied offline by what is installed here)
-    venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", "--without-pip", str(venv)], os.environ, tmp_path)
-    python = str(venv / "bin" / "python")
-    site_packages = run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], env, tmp_path)
-    Path(site_packages.stdout.strip(), "parent_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    python = fresh_environment(tmp_path / "venv")
     pip = [sys.executable, "-m", "pip", "--python", python, "install", "--no-index", "--disable-pip-version-check"]
     run([*pip, "-r", "requirements.txt"], env, space)
     where = [python, "-c", "import hf_jepa; print(hf_jepa.__file__)"]
@@ -128,7 +135,6 @@ def test_push_install_and_serve_the_space(local_hub, checkpoint, tmp_path):  # n
 
 
 def test_space_for_a_hub_model(tmp_path, monkeypatch):
-    monkeypatch.setattr(spaces, "vendor_hf_jepa", lambda destination: (destination / "hf_jepa").mkdir())
     folder = build_space(tmp_path / "space", MODEL_REPO_ID, title="My JEPA", emoji="🔮")
     assert (folder / "models.txt").read_text().split() == [MODEL_REPO_ID]
     assert not (folder / "checkpoint").exists()
@@ -168,13 +174,100 @@ def test_bad_models_and_folders_get_clear_errors(checkpoint, tmp_path, monkeypat
         build_space(tmp_path / "d", str(vit))
     with pytest.raises(ValueError, match="holds no config.json"):
         build_space(tmp_path / "e", str(tmp_path / "outputs"))
-    busy = tmp_path / "busy"
-    busy.mkdir()
-    (busy / "notes.txt").write_text("mine")
-    with pytest.raises(ValueError, match="is not empty; choose another --output_dir or pass --overwrite_output_dir"):
-        build_space(busy, str(checkpoint))
-    assert (busy / "notes.txt").read_text() == "mine"
     assert not any((tmp_path / name).exists() for name in "abcde")
+
+
+def folder_files(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_the_space_never_replaces_the_model_or_a_folder_it_did_not_write(checkpoint, tmp_path):
+    runs = tmp_path / "runs"
+    model = runs / "mymodel"
+    shutil.copytree(checkpoint, model)
+    (runs / "notes.txt").write_text("mine")
+    before = folder_files(runs)
+    for output_dir, relation in ((runs, "contains"), (model, "is"), (model / "space", "lies inside")):
+        arguments = SpaceArguments(str(model), output_dir=str(output_dir), overwrite_output_dir=True)
+        with pytest.raises(ValueError, match=f"--output_dir {output_dir} {relation} {model}, which the Space ships"):
+            share_space(arguments)
+    assert folder_files(runs) == before  # the model byte for byte, and nothing added
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="is not a Space folder written by hf_jepa, so it is never replaced") as error:
+        build_space(other, str(model), overwrite=True)
+    assert "overwrite" not in str(error.value)  # nothing that would lead to deleting it
+    assert folder_files(other) == {"notes.txt": b"mine"}
+
+    # a Space folder written before: replaced only when asked
+    space = build_space(tmp_path / "space", str(model))
+    (space / "notes.txt").write_text("added to the Space folder")
+    with pytest.raises(ValueError, match="holds a Space written before; pass --overwrite_output_dir to replace it"):
+        build_space(space, str(model))
+    assert (space / "notes.txt").is_file()
+    assert build_space(space, str(model), overwrite=True) == space and not (space / "notes.txt").exists()
+    assert (space / "checkpoint" / "model.safetensors").read_bytes() == (model / "model.safetensors").read_bytes()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["other", "runs", "space"]  # no scratch folder left
+
+
+def test_a_failed_check_creates_no_folder(world_model, tmp_path, monkeypatch):  # noqa: F811
+    """The last check (the Plan tab's dependencies are installed) fails: neither --output_dir and its parents nor a
+    temporary folder was created."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(spaces, "PLAN_TAB_PACKAGES", ("gymnasium", "a-package-not-installed"))
+    for arguments in (
+        SpaceArguments(world_model, output_dir=str(tmp_path / "new" / "space")),
+        SpaceArguments(world_model, space_id=SPACE_ID),
+    ):
+        with pytest.raises(ValueError, match="pins a-package-not-installed to the version installed here, but it is"):
+            share_space(arguments)
+    assert [path.name for path in tmp_path.iterdir()] == ["tmp"] and not any(scratch.iterdir())
+
+
+BUILD_WITH_THE_INSTALLED_PACKAGE = """
+    import sys
+    import hf_jepa
+    from hf_jepa.spaces import SpaceArguments, share_space
+
+    print(hf_jepa.__file__)
+    share_space(SpaceArguments(sys.argv[1], output_dir="space"))
+"""
+
+
+def test_a_space_from_the_installed_wheel(checkpoint, tmp_path):
+    """hf_jepa installed from its wheel into a fresh environment builds a Space in an empty folder: the app and
+    hf_jepa's sources come from the installed package, no checkout needed."""
+    source = tmp_path / "source"  # a copy, so that the wheel's build folders stay out of the checkout
+    for name in ("hf_jepa", "model_cards"):
+        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "checkpoint*"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(source)], os.environ, tmp_path)
+    (wheel,) = tmp_path.glob("hf_jepa-*.whl")
+    python = fresh_environment(tmp_path / "venv")
+    run([*pip, "--python", python, "install", "--no-deps", "--no-index", str(wheel)], os.environ, tmp_path)
+
+    work = tmp_path / "work"
+    work.mkdir()
+    built = run([python, "-c", textwrap.dedent(BUILD_WITH_THE_INSTALLED_PACKAGE), str(checkpoint)], os.environ, work)
+    installed = Path(built.stdout.split()[0]).parent  # hf_jepa in the fresh environment, from the wheel
+    assert installed.is_relative_to(tmp_path / "venv")
+    space = work / "space"
+    assert [path.name for path in work.iterdir()] == ["space"]
+    assert (space / "app.py").read_bytes() == (installed / "space" / "app.py").read_bytes()
+    shipped = {name: content for name, content in folder_files(installed).items() if "__pycache__" not in name}
+    assert folder_files(space / "hf_jepa") == {
+        name: content for name, content in shipped.items() if not name.startswith("space/")
+    }
+    assert "model_cards/jepa_model_card.md" in shipped and "recipes/tiny-cpu.yaml" in shipped
+    # no screenshot in a wheel: the README does not show one
+    assert not (space / "space_screenshot.png").exists() and "screenshot" not in (space / "README.md").read_text()
+    assert (space / "checkpoint" / "model.safetensors").read_bytes() == (checkpoint / "model.safetensors").read_bytes()
 
 
 PUSH_FAILING_TWICE = """
@@ -192,10 +285,8 @@ PUSH_FAILING_TWICE = """
 """
 
 
-def test_failed_push_names_the_step_and_keeps_the_folder(local_hub, checkpoint, tmp_path, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(spaces, "vendor_hf_jepa", lambda destination: (destination / "hf_jepa").mkdir())
+def test_failed_push_names_the_step_and_keeps_the_folder(local_hub, checkpoint, tmp_path):  # noqa: F811
     folder = build_space(tmp_path / "space", str(checkpoint))
-    (folder / "hf_jepa" / "__init__.py").write_text("")
     before = {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
     local_hub.fail_next("create", status=403)
     local_hub.fail_next("commit", status=500)
@@ -225,6 +316,7 @@ def test_push_a_space_with_a_world_model_and_its_episodes(local_hub, world_model
     assert f"of {episodes_path} in episodes/ for the Plan tab" in pushed.stderr  # from its training_args.json
 
     files = local_hub.files(SPACE_ID, repo_type="space")
+    assert SPACE_MARKER not in files  # the local folder's mark stays local
     assert json.loads(files["checkpoint/config.json"])["model_type"] == "jepa_world_model"
     assert files["checkpoint/model.safetensors"] == (Path(world_model) / "model.safetensors").read_bytes()
     assert {"episodes/dataset_info.json", "episodes/state.json"} <= set(files)
@@ -238,6 +330,7 @@ def test_push_a_space_with_a_world_model_and_its_episodes(local_hub, world_model
     assert np.array_equal(np.asarray(shipped[-1]["observation.image"]), np.asarray(kept[-1]["observation.image"]))
 
     # the packaged app offers the world model in the Plan tab and finds the shipped episodes on its own
+    monkeypatch.chdir(space)  # as on Spaces: no outputs/ with other models
     monkeypatch.delenv("JEPA_MODEL", raising=False)
     monkeypatch.delenv("JEPA_EPISODES", raising=False)
     app = load_app(space)
@@ -249,7 +342,6 @@ def test_push_a_space_with_a_world_model_and_its_episodes(local_hub, world_model
 
 
 def test_bad_episodes_get_clear_errors(world_model, episodes, unusable_episodes, checkpoint, tmp_path, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(spaces, "vendor_hf_jepa", lambda destination: (destination / "hf_jepa").mkdir())
     monkeypatch.chdir(tmp_path)
     busy = tmp_path / "busy"  # every failure is found before --overwrite_output_dir would clear it
     busy.mkdir()
@@ -283,6 +375,10 @@ def test_bad_episodes_get_clear_errors(world_model, episodes, unusable_episodes,
         episodes=unusable_episodes["not_episodes"],
     )
     assert [path.name for path in busy.iterdir()] == ["notes.txt"] and (busy / "notes.txt").read_text() == "mine"
+    inside = Path(episodes[0]) / "space"  # the episodes the Space ships are never replaced either
+    with pytest.raises(ValueError, match=f"--output_dir {inside} lies inside {episodes[0]}, which the Space ships"):
+        build_space(inside, world_model)
+    assert not inside.exists()
 
     folder = build_space(tmp_path / "space", str(moved), episodes=str(episodes[0]), max_episodes=100)
     assert datasets.load_from_disk(str(folder / "episodes")).num_rows == len(episodes[1])  # all 8 episodes

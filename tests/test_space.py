@@ -1,6 +1,6 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
-"""The Gradio Space (space/app.py), end to end: the app runs in a subprocess on 127.0.0.1 with tiny checkpoints and
-is driven through gradio_client and a headless Chromium.
+"""The Gradio Space (hf_jepa/space/app.py), end to end: the app runs in a subprocess on 127.0.0.1 with tiny
+checkpoints and is driven through gradio_client and a headless Chromium.
 
 The browser test saves a screenshot to a temporary file. To regenerate the README's picture with the main job's model
 (it must exist: `accelerate launch scripts/pretrain.py recipes/tiny-cpu.yaml`):
@@ -14,6 +14,7 @@ import contextlib
 import importlib.util
 import os
 import re
+import runpy
 import shutil
 import socket
 import struct
@@ -45,9 +46,11 @@ from hf_jepa.envs import TwoRoomEnv
 from hf_jepa.hub import build_processor
 from hf_jepa.masking import sample_masks, temporal_masks
 from hf_jepa.planning import latent_distance
+from hf_jepa.spaces import SPACE_SOURCE, serve_space
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "space" / "examples"
+APP = SPACE_SOURCE / "app.py"
+EXAMPLES = SPACE_SOURCE / "examples"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -144,11 +147,21 @@ def unusable_episodes(tmp_path_factory) -> dict[str, str]:
     return {"deleted": str(folder / "deleted"), "not_episodes": str(folder / "not_episodes")}
 
 
+# how the `hf-jepa space` command serves the packaged app, on the port that serve_app chose
+SERVE_SPACE = """
+import os, sys
+from hf_jepa.spaces import serve_space
+
+serve_space(sys.argv[1], server_port=int(os.environ["GRADIO_SERVER_PORT"]))
+"""
+
+
 @pytest.fixture(scope="module")
 def server(checkpoints, world_model, unusable_episodes, tmp_path_factory) -> Iterator[str]:
-    models = screenshot_model() + list(checkpoints.values()) + [world_model]  # the first is the one shown on load
-    env = {**os.environ, "JEPA_MODEL": ",".join(models), "JEPA_EPISODES": ",".join(unusable_episodes.values())}
-    with serve_app([sys.executable, "space/app.py"], REPO, env, tmp_path_factory.mktemp("server")) as url:
+    """The packaged app served by `serve_space`, showing the first model on load; the others come from JEPA_MODEL."""
+    first, *others = screenshot_model() + list(checkpoints.values()) + [world_model]
+    env = {**os.environ, "JEPA_MODEL": ",".join(others), "JEPA_EPISODES": ",".join(unusable_episodes.values())}
+    with serve_app([sys.executable, "-c", SERVE_SPACE, first], REPO, env, tmp_path_factory.mktemp("server")) as url:
         yield url
 
 
@@ -199,13 +212,25 @@ def read_png(path: str) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"))
 
 
+def test_serve_space_names_a_bad_model_or_episodes_before_the_app_starts(
+    checkpoints, unusable_episodes, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(runpy, "run_path", lambda *args, **kwargs: pytest.fail("the app started"))
+    for variable in ("JEPA_MODEL", "JEPA_EPISODES"):
+        monkeypatch.setenv(variable, "")  # restored after the test: serve_space sets them for the app
+    with pytest.raises(ValueError, match=f"The model folder '{tmp_path / 'missing'}' does not exist"):
+        serve_space(str(tmp_path / "missing"))
+    with pytest.raises(ValueError, match="not_episodes is not an episode dataset"):
+        serve_space(checkpoints["image"], episodes=unusable_episodes["not_episodes"])
+
+
 def test_the_space_preprocesses_with_the_checkpoints_processor(checkpoints, tmp_path, monkeypatch):
     """The Space feeds the model the pixels of `AutoImageProcessor.from_pretrained(model)`, not its own version."""
     folder = tmp_path / "with_processor"
     shutil.copytree(checkpoints["image"], folder)
     build_processor(JEPAConfig.from_preset("tiny"), [0.3, 0.4, 0.5], [0.2, 0.25, 0.3]).save_pretrained(folder)
     monkeypatch.setenv("JEPA_MODEL", str(folder))
-    spec = importlib.util.spec_from_file_location("space_app", REPO / "space" / "app.py")
+    spec = importlib.util.spec_from_file_location("space_app", APP)
     app = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(app)
     loaded = app.load_model(str(folder))

@@ -1,12 +1,12 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
 """JEPA explorer: what a JEPA model hides (masks), sees (patch features) and predicts (latents of hidden patches).
 
-    python space/app.py
+    hf-jepa space    # or: python hf_jepa/space/app.py, and python app.py in a Space folder
 
 The models offered are those named in the `JEPA_MODEL` environment variable (Hub ids or local folders, separated by
 commas; the first is the default), the Hub ids of `models.txt` next to this file, the checkpoints next to it
-(`checkpoint*/`; `scripts/push_space.py` writes either into a Space) and the models the README's recipes trained into
-`outputs/` (the main job and the video recipe). A model is
+(`checkpoint*/`; `hf-jepa push-space` writes either into a Space) and the models the README's recipes trained into
+`outputs/` of the working directory (the main job and the video recipe). A model is
 loaded through `AutoModelForPreTraining` when its checkpoint holds a predictor (an hf_jepa `JEPAForPreTraining`),
 else through `AutoModel` (an hf_jepa encoder or a transformers `IJepaModel`: masks and features, no prediction).
 Masks come from `hf_jepa.masking`, so that the Space shows exactly what pretraining uses.
@@ -15,6 +15,9 @@ A `JEPAWorldModel` among those models gets the Plan tab instead: model-predictiv
 `hf_jepa.planning`, and the first plan's imagined rollout shown as the nearest recorded frames. Those frames come from
 the episode datasets named in `JEPA_EPISODES` (saved folders or Hub ids, separated by commas), the saved datasets next
 to this file (`episodes*/`) and in `outputs/`, and the world models' own training data (their `training_args.json`).
+
+The names of the files it reads beside it (`models.txt`, `checkpoint*/`, `episodes*/`) and the cap on recorded frames
+come from `hf_jepa.spaces`, which writes them into a Space (where hf_jepa's sources sit beside this file).
 """
 
 import functools
@@ -33,7 +36,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from torchcodec.decoders import VideoDecoder
 from transformers import AutoConfig, AutoModel, AutoModelForPreTraining, PreTrainedConfig
 
-from hf_jepa import JEPAConfig, JEPAWorldModelConfig, MPCController
+from hf_jepa import JEPAConfig, MPCController
 from hf_jepa.configuration_jepa import VIDEO_ONLY_STRATEGIES
 from hf_jepa.data import (
     EPISODE_COLUMN,
@@ -47,6 +50,14 @@ from hf_jepa.data.episodes import frame_transform, read_frames, render_to_pixel_
 from hf_jepa.hub import build_processor, checkpoint_processor
 from hf_jepa.masking import MASKING_STRATEGIES, sample_masks, temporal_masks
 from hf_jepa.planning import latent_distance
+from hf_jepa.spaces import (
+    CHECKPOINT_DIR,
+    EPISODES_DIR,
+    MAX_RECORDED_FRAMES,
+    MODELS_FILE,
+    PROJECT_ROOT,
+    WORLD_MODEL_TYPE,
+)
 from hf_jepa.world_model_training import training_episodes_folder
 
 # The Plan tab's environment needs gymnasium (hf_jepa's `world-model` extra); the other tabs do not.
@@ -65,8 +76,7 @@ if PLANNING_AVAILABLE:
 
 APP_DIR = Path(__file__).resolve().parent
 EXAMPLES_DIR = APP_DIR / "examples"
-MODELS_FILE = APP_DIR / "models.txt"  # a deployed Space's default Hub models, one a line (scripts/push_space.py)
-TRAINED_DIR = APP_DIR.parent / "outputs"  # where the README's main job and video recipe write their models
+TRAINED_DIR = Path("outputs").resolve()  # where the README's main job and video recipe write their models
 PANEL_SIDE = 384  # rendered panels are about this many pixels wide, rounded to whole patches
 # One colour per target block (cycled when there are more blocks).
 BLOCK_COLOURS = np.array(
@@ -75,11 +85,9 @@ BLOCK_COLOURS = np.array(
 # Anchors of the viridis colour map (CC0): dark purple for low values, yellow for high ones.
 VIRIDIS = np.array([(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)])
 CONTEXT, DROPPED = 0, -1  # cell labels; target block k is k + 1
-WORLD_MODEL_TYPE = JEPAWorldModelConfig.model_type
-MAX_RECORDED_FRAMES = 4096  # the imagined rollout searches at most this many recorded frames, evenly spaced
 ARENA_SIDE = 256  # the executed episode is drawn this many pixels wide
 GOAL_COLOUR, TRAIL_COLOUR = np.array([30, 160, 60], dtype=np.uint8), np.array([240, 160, 160], dtype=np.uint8)
-FIRST_PAIR_SEED = 1000  # pair i of scripts/evaluate_planning.py is TwoRoom's reset(seed=1000 + i)
+FIRST_PAIR_SEED = 1000  # pair i of hf-jepa evaluate-planning is TwoRoom's reset(seed=1000 + i)
 
 
 @dataclass(frozen=True)
@@ -114,8 +122,9 @@ class LoadedModel:
 
 def model_choices() -> list[str]:
     requested = [name.strip() for name in os.environ.get("JEPA_MODEL", "").split(",") if name.strip()]
-    listed = MODELS_FILE.read_text().split() if MODELS_FILE.is_file() else []
-    shipped = [str(path.parent) for path in sorted(APP_DIR.glob("checkpoint*/config.json"))]
+    models_file = APP_DIR / MODELS_FILE  # a deployed Space's default Hub models, one a line
+    listed = models_file.read_text().split() if models_file.is_file() else []
+    shipped = [str(path.parent) for path in sorted(APP_DIR.glob(f"{CHECKPOINT_DIR}*/config.json"))]
     trained = [str(path.parent) for path in sorted(TRAINED_DIR.glob("*/config.json"))]
     return list(dict.fromkeys(requested + listed + shipped + trained))
 
@@ -610,8 +619,8 @@ def local_folder(name: str) -> str:
 
 def training_dataset(model_name: str) -> str | None:
     """The saved episode folder a local world model was trained on, from its `training_args.json`: a relative path
-    is taken from the working directory, then from the project's root (None when it is not there)."""
-    folder = training_episodes_folder(model_name, [APP_DIR.parent])
+    is taken from the working directory, then from the folder that holds hf_jepa (None when it is not there)."""
+    folder = training_episodes_folder(model_name, [PROJECT_ROOT])
     return os.path.abspath(folder) if folder is not None else None
 
 
@@ -620,7 +629,7 @@ def episode_choices() -> list[str]:
     requested = [name.strip() for name in os.environ.get("JEPA_EPISODES", "").split(",") if name.strip()]
     saved = [
         str(path)
-        for folder, pattern in ((APP_DIR, "episodes*"), (TRAINED_DIR, "*"))
+        for folder, pattern in ((APP_DIR, f"{EPISODES_DIR}*"), (TRAINED_DIR, "*"))
         for path in sorted(folder.glob(pattern))
         if is_saved_dataset(str(path))
     ]
@@ -690,7 +699,7 @@ def recorded_frames(model_name: str, episodes_name: str | None) -> RecordedFrame
     if episodes_name is None:
         raise gr.Error(
             "No recorded episodes to show the imagined frames with: set JEPA_EPISODES to an episode dataset (a "
-            "scripts/record_episodes.py folder or a Hub id), or record one into outputs/."
+            "folder of hf-jepa record-episodes or a Hub id), or record one into outputs/."
         )
     try:
         dataset = load_media_dataset(episodes_name)
@@ -1028,7 +1037,7 @@ def plan_tab(world_models: list[str]) -> tuple[gr.Dropdown, gr.Markdown, gr.Drop
                 pair_seed = gr.Number(
                     FIRST_PAIR_SEED,
                     precision=0,
-                    label="Pair seed (as scripts/evaluate_planning.py)",
+                    label="Pair seed (as hf-jepa evaluate-planning)",
                     elem_id="pair_seed",
                 )
                 pair_button = gr.Button("Draw a start and goal", elem_id="pair_button")
@@ -1124,9 +1133,8 @@ def build_demo() -> gr.Blocks:
     choices = model_choices()
     if not choices:
         raise SystemExit(
-            "No model to show: run the main job (accelerate launch scripts/pretrain.py recipes/tiny-cpu.yaml), "
-            f"which writes one into {TRAINED_DIR}, set JEPA_MODEL to a Hub id or a checkpoint folder, or put a "
-            f"checkpoint in {APP_DIR / 'checkpoint'}."
+            f"No model to show: none in {TRAINED_DIR}, where the main job (hf-jepa pretrain tiny-cpu) writes one; set "
+            "JEPA_MODEL to a Hub id or a checkpoint folder."
         )
     world_models = [name for name in choices if is_world_model(name)]
     encoders = [name for name in choices if name not in world_models]

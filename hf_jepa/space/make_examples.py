@@ -1,11 +1,11 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
 """Renders the Space's example images and clip from Fashion-MNIST (MIT licence, (c) 2017 Zalando SE).
 
-    python space/make_examples.py [--fashion_mnist_dir /usr/share/datasets/fashion-mnist]
+    python hf_jepa/space/make_examples.py [--fashion_mnist_dir /usr/share/datasets/fashion-mnist]
 
-Debian's `dataset-fashion-mnist` package provides the default directory. Writes `space/examples/*.png` (test-set
-images upscaled 12x, grayscale) and `space/examples/moving_fashion.mp4` (two items drifting over a dark canvas and
-bouncing off its borders; needs `ffmpeg` with libx264).
+Debian's `dataset-fashion-mnist` package provides the default directory. Writes `examples/*.png` next to this file
+(test-set images upscaled 12x, grayscale) and `examples/moving_fashion.mp4` (two items drifting over a dark canvas
+and bouncing off its borders; needs `ffmpeg` with libx264).
 """
 
 import argparse
