@@ -44,9 +44,10 @@ class JEPAWorldModelConfig(PreTrainedConfig):
         sigreg_weight (`float`): Weight of SIGReg when the encoder trains end to end (0 disables it).
         sigreg_num_projections (`int`): Random 1-D projections used by SIGReg.
         sigreg_projector_size (`int`): Width of a projector (Linear, BatchNorm, GELU, Linear) that maps each frame's
-            pooled embedding to the space SIGReg acts on, as LeWorldModel does; only the loss uses it. 0: SIGReg acts
-            on the embeddings themselves, which measurably collapses on TwoRoom (effective rank ~9 instead of ~34,
-            prediction worse than copying the last latent; results/world_model_two_room.md).
+            pooled embedding to the space SIGReg acts on, as LeWorldModel does; only the loss uses it (the model has
+            one only where something reads it: `uses_sigreg_projector`). 0: SIGReg acts on the embeddings themselves,
+            which measurably collapses on TwoRoom (effective rank ~9 instead of ~34, prediction worse than copying
+            the last latent; results/world_model_two_room.md).
         project_latents (`bool`): The projector's output is the latent itself (LeWorldModel): the predictor reads and
             predicts it, planning compares it with the goal's, and SIGReg acts on it, so that its scale cannot
             shrink under the prediction loss. False: the projector serves the loss only; on TwoRoom the embeddings'
@@ -115,6 +116,13 @@ class JEPAWorldModelConfig(PreTrainedConfig):
         """Whether the projector's output is the latent: `project_latents` with an encoder trained end to end (a
         frozen encoder's own embeddings are the latents, and no SIGReg is needed)."""
         return self.project_latents and not self.freeze_encoder
+
+    @property
+    def uses_sigreg_projector(self) -> bool:
+        """Whether the model has the projector: it makes the latents, or SIGReg on an encoder trained end to end acts
+        on its output. A projector that nothing reads would get no gradient, which data-parallel training refuses."""
+        trains_with_sigreg = not self.freeze_encoder and self.sigreg_weight > 0
+        return self.sigreg_projector_size > 0 and (self.projects_latents or trains_with_sigreg)
 
     @property
     def latent_size(self) -> int:

@@ -5,6 +5,7 @@ This file imports only torch, transformers and `configuration_jepa`, so that `sa
 the weights and `AutoModel.from_pretrained(..., trust_remote_code=True)` works without hf_jepa installed.
 """
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,6 +107,10 @@ def gather_tokens(hidden_states: torch.Tensor, masks: list[torch.Tensor]) -> tor
 
 
 def _check_masks(masks: list[torch.Tensor], name: str, batch_size: int, num_tokens: int) -> None:
+    """Checks the masks' structure (their shapes and dtype, known on the host). Their values are checked only on the
+    CPU outside `torch.compile`: elsewhere reading them would cost a device-to-host sync per mask (or a graph break).
+    Masks drawn by `hf_jepa.masking` are valid by construction; a mask with indices outside the grid fails on the CPU
+    with this error, on an accelerator in the gather."""
     if not isinstance(masks, (list, tuple)) or len(masks) == 0:
         raise ValueError(f"{name} must be a non-empty list of [batch, num_kept] index tensors, got {type(masks)}.")
     lengths = {mask.shape[-1] for mask in masks}
@@ -116,7 +121,8 @@ def _check_masks(masks: list[torch.Tensor], name: str, batch_size: int, num_toke
             )
         if mask.dtype not in (torch.int64, torch.int32):
             raise ValueError(f"{name} must hold integer token indices, got dtype {mask.dtype}.")
-        if mask.numel() and (mask.min() < 0 or mask.max() >= num_tokens):
+        values_readable = mask.device.type == "cpu" and not torch.compiler.is_compiling()
+        if values_readable and mask.numel() and (mask.min() < 0 or mask.max() >= num_tokens):
             raise ValueError(
                 f"{name} holds indices outside [0, {num_tokens}): min {int(mask.min())}, max {int(mask.max())}."
             )
@@ -608,21 +614,36 @@ class JEPAForPreTrainingOutput(ModelOutput):
     sigreg_loss: torch.FloatTensor | None = None
 
 
+def in_float32(loss: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    """Computes a batch statistic in fp32 with autocast off. Under fp16 autocast, `.float()` alone does not keep the
+    products in fp32, and the covariance of a large global batch passes fp16's 65,504 (8,192 samples of std 3 sum to
+    ~75,000): the loss would be inf, and the gradient scaler would skip every step."""
+
+    @functools.wraps(loss)
+    def wrapper(embeddings: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        with torch.autocast(embeddings.device.type, enabled=False):
+            return loss(embeddings.float(), *args, **kwargs)
+
+    return wrapper
+
+
+@in_float32
 def variance_loss(embeddings: torch.Tensor, epsilon: float = 1e-4) -> torch.Tensor:
     """VICReg variance term: hinge on the standard deviation of every dimension across the batch, at 1."""
-    std = torch.sqrt(embeddings.float().var(dim=0) + epsilon)
+    std = torch.sqrt(embeddings.var(dim=0) + epsilon)
     return F.relu(1.0 - std).mean()
 
 
+@in_float32
 def covariance_loss(embeddings: torch.Tensor) -> torch.Tensor:
     """VICReg covariance term: squared off-diagonal covariances across the batch, divided by the dimension."""
-    embeddings = embeddings.float()
     centered = embeddings - embeddings.mean(dim=0)
     covariance = centered.T @ centered / (embeddings.shape[0] - 1)
     off_diagonal = covariance - torch.diag(torch.diagonal(covariance))
     return off_diagonal.pow(2).sum() / embeddings.shape[1]
 
 
+@in_float32
 def consistency_loss(context_hidden_states: torch.Tensor, context_mask: torch.Tensor, grid: tuple) -> torch.Tensor:
     """Cross-frame consistency: the pooled context embedding of every time step of a clip should match the clip's
     average; mean squared deviation per channel. Zero for images (a single time step)."""
@@ -650,6 +671,7 @@ def gather_batch(embeddings: torch.Tensor, dim: int = 0) -> torch.Tensor:
     return torch.cat(torch.distributed.nn.functional.all_gather(embeddings), dim=dim)
 
 
+@in_float32
 def sigreg_loss(embeddings: torch.Tensor, num_projections: int, num_knots: int = 17) -> torch.Tensor:
     """SIGReg (LeJEPA): the Epps-Pulley statistic of random 1-D projections against a standard Gaussian.
 
@@ -658,7 +680,6 @@ def sigreg_loss(embeddings: torch.Tensor, num_projections: int, num_knots: int =
     scaled by the number of samples; averaged over directions. Under several processes the directions are the first
     process's, so that every process computes the same statistic of the gathered batch.
     """
-    embeddings = embeddings.float()
     directions = torch.randn(embeddings.shape[1], num_projections, device=embeddings.device)
     if _distributed():
         torch.distributed.broadcast(directions, src=0)

@@ -200,8 +200,7 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
         super().__init__(config)
         self.encoder = JEPAModel(config.encoder_config)
         self.predictor = JEPAWorldModelPredictor(config)
-        trains_encoder = config.sigreg_projector_size and not config.freeze_encoder
-        self.sigreg_projector = SIGRegProjector(config) if trains_encoder else None
+        self.sigreg_projector = SIGRegProjector(config) if config.uses_sigreg_projector else None
         self.post_init()
         self.freeze_encoder_if_configured()
 

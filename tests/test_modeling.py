@@ -321,18 +321,37 @@ def test_future_frame_prediction_predicts_the_last_time_steps():
     assert not torch.allclose(moved.targets, out.targets, atol=1e-3)
 
 
-def test_gradient_checkpointing_gives_the_same_gradients():
+def count_block_forwards(model: torch.nn.Module) -> dict[str, int]:
+    """Counts the forwards of the transformer blocks (as their attention starts: a recomputation stops once it has
+    what the backward needs), by the name of the module holding the blocks."""
+    counts = {}
+    for name, module in model.named_modules():
+        if isinstance(module, modeling_jepa.JEPAAttention):
+            owner = name.split(".layers.")[0]
+            counts.setdefault(owner, 0)
+            module.register_forward_pre_hook(lambda *_, owner=owner: counts.__setitem__(owner, counts[owner] + 1))
+    return counts
+
+
+def test_gradient_checkpointing_recomputes_the_trained_layers_and_gives_the_same_gradients():
     torch.manual_seed(0)
-    plain = JEPAForPreTraining(micro_config())
-    checkpointed = JEPAForPreTraining(micro_config())
+    plain = JEPAForPreTraining(micro_config(drop_path_rate=0.1, hidden_dropout_prob=0.1))
+    checkpointed = JEPAForPreTraining(plain.config)
     checkpointed.load_state_dict(plain.state_dict())
     checkpointed.activation_checkpointing_enable()
     batch = masked_batch(plain.config)
-    for model in (plain, checkpointed):
-        model.train()
-        model(**batch).loss.backward()
-    for a, b in zip(plain.context_encoder.parameters(), checkpointed.context_encoder.parameters()):
-        assert torch.allclose(a.grad, b.grad, atol=1e-6)
+    forwards = {}
+    for name, model in (("plain", plain), ("checkpointed", checkpointed)):
+        counts = count_block_forwards(model)
+        torch.manual_seed(1)  # the same dropout and drop-path draws; the recomputation replays them
+        model.train()(**batch).loss.backward()
+        forwards[name] = counts
+    # two layers in each encoder, one in the predictor; the backward recomputes those that take gradients
+    assert forwards["plain"] == {"context_encoder": 2, "target_encoder": 2, "predictor": 1}
+    assert forwards["checkpointed"] == {"context_encoder": 4, "target_encoder": 2, "predictor": 2}
+    for (name, a), b in zip(plain.named_parameters(), checkpointed.parameters()):
+        if a.requires_grad:
+            torch.testing.assert_close(a.grad, b.grad, atol=1e-6, rtol=1e-5, msg=name)
 
 
 def test_other_resolutions_need_interpolation():
@@ -370,6 +389,18 @@ def test_bad_masks_are_clear_errors():
         )
     with pytest.raises(ValueError, match="batch=2"):
         model(pixel_values, context_mask=[torch.arange(4).expand(3, -1)], target_mask=good)
+
+
+def test_the_forward_reads_no_mask_values_when_compiled():
+    """A mask's values are read only on the CPU outside torch.compile: on an accelerator each read would be a
+    device-to-host sync, and under the compiler a graph break (which `fullgraph=True` refuses)."""
+    model = JEPAForPreTraining(micro_config(variance_weight=1.0, sigreg_weight=0.1))
+    batch = masked_batch(model.config)
+    torch.manual_seed(0)
+    expected = model(**batch).loss
+    torch.manual_seed(0)
+    compiled = torch.compile(model, fullgraph=True, backend="eager")(**batch).loss
+    torch.testing.assert_close(compiled, expected)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from hf_jepa.training import pretraining_inputs, training_transform
 
 BATCH, VIEWS, LOCAL_VIEWS = 4, 2, 3
 PROJECTOR = dict(projector_hidden_size=24, projector_dim=8)
+MICRO_VIDEO = dict(MICRO, image_size=8, num_frames=8, tubelet_size=2)
 
 
 def view_config(objective: str, **overrides) -> JEPAConfig:
@@ -309,6 +310,23 @@ def global_batch_losses(z: torch.Tensor, sigreg_seed: int) -> dict[str, torch.Te
     torch.manual_seed(sigreg_seed)
     losses["sigreg_loss"] = REGULARIZER_LOSSES["sigreg_loss"](REGULARIZED, inputs)
     return losses
+
+
+@pytest.mark.parametrize("name", [*STATISTICS, "consistency_loss"])
+def test_batch_statistics_are_fp32_under_fp16_autocast(name):
+    """8,192 samples of std 3: the covariance's sums pass fp16's 65,504, and `.float()` alone does not leave
+    autocast (the loss would be nan, and fp16's gradient scaler would skip every step)."""
+    z = torch.randn(8192, 8, generator=torch.Generator().manual_seed(0)) * 3
+    mask = torch.arange(16).expand(512, -1)  # a 4-step clip of 2x2 tokens, whole
+    inputs = RegularizerInputs(z[None], z.view(512, 16, 8), [mask])
+    config = JEPAConfig(**MICRO_VIDEO, sigreg_num_projections=64)
+    torch.manual_seed(0)
+    expected = REGULARIZER_LOSSES[name](config, inputs)
+    torch.manual_seed(0)
+    with torch.autocast("cpu", dtype=torch.float16):
+        under_autocast = REGULARIZER_LOSSES[name](config, inputs)
+    assert under_autocast.dtype == torch.float32
+    torch.testing.assert_close(under_autocast, expected)
 
 
 def _global_batch_worker(rank: int, world_size: int, port: int, z: torch.Tensor, out_dir: str) -> None:

@@ -95,6 +95,39 @@ def test_sigreg_acts_on_the_projector_only_in_the_loss():
     assert raw.sigreg_projector is None and raw(**tiny_batch()).sigreg_loss > 0
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [dict(sigreg_weight=0.0), dict(freeze_encoder=True), dict(sigreg_weight=0.0, project_latents=True)],
+    ids=["no-sigreg", "frozen-encoder", "projected-latents"],
+)
+def test_the_projector_exists_only_where_the_loss_or_the_latents_read_it(overrides):
+    """A projector that nothing reads gets no gradient, which DDP refuses at its second step."""
+    torch.manual_seed(0)
+    model = JEPAWorldModel(tiny_config(sigreg_projector_size=16, **overrides))
+    assert (model.sigreg_projector is not None) == model.config.projects_latents
+    model(**tiny_batch()).loss.backward()
+    assert all(parameter.grad is not None for parameter in model.parameters() if parameter.requires_grad)
+
+
+def test_gradient_checkpointing_recomputes_the_predictor_with_its_block_causal_mask():
+    torch.manual_seed(0)
+    plain = JEPAWorldModel(tiny_config(embedding_type="patch"))
+    checkpointed = JEPAWorldModel(plain.config)
+    checkpointed.load_state_dict(plain.state_dict())
+    checkpointed.activation_checkpointing_enable()
+    layer_forwards = []
+    for model in (plain, checkpointed):
+        calls = []
+        model.predictor.layers[0].attention.register_forward_pre_hook(lambda *_, calls=calls: calls.append(1))
+        torch.manual_seed(1)
+        model(**tiny_batch()).loss.backward()
+        layer_forwards.append(len(calls))
+    # the predictor runs once for teacher forcing and once per rollout step; the backward recomputes each run
+    assert layer_forwards == [3, 6]
+    for (name, a), b in zip(plain.named_parameters(), checkpointed.parameters()):
+        torch.testing.assert_close(a.grad, b.grad, atol=1e-6, rtol=1e-5, msg=name)
+
+
 def test_projected_latents_are_what_the_predictor_reads_and_predicts():
     torch.manual_seed(0)
     model = JEPAWorldModel(tiny_config(sigreg_projector_size=12, project_latents=True))
