@@ -51,6 +51,7 @@ def test_world_model_without_sigreg_trains_under_ddp(tmp_path):
             optimizer.step()
             optimizer.zero_grad()
         accelerator.print("trained", accelerator.num_processes, "processes")
+        accelerator.end_training()
         """,
         tmp_path,
     )
