@@ -43,7 +43,7 @@ from .configuration_jepa import JEPA_PRESETS, JEPAConfig
 from .convert import jepa_to_ijepa
 from .masking import JEPAMaskCollator, sample_masks
 from .modeling_jepa import JEPAForPreTraining, JEPAModel
-from .tables import format_table
+from .tables import format_records
 from .training import (
     PretrainingArguments,
     Schedules,
@@ -595,13 +595,6 @@ def run_benchmark(args: BenchmarkArguments, log: Callable[[str], None] = print) 
     results["matmul_peak_flops_per_second"] = peaks
     results["training"] = [summarize_training(result, peaks) for result in raw_training]
     results["activation_checkpointing"] = checkpointing_effect(results["training"])
-    log(format_peaks(peaks, args.matmul_size))
-    log(format_training(results["training"]))
-    log(format_flops(results["training"]))
-    if results["activation_checkpointing"]:
-        log(format_checkpointing(results["activation_checkpointing"]))
-    if "inference" in results:
-        log(format_inference(results["inference"]))
     if args.data_pipeline:
         for row in data_rows:
             row["model_samples_per_second"] = max(
@@ -611,7 +604,8 @@ def run_benchmark(args: BenchmarkArguments, log: Callable[[str], None] = print) 
             )
             row["data_to_model_ratio"] = row["samples_per_second"] / row["model_samples_per_second"]
         results["data_pipeline"] = data_rows
-        log(format_data(data_rows))
+    for table in benchmark_tables(results):
+        log(table)
 
     if args.json_path:
         Path(args.json_path).parent.mkdir(parents=True, exist_ok=True)
@@ -629,122 +623,115 @@ def _gib(value: float) -> str:
     return f"{value / GIB:.2f}"
 
 
-def format_peaks(peaks: dict[str, float], size: int) -> str:
-    rows = [[precision, f"{value / 1e9:.1f}"] for precision, value in peaks.items()]
-    return f"\nMatrix-multiply peak ({size}x{size}):\n" + format_table(["precision", "GFLOP/s"], rows)
+def _field(key: str, spec: str = "") -> Callable[[dict], str]:
+    """A column showing a record's `key` formatted with `spec`."""
+    return lambda record: format(record[key], spec)
 
 
-def format_training(training: list[dict]) -> str:
-    headers = ["preset", "batch", "precision", "attention", "compile", "ckpt", "warm-up s", "samples/s (median)",
-               "min-max", "GFLOP/step", "GFLOP/s", "MFU", "peak mem GiB", "activations GiB"]  # fmt: skip
-    rows = []
-    for r in training:
-        speed = r["samples_per_second"]
-        rows.append(
-            [
-                r["preset"],
-                r["batch_size"],
-                r["precision"],
-                r["attn_implementation"],
-                "yes" if r["compile"] else "no",
-                "yes" if r["activation_checkpointing"] else "no",
-                f"{r['warmup_seconds']:.1f}",
-                f"{speed['median']:.1f}",
-                f"{speed['min']:.1f}-{speed['max']:.1f}",
-                f"{r['mean_flops_per_step'] / 1e9:.1f}",
-                f"{r['achieved_flops_per_second'] / 1e9:.1f}",
-                f"{r['mfu']:.1%}",
-                _gib(r["memory"]["used_bytes"]),
-                _gib(r["memory"]["activation_bytes"]),
-            ]
+def _yes_no(key: str) -> Callable[[dict], str]:
+    return lambda record: "yes" if record[key] else "no"
+
+
+def _share_of_step(part: str) -> Callable[[dict], str]:
+    return lambda record: f"{record['flops_by_part'][part] / record['mean_flops_per_step']:.0%}"
+
+
+def _gflops(key: str) -> Callable[[dict], str]:
+    return lambda record: f"{record[key] / 1e9:.1f}"
+
+
+_PRESET_AND_BATCH = {"preset": _field("preset"), "batch": _field("batch_size")}
+_CASE_COLUMNS = {
+    **_PRESET_AND_BATCH,
+    "precision": _field("precision"),
+    "attention": _field("attn_implementation"),
+    "compile": _yes_no("compile"),
+}
+_TRAINING_COLUMNS = {
+    **_CASE_COLUMNS,
+    "ckpt": _yes_no("activation_checkpointing"),
+    "warm-up s": _field("warmup_seconds", ".1f"),
+    "samples/s (median)": lambda r: f"{r['samples_per_second']['median']:.1f}",
+    "min-max": lambda r: "{min:.1f}-{max:.1f}".format(**r["samples_per_second"]),
+    "GFLOP/step": _gflops("mean_flops_per_step"),
+    "GFLOP/s": _gflops("achieved_flops_per_second"),
+    "MFU": _field("mfu", ".1%"),
+    "peak mem GiB": lambda r: _gib(r["memory"]["used_bytes"]),
+    "activations GiB": lambda r: _gib(r["memory"]["activation_bytes"]),
+}
+_FLOPS_COLUMNS = {
+    **_PRESET_AND_BATCH,
+    "tokens": _field("num_tokens"),
+    "context tokens": lambda r: f"{statistics.mean(r['context_tokens']):.0f}",
+    "target tokens": lambda r: f"{statistics.mean(r['target_tokens']):.0f}",
+    "GFLOP/step": _gflops("mean_flops_per_step"),
+    "target encoder": _share_of_step("target_encoder"),
+    "context encoder": _share_of_step("context_encoder"),
+    "predictor": _share_of_step("predictor"),
+}
+_CHECKPOINTING_COLUMNS = {
+    **_PRESET_AND_BATCH,
+    "precision": _field("precision"),
+    "activations GiB": lambda r: _gib(r["activation_bytes_without"]),
+    "with checkpointing": lambda r: _gib(r["activation_bytes_with"]),
+    "reduction": _field("activation_reduction", ".0%"),
+    "speed": lambda r: f"{r['speed_ratio']:.2f}x",
+}
+_INFERENCE_COLUMNS = {
+    **_CASE_COLUMNS,
+    "ours samples/s": _field("ours_samples_per_second", ".1f"),
+    "IJepaModel samples/s": _field("transformers_samples_per_second", ".1f"),
+    "ours / theirs": lambda r: f"{r['ratio']:.2f}x",
+    "max abs diff": _field("max_abs_difference", ".1e"),
+}
+_DATA_COLUMNS = {
+    **_PRESET_AND_BATCH,
+    "workers": _field("num_workers"),
+    "data samples/s": _field("samples_per_second", ".1f"),
+    "masks ms/batch": lambda r: f"{r['mask_seconds_per_batch'] * 1e3:.1f}",
+    "model samples/s": _field("model_samples_per_second", ".1f"),
+    "data / model": lambda r: f"{r['data_to_model_ratio']:.1f}x",
+}
+
+
+def benchmark_tables(results: dict) -> list[str]:
+    """The tables of `run_benchmark`'s results, each under its title."""
+    size = results["settings"]["matmul_size"]
+    peaks = {"precision": lambda item: item[0], "GFLOP/s": lambda item: f"{item[1] / 1e9:.1f}"}
+    first_run_per_batch: dict[
+        tuple[str, int], dict
+    ] = {}  # the FLOPs of a step depend on the preset and batch size alone
+    for run in results["training"]:
+        first_run_per_batch.setdefault((run["preset"], run["batch_size"]), run)
+    tables = [
+        format_records(
+            f"\nMatrix-multiply peak ({size}x{size}):", peaks, results["matmul_peak_flops_per_second"].items()
+        ),
+        format_records(
+            "\nTraining step (forward + backward + clip + AdamW + EMA; MFU against the same precision's peak):",
+            _TRAINING_COLUMNS,
+            results["training"],
+        ),
+        format_records(
+            "\nFLOPs of a training step by part (target encoder: forward only; the others: forward + backward):",
+            _FLOPS_COLUMNS,
+            first_run_per_batch.values(),
+        ),
+    ]
+    if results["activation_checkpointing"]:
+        tables.append(
+            format_records("\nActivation checkpointing:", _CHECKPOINTING_COLUMNS, results["activation_checkpointing"])
         )
-    title = "\nTraining step (forward + backward + clip + AdamW + EMA; MFU against the same precision's peak):\n"
-    return title + format_table(headers, rows)
-
-
-def format_flops(training: list[dict]) -> str:
-    """Where a step's FLOPs go, once per preset and batch size."""
-    headers = ["preset", "batch", "tokens", "context tokens", "target tokens", "GFLOP/step", "target encoder",
-               "context encoder", "predictor"]  # fmt: skip
-    rows, seen = [], set()
-    for r in training:
-        if (r["preset"], r["batch_size"]) in seen:
-            continue
-        seen.add((r["preset"], r["batch_size"]))
-        total = r["mean_flops_per_step"]
-        rows.append(
-            [
-                r["preset"],
-                r["batch_size"],
-                r["num_tokens"],
-                f"{statistics.mean(r['context_tokens']):.0f}",
-                f"{statistics.mean(r['target_tokens']):.0f}",
-                f"{total / 1e9:.1f}",
-                *(
-                    f"{r['flops_by_part'][part] / total:.0%}"
-                    for part in ("target_encoder", "context_encoder", "predictor")
-                ),
-            ]
+    if "inference" in results:
+        title = "\nInference, JEPAModel vs transformers' IJepaModel with the same weights:"
+        tables.append(format_records(title, _INFERENCE_COLUMNS, results["inference"]))
+    if "data_pipeline" in results:
+        title = (
+            "\nData pipeline alone (decode, augment and masks in the workers; masks also timed alone), next to the "
+            "model:"
         )
-    title = "\nFLOPs of a training step by part (target encoder: forward only; the others: forward + backward):\n"
-    return title + format_table(headers, rows)
-
-
-def format_checkpointing(rows: list[dict]) -> str:
-    headers = ["preset", "batch", "precision", "activations GiB", "with checkpointing", "reduction", "speed"]
-    body = [
-        [
-            r["preset"],
-            r["batch_size"],
-            r["precision"],
-            _gib(r["activation_bytes_without"]),
-            _gib(r["activation_bytes_with"]),
-            f"{r['activation_reduction']:.0%}",
-            f"{r['speed_ratio']:.2f}x",
-        ]
-        for r in rows
-    ]
-    return "\nActivation checkpointing:\n" + format_table(headers, body)
-
-
-def format_inference(rows: list[dict]) -> str:
-    headers = ["preset", "batch", "precision", "attention", "compile", "ours samples/s", "IJepaModel samples/s",
-               "ours / theirs", "max abs diff"]  # fmt: skip
-    body = [
-        [
-            r["preset"],
-            r["batch_size"],
-            r["precision"],
-            r["attn_implementation"],
-            "yes" if r["compile"] else "no",
-            f"{r['ours_samples_per_second']:.1f}",
-            f"{r['transformers_samples_per_second']:.1f}",
-            f"{r['ratio']:.2f}x",
-            f"{r['max_abs_difference']:.1e}",
-        ]
-        for r in rows
-    ]
-    return "\nInference, JEPAModel vs transformers' IJepaModel with the same weights:\n" + format_table(headers, body)
-
-
-def format_data(rows: list[dict]) -> str:
-    headers = ["preset", "batch", "workers", "data samples/s", "masks ms/batch", "model samples/s", "data / model"]
-    body = [
-        [
-            r["preset"],
-            r["batch_size"],
-            r["num_workers"],
-            f"{r['samples_per_second']:.1f}",
-            f"{r['mask_seconds_per_batch'] * 1e3:.1f}",
-            f"{r['model_samples_per_second']:.1f}",
-            f"{r['data_to_model_ratio']:.1f}x",
-        ]
-        for r in rows
-    ]
-    title = (
-        "\nData pipeline alone (decode, augment and masks in the workers; masks also timed alone), next to the model:"
-    )
-    return title + "\n" + format_table(headers, body)
+        tables.append(format_records(title, _DATA_COLUMNS, results["data_pipeline"]))
+    return tables
 
 
 __all__ = [
@@ -752,6 +739,7 @@ __all__ = [
     "TrainingCase",
     "benchmark_data_pipeline",
     "benchmark_inference",
+    "benchmark_tables",
     "measure_matmul_peak",
     "official_context_block_scale",
     "run_benchmark",

@@ -8,6 +8,7 @@ import json
 import shutil
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from .commands.arguments import parse_arguments
 from .evaluation import EvaluationArguments, effective_rank, evaluate
 from .hub import read_training_arguments
 from .masking import JEPAMaskCollator
-from .tables import REPORTED_MODELS, format_table
+from .tables import REPORTED_MODELS, format_records
 from .training import (
     PretrainingArguments,
     build_model,
@@ -213,17 +214,21 @@ def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
     return result
 
 
+def _mean_and_std(metric: str, spec: str) -> Callable[[tuple[str, dict]], str]:
+    return lambda item: f"{item[1][metric][0]:{spec}} ± {item[1][metric][1]:{spec}}"
+
+
+_SUMMARY_COLUMNS = {
+    "model": lambda item: item[0],
+    "kNN-20": _mean_and_std("knn", ".1%"),
+    "linear probe": _mean_and_std("linear", ".1%"),
+    "effective rank": _mean_and_std("effective_rank", ".1f"),
+}
+
+
 def format_summary(table: dict, args: QualityBenchmarkArguments) -> str:
-    rows = [
-        [
-            model,
-            *(f"{metrics[name][0]:.1%} ± {metrics[name][1]:.1%}" for name in ("knn", "linear")),
-            f"{metrics['effective_rank'][0]:.1f} ± {metrics['effective_rank'][1]:.1f}",
-        ]
-        for model, metrics in table.items()
-    ]
-    title = f"{args.recipe} on {args.dataset_name}, seeds {args.seeds} (mean ± std)\n"
-    return title + format_table(["model", "kNN-20", "linear probe", "effective rank"], rows)
+    title = f"{args.recipe} on {args.dataset_name}, seeds {args.seeds} (mean ± std)"
+    return format_records(title, _SUMMARY_COLUMNS, table.items())
 
 
 __all__ = ["QualityBenchmarkArguments", "effective_rank", "run_quality_benchmark"]

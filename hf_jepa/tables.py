@@ -1,7 +1,8 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
 """The one table formatter of the package: evaluation results, the quality benchmark and the speed benchmark."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 # The models a probe report compares, in the order every report lists them: the trained encoder, the same network at
 # random initialisation, and the raw pixels.
@@ -17,3 +18,10 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
 
     rule = "|" + "|".join("-" * (width + 1) + ":" for width in widths) + "|"
     return "\n".join([line(headers), rule] + [line(row) for row in rows])
+
+
+def format_records(title: str, columns: Mapping[str, Callable[[Any], object]], records: Iterable) -> str:
+    """`title` above a table of `records`, a row each: `columns` maps each header to the function giving a record's
+    cell in that column."""
+    rows = [[cell(record) for cell in columns.values()] for record in records]
+    return f"{title}\n{format_table(list(columns), rows)}"

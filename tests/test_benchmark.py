@@ -11,7 +11,13 @@ from torch.utils.flop_counter import FlopCounterMode
 from transformers import HfArgumentParser
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining
-from hf_jepa.benchmark import BenchmarkArguments, official_context_block_scale, run_benchmark, training_flops
+from hf_jepa.benchmark import (
+    BenchmarkArguments,
+    benchmark_tables,
+    official_context_block_scale,
+    run_benchmark,
+    training_flops,
+)
 from hf_jepa.masking import sample_masks
 from hf_jepa.training import PretrainingArguments, optimizer_groups
 
@@ -170,3 +176,76 @@ def test_smoke_run_tables_and_json_are_consistent(tmp_path):
         assert title in table
     assert table.count("|   tiny |") == 3 + 1 + 1 + 4 + 1  # training, FLOPs, checkpointing, inference, data rows
     assert f"Wrote {path}" in lines[-1]
+
+
+def training_run(precision: str, attention: str, compiled: bool, checkpointing: bool, predictor_flops: float) -> dict:
+    return {
+        "preset": "tiny", "batch_size": 4, "precision": precision, "attn_implementation": attention,
+        "compile": compiled, "activation_checkpointing": checkpointing, "warmup_seconds": 1.234,
+        "samples_per_second": {"median": 101.25, "min": 99.75, "max": 103.5}, "mean_flops_per_step": 12.5e9,
+        "achieved_flops_per_second": 98.76e9, "mfu": 0.1234,
+        "memory": {"used_bytes": 3 * 2**30, "activation_bytes": 2**29},
+        "num_tokens": 64, "context_tokens": [40, 43], "target_tokens": [20, 21],
+        "flops_by_part": {"target_encoder": 2.5e9, "context_encoder": 10e9 - predictor_flops,
+                          "predictor": predictor_flops},
+    }  # fmt: skip
+
+
+def test_tables_print_exactly():
+    results = {
+        "settings": {"matmul_size": 512},
+        "matmul_peak_flops_per_second": {"fp32": 123.45e9, "bf16": 1234.5e9},
+        # the FLOPs table shows the first run of each preset and batch size
+        "training": [
+            training_run("fp32", "sdpa", False, False, predictor_flops=4e9),
+            training_run("bf16", "eager", True, True, predictor_flops=2.5e9),
+        ],
+        "activation_checkpointing": [
+            {"preset": "tiny", "batch_size": 4, "precision": "fp32", "activation_bytes_without": 2**30,
+             "activation_bytes_with": 2**28, "activation_reduction": 0.75, "speed_ratio": 0.79}
+        ],
+        "inference": [
+            {"preset": "tiny", "batch_size": 4, "precision": "bf16", "attn_implementation": "sdpa", "compile": True,
+             "ours_samples_per_second": 250.0, "transformers_samples_per_second": 200.0, "ratio": 1.25,
+             "max_abs_difference": 0.0123}
+        ],
+        "data_pipeline": [
+            {"preset": "tiny", "batch_size": 4, "num_workers": 2, "samples_per_second": 512.3,
+             "mask_seconds_per_batch": 0.00125, "model_samples_per_second": 101.25, "data_to_model_ratio": 5.06}
+        ],
+    }  # fmt: skip
+    assert "\n".join(benchmark_tables(results)) == EXPECTED_TABLES
+
+
+EXPECTED_TABLES = """
+Matrix-multiply peak (512x512):
+| precision | GFLOP/s |
+|----------:|--------:|
+|      fp32 |   123.5 |
+|      bf16 |  1234.5 |
+
+Training step (forward + backward + clip + AdamW + EMA; MFU against the same precision's peak):
+| preset | batch | precision | attention | compile | ckpt | warm-up s | samples/s (median) |    min-max | GFLOP/step | GFLOP/s |   MFU | peak mem GiB | activations GiB |
+|-------:|------:|----------:|----------:|--------:|-----:|----------:|-------------------:|-----------:|-----------:|--------:|------:|-------------:|----------------:|
+|   tiny |     4 |      fp32 |      sdpa |      no |   no |       1.2 |              101.2 | 99.8-103.5 |       12.5 |    98.8 | 12.3% |         3.00 |            0.50 |
+|   tiny |     4 |      bf16 |     eager |     yes |  yes |       1.2 |              101.2 | 99.8-103.5 |       12.5 |    98.8 | 12.3% |         3.00 |            0.50 |
+
+FLOPs of a training step by part (target encoder: forward only; the others: forward + backward):
+| preset | batch | tokens | context tokens | target tokens | GFLOP/step | target encoder | context encoder | predictor |
+|-------:|------:|-------:|---------------:|--------------:|-----------:|---------------:|----------------:|----------:|
+|   tiny |     4 |     64 |             42 |            20 |       12.5 |            20% |             48% |       32% |
+
+Activation checkpointing:
+| preset | batch | precision | activations GiB | with checkpointing | reduction | speed |
+|-------:|------:|----------:|----------------:|-------------------:|----------:|------:|
+|   tiny |     4 |      fp32 |            1.00 |               0.25 |       75% | 0.79x |
+
+Inference, JEPAModel vs transformers' IJepaModel with the same weights:
+| preset | batch | precision | attention | compile | ours samples/s | IJepaModel samples/s | ours / theirs | max abs diff |
+|-------:|------:|----------:|----------:|--------:|---------------:|---------------------:|--------------:|-------------:|
+|   tiny |     4 |      bf16 |      sdpa |     yes |          250.0 |                200.0 |         1.25x |      1.2e-02 |
+
+Data pipeline alone (decode, augment and masks in the workers; masks also timed alone), next to the model:
+| preset | batch | workers | data samples/s | masks ms/batch | model samples/s | data / model |
+|-------:|------:|--------:|---------------:|---------------:|----------------:|-------------:|
+|   tiny |     4 |       2 |          512.3 |            1.2 |           101.2 |         5.1x |"""  # noqa: E501

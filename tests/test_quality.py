@@ -120,3 +120,19 @@ def test_flop_budget_buys_every_seed_the_steps_of_the_recipes_mean_step_cost(tmp
     draws = [training_flops(model, collator([example] * 16))["total"] for _ in range(3)]
     assert quality.step_flops(seed_zero, num_draws=3) == pytest.approx(sum(draws) / 3)
     assert len(set(draws)) > 1, "the masks' sizes, and so the FLOPs, change from draw to draw"
+
+
+def test_summary_prints_exactly():
+    summary = {
+        "trained": {"knn": (0.8125, 0.0123), "linear": (0.85, 0.004), "effective_rank": (12.34, 1.25)},
+        "random-init": {"knn": (0.5, 0.0), "linear": (0.61234, 0.1), "effective_rank": (3.0, 0.05)},
+    }
+    args = QualityBenchmarkArguments(recipe="tiny-cpu", dataset_name="fashion_mnist_small", seeds=[0, 1])
+    assert quality.format_summary(summary, args) == EXPECTED_SUMMARY
+
+
+EXPECTED_SUMMARY = """tiny-cpu on fashion_mnist_small, seeds [0, 1] (mean ± std)
+|       model |       kNN-20 |  linear probe | effective rank |
+|------------:|-------------:|--------------:|---------------:|
+|     trained | 81.2% ± 1.2% |  85.0% ± 0.4% |     12.3 ± 1.2 |
+| random-init | 50.0% ± 0.0% | 61.2% ± 10.0% |      3.0 ± 0.1 |"""
