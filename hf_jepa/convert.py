@@ -78,6 +78,28 @@ _PAPER_LOSS = {
     "official_vjepa2": "l1",
 }
 
+# Our config fields -> those of transformers' IJepaConfig and VJEPA2Config, used both ways. I-JEPA's MLP width is
+# converted on its own (`intermediate_size` there, `mlp_ratio` here).
+_IJEPA_FIELDS = {name: name for name in (
+    "image_size", "patch_size", "num_channels", "hidden_size", "num_hidden_layers", "num_attention_heads",
+    "hidden_act", "qkv_bias", "layer_norm_eps", "initializer_range", "hidden_dropout_prob",
+    "attention_probs_dropout_prob",
+)}  # fmt: skip
+_VJEPA2_FIELDS = {
+    "image_size": "crop_size",
+    "num_frames": "frames_per_clip",
+    "num_channels": "in_chans",
+    **{name: name for name in (
+        "patch_size", "tubelet_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "mlp_ratio",
+        "hidden_act", "qkv_bias", "layer_norm_eps", "drop_path_rate", "attention_probs_dropout_prob",
+        "initializer_range", "pred_hidden_size", "pred_num_hidden_layers", "pred_num_attention_heads",
+        "pred_num_mask_tokens", "pred_mlp_ratio",
+    )},
+}  # fmt: skip
+# The fields above that the weights do not fix: on import, defaults that config_overrides may change. The weights
+# fix all others, which config_overrides may not contradict.
+_TRAINING_SETTINGS = ("initializer_range", "hidden_dropout_prob", "attention_probs_dropout_prob", "drop_path_rate")
+
 # Our tensor names -> transformers' VJEPA2Model (in memory), applied in order to `JEPAForPreTraining` keys.
 _VJEPA2_RENAMES = [
     (r"^target_encoder\.embeddings\.patch_embeddings\.projection\.", "encoder.embeddings.patch_embeddings.proj."),
@@ -121,6 +143,20 @@ def _rename(key: str, renames: list[tuple[str, str]]) -> str:
     for pattern, replacement in renames:
         key = re.sub(pattern, replacement, key)
     return key
+
+
+def _export_fields(config: JEPAConfig, fields: dict[str, str]) -> dict:
+    """`config`'s values of `fields` under their transformers names."""
+    return {theirs: getattr(config, ours) for ours, theirs in fields.items()}
+
+
+def _import_fields(config: PretrainedConfig, fields: dict[str, str]) -> tuple[dict, dict]:
+    """A transformers `config`'s values of `fields` under our names: those the weights fix, and the training
+    settings, only defaults."""
+    values = {ours: getattr(config, theirs) for ours, theirs in fields.items()}
+    fixed = {name: value for name, value in values.items() if name not in _TRAINING_SETTINGS}
+    defaults = {name: value for name, value in values.items() if name in _TRAINING_SETTINGS}
+    return fixed, defaults
 
 
 def _build_config(derived: dict, defaults: dict, overrides: dict) -> JEPAConfig:
@@ -234,21 +270,7 @@ def jepa_to_ijepa(encoder: JEPAModel) -> IJepaModel:
             f"num_frames={config.num_frames}, position_embedding_type={config.position_embedding_type!r}. "
             "Export video models with target_format 'vjepa2'."
         )
-    ijepa_config = IJepaConfig(
-        image_size=config.image_size,
-        patch_size=config.patch_size,
-        num_channels=config.num_channels,
-        hidden_size=config.hidden_size,
-        num_hidden_layers=config.num_hidden_layers,
-        num_attention_heads=config.num_attention_heads,
-        intermediate_size=config.intermediate_size,
-        hidden_act=config.hidden_act,
-        qkv_bias=config.qkv_bias,
-        layer_norm_eps=config.layer_norm_eps,
-        hidden_dropout_prob=config.hidden_dropout_prob,
-        attention_probs_dropout_prob=config.attention_probs_dropout_prob,
-        initializer_range=config.initializer_range,
-    )
+    ijepa_config = IJepaConfig(intermediate_size=config.intermediate_size, **_export_fields(config, _IJEPA_FIELDS))
     ijepa = IJepaModel(ijepa_config).to(encoder.dtype).eval()
     state = split_qkv(encoder.state_dict())
     state["embeddings.position_embeddings"] = encoder.embeddings.position_embeddings
@@ -264,28 +286,12 @@ def ijepa_to_jepa(ijepa: IJepaModel, **config_overrides) -> JEPAForPreTraining:
     checkpoint does not fix: the predictor's shape, the objective, masking.
     """
     source = ijepa.config
-    sizes = {"image_size": source.image_size, "patch_size": source.patch_size}
-    for name, value in sizes.items():
-        if not isinstance(value, int):
-            raise ValueError(f"hf_jepa needs a square IJepaModel; its config has {name}={value!r}.")
-    derived = dict(
-        **sizes,
-        num_channels=source.num_channels,
-        hidden_size=source.hidden_size,
-        num_hidden_layers=source.num_hidden_layers,
-        num_attention_heads=source.num_attention_heads,
-        mlp_ratio=_mlp_ratio(source.intermediate_size, source.hidden_size),
-        hidden_act=source.hidden_act,
-        qkv_bias=source.qkv_bias,
-        layer_norm_eps=source.layer_norm_eps,
-        num_frames=1,
-    )
-    defaults = dict(
-        loss_type=_PAPER_LOSS["ijepa"],
-        initializer_range=source.initializer_range,
-        hidden_dropout_prob=source.hidden_dropout_prob,
-        attention_probs_dropout_prob=source.attention_probs_dropout_prob,
-    )
+    derived, defaults = _import_fields(source, _IJEPA_FIELDS)
+    for name in ("image_size", "patch_size"):
+        if not isinstance(derived[name], int):
+            raise ValueError(f"hf_jepa needs a square IJepaModel; its config has {name}={derived[name]!r}.")
+    derived.update(mlp_ratio=_mlp_ratio(source.intermediate_size, source.hidden_size), num_frames=1)
+    defaults["loss_type"] = _PAPER_LOSS["ijepa"]
     state = fuse_qkv(ijepa.state_dict())
     side = source.image_size // source.patch_size
     sincos = sincos_position_embeddings(source.hidden_size, (1, side, side))
@@ -318,28 +324,7 @@ def jepa_to_vjepa2(model: JEPAForPreTraining) -> VJEPA2Model:
             "VJEPA2Model holds video models with rotary position embeddings; this model has "
             f"num_frames={config.num_frames}, position_embedding_type={config.position_embedding_type!r}."
         )
-    vjepa2_config = VJEPA2Config(
-        patch_size=config.patch_size,
-        crop_size=config.image_size,
-        frames_per_clip=config.num_frames,
-        tubelet_size=config.tubelet_size,
-        in_chans=config.num_channels,
-        hidden_size=config.hidden_size,
-        num_hidden_layers=config.num_hidden_layers,
-        num_attention_heads=config.num_attention_heads,
-        mlp_ratio=config.mlp_ratio,
-        hidden_act=config.hidden_act,
-        qkv_bias=config.qkv_bias,
-        layer_norm_eps=config.layer_norm_eps,
-        drop_path_rate=config.drop_path_rate,
-        attention_probs_dropout_prob=config.attention_probs_dropout_prob,
-        initializer_range=config.initializer_range,
-        pred_hidden_size=config.pred_hidden_size,
-        pred_num_hidden_layers=config.pred_num_hidden_layers,
-        pred_num_attention_heads=config.pred_num_attention_heads,
-        pred_num_mask_tokens=config.pred_num_mask_tokens,
-        pred_mlp_ratio=config.pred_mlp_ratio,
-    )
+    vjepa2_config = VJEPA2Config(**_export_fields(config, _VJEPA2_FIELDS))
     vjepa2 = VJEPA2Model(vjepa2_config).to(model.dtype).eval()
     ours = split_qkv(model.state_dict())
     state = {theirs: ours[key] for key, theirs in _vjepa2_names(model).items()}
@@ -351,33 +336,9 @@ def jepa_to_vjepa2(model: JEPAForPreTraining) -> VJEPA2Model:
 
 def vjepa2_to_jepa(vjepa2: VJEPA2Model, **config_overrides) -> JEPAForPreTraining:
     """A `JEPAForPreTraining` whose encoders start from `vjepa2`'s encoder and whose predictor is `vjepa2`'s."""
-    source = vjepa2.config
-    derived = dict(
-        image_size=source.crop_size,
-        patch_size=source.patch_size,
-        num_frames=source.frames_per_clip,
-        tubelet_size=source.tubelet_size,
-        num_channels=source.in_chans,
-        hidden_size=source.hidden_size,
-        num_hidden_layers=source.num_hidden_layers,
-        num_attention_heads=source.num_attention_heads,
-        mlp_ratio=source.mlp_ratio,
-        hidden_act=source.hidden_act,
-        qkv_bias=source.qkv_bias,
-        layer_norm_eps=source.layer_norm_eps,
-        pred_mlp_ratio=source.pred_mlp_ratio,
-        pred_hidden_size=source.pred_hidden_size,
-        pred_num_hidden_layers=source.pred_num_hidden_layers,
-        pred_num_attention_heads=source.pred_num_attention_heads,
-        pred_num_mask_tokens=source.pred_num_mask_tokens,
-        position_embedding_type="rope",
-    )
-    defaults = dict(
-        loss_type=_PAPER_LOSS["vjepa2"],
-        drop_path_rate=source.drop_path_rate,
-        attention_probs_dropout_prob=source.attention_probs_dropout_prob,
-        initializer_range=source.initializer_range,
-    )
+    derived, defaults = _import_fields(vjepa2.config, _VJEPA2_FIELDS)
+    derived["position_embedding_type"] = "rope"
+    defaults["loss_type"] = _PAPER_LOSS["vjepa2"]
     model = JEPAForPreTraining(_build_config(derived, defaults, config_overrides))
     theirs = vjepa2.state_dict()
     state = fuse_qkv({key: theirs[name] for key, name in _vjepa2_names(model).items()})
