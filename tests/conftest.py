@@ -1,11 +1,18 @@
+import dataclasses
 import os
+import shutil
 import subprocess
 import sys
+import sysconfig
 import textwrap
 from pathlib import Path
 
+import pytest
+
 # No test may reach the Hub (there is no network here); set before transformers / huggingface_hub are imported.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
 
 # A JEPA small enough that hundreds of optimisation steps take seconds on a CPU (the `tiny` preset is ~2.7M).
 MICRO = dict(
@@ -43,3 +50,36 @@ def output_without_hf_jepa(checkpoint: Path, inputs, expression: str, work_dir: 
     result = subprocess.run([sys.executable, "-c", script], cwd=work_dir, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     return torch.load(work_dir / "output.pt")
+
+
+@dataclasses.dataclass
+class InstalledWheel:
+    wheel: Path  # the built wheel
+    python: Path  # the fresh environment's interpreter
+    environment: dict  # os.environ with the fresh environment's bin/ first on PATH (for its `hf-jepa`)
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory) -> InstalledWheel:
+    """What a pip user gets: hf_jepa's wheel, built from a copy of the checkout's package files (so that no build
+    folder lands in the checkout), installed without its dependencies into a fresh virtual environment. Those come
+    from this environment through a `.pth` file, which adds its site-packages to `sys.path` without running the
+    `.pth` files there, so the editable install of the checkout stays out of reach."""
+    root = tmp_path_factory.mktemp("wheel")
+    source = root / "source"
+    for name in ("hf_jepa", "model_cards"):
+        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "checkpoint*"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(REPO / name, source / name)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(root), str(source)], check=True, capture_output=True)
+    (wheel,) = root.glob("hf_jepa-*.whl")
+
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    subprocess.run([*pip, "--python", str(venv / "bin" / "python"), "install", "--no-deps", str(wheel)], check=True)
+    (site_packages,) = (venv / "lib").glob("python*/site-packages")
+    (site_packages / "parent_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    environment = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    environment["PATH"] = f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"
+    return InstalledWheel(wheel, venv / "bin" / "python", environment)

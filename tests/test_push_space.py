@@ -238,25 +238,15 @@ BUILD_WITH_THE_INSTALLED_PACKAGE = """
 """
 
 
-def test_a_space_from_the_installed_wheel(checkpoint, tmp_path):
+def test_a_space_from_the_installed_wheel(checkpoint, installed_wheel, tmp_path):
     """hf_jepa installed from its wheel into a fresh environment builds a Space in an empty folder: the app and
     hf_jepa's sources come from the installed package, no checkout needed."""
-    source = tmp_path / "source"  # a copy, so that the wheel's build folders stay out of the checkout
-    for name in ("hf_jepa", "model_cards"):
-        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "checkpoint*"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(REPO / name, source / name)
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
-    run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(source)], os.environ, tmp_path)
-    (wheel,) = tmp_path.glob("hf_jepa-*.whl")
-    python = fresh_environment(tmp_path / "venv")
-    run([*pip, "--python", python, "install", "--no-deps", "--no-index", str(wheel)], os.environ, tmp_path)
-
+    python = str(installed_wheel.python)
     work = tmp_path / "work"
     work.mkdir()
     built = run([python, "-c", textwrap.dedent(BUILD_WITH_THE_INSTALLED_PACKAGE), str(checkpoint)], os.environ, work)
     installed = Path(built.stdout.split()[0]).parent  # hf_jepa in the fresh environment, from the wheel
-    assert installed.is_relative_to(tmp_path / "venv")
+    assert installed.is_relative_to(installed_wheel.python.parents[1])
     space = work / "space"
     assert [path.name for path in work.iterdir()] == ["space"]
     assert (space / "app.py").read_bytes() == (installed / "space" / "app.py").read_bytes()

@@ -1,22 +1,12 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
-"""What a pip user gets: the built wheel, installed into a fresh virtual environment, run from an empty folder far
-from this checkout. Every command runs on tiny settings through the `hf-jepa` console script (or `python -m hf_jepa`)
-and is checked by what it leaves behind.
-
-The fresh environment installs only the wheel (`--no-deps`); its dependencies come from this test's environment
-through a `.pth` file, which adds their folder to `sys.path` without running its `.pth` files, so the editable
-install of this checkout stays out of reach.
-"""
+"""What a pip user gets: the built wheel, installed into a fresh virtual environment (conftest's `installed_wheel`),
+run from an empty folder far from this checkout. Every command runs on tiny settings through the `hf-jepa` console
+script (or `python -m hf_jepa`) and is checked by what it leaves behind."""
 
 import json
-import os
-import site
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
-
-import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_WORLD_MODEL = (
@@ -26,41 +16,14 @@ TINY_WORLD_MODEL = (
 )
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder), str(REPO)],
-        check=True,
-        capture_output=True,
-    )
-    (path,) = folder.glob("hf_jepa-*.whl")
-    return path
-
-
-@pytest.fixture(scope="module")
-def installed(wheel, tmp_path_factory) -> dict:
-    """The wheel installed into a fresh venv; returns the environment to run its commands with."""
-    venv = tmp_path_factory.mktemp("venv")
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True, capture_output=True)
-    (venv_site,) = (venv / "lib").glob("python*/site-packages")
-    (venv_site / "dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    environment = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    environment.update(
-        PATH=f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}", HF_HUB_OFFLINE="1", SDL_VIDEODRIVER="dummy"
-    )
-    return environment
-
-
 def run(environment: dict, folder: Path, *command: str) -> str:
     result = subprocess.run(command, cwd=folder, env=environment, capture_output=True, text=True)
     assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr[-3000:]}"
     return result.stdout
 
 
-def test_the_wheel_carries_the_commands_recipes_space_and_licence(wheel):
+def test_the_wheel_carries_the_commands_recipes_space_and_licence(installed_wheel):
+    wheel = installed_wheel.wheel
     names = zipfile.ZipFile(wheel).namelist()
     assert "hf_jepa/recipes/tiny-cpu.yaml" in names and "hf_jepa/space/app.py" in names
     assert "hf_jepa/space/examples/sneaker_1.png" in names and "hf_jepa/model_cards/jepa_model_card.md" in names
@@ -70,7 +33,8 @@ def test_the_wheel_carries_the_commands_recipes_space_and_licence(wheel):
     assert not any(name.startswith(("tests/", "scripts/", "results/")) for name in names)
 
 
-def test_every_command_runs_from_the_installed_wheel(installed, tmp_path):
+def test_every_command_runs_from_the_installed_wheel(installed_wheel, tmp_path):
+    installed = {**installed_wheel.environment, "HF_HUB_OFFLINE": "1", "SDL_VIDEODRIVER": "dummy"}
     work = tmp_path / "empty"
     work.mkdir()
     where = run(installed, work, "python", "-c", "import hf_jepa; print(hf_jepa.__file__)")
