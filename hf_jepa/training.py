@@ -2,25 +2,37 @@
 """JEPA pretraining with 🤗 Accelerate: `hf_jepa.pretrain(PretrainingArguments(...))`.
 
 One loop, read top to bottom: data → model → optimiser → schedules → (resume) → steps → checkpoints → final
-`save_pretrained`. It runs unchanged on CPU, one GPU, or many through `accelerate launch` (DDP / FSDP).
+`save_pretrained`. It runs unchanged on CPU, one GPU, or many through `accelerate launch` (DDP; FSDP and DeepSpeed
+without checkpoints). Checkpoints are JSON and safetensors (and the optimiser's tensors, read with
+`torch.load(weights_only=True)`): resuming never unpickles anything.
 """
 
 import json
 import math
 import os
+import pickle
+import random
+import reprlib
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
+from fnmatch import fnmatch
 from pathlib import Path
+from typing import TypeVar
 
+import numpy as np
 import torch
 from accelerate import Accelerator
 from accelerate.logging import get_logger
-from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed
+from accelerate.utils import DataLoaderConfiguration, DistributedType, ProjectConfiguration, set_seed
+from safetensors import SafetensorError
+from safetensors.torch import load_model, save_model
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
+from transformers import PreTrainedConfig, PreTrainedModel
 
 from . import data
 from .configuration_jepa import JEPA_PRESETS, JEPAConfig
@@ -38,8 +50,53 @@ from .modeling_jepa import JEPAForPreTraining, JEPAForPreTrainingOutput, JEPAMod
 
 logger = get_logger(__name__)
 
-CHECKPOINT_PREFIX = "checkpoint-"
 RUN_FACTS = ("steps", "global_batch_size", "wall_time_seconds", "hardware", "final_loss", "samples_skipped")
+
+# A checkpoint folder: the model's config and weights, the optimiser state, the run's counters (`TrainingState`), the
+# fp16 gradient scaler's state and, per process, the random generators' states (`rng_state_<process index>.json`).
+CHECKPOINT_PREFIX = "checkpoint-"
+CHECKPOINT_CONFIG = "config.json"
+CHECKPOINT_WEIGHTS = "model.safetensors"
+CHECKPOINT_OPTIMIZER = "optimizer.pt"
+CHECKPOINT_STATE = "training_state.json"
+CHECKPOINT_GRAD_SCALER = "grad_scaler.json"
+# Config entries that say how a config was saved, not what model it describes: resuming ignores their differences.
+CONFIG_BOOKKEEPING = ("transformers_version", "architectures", "auto_map", "dtype", "_name_or_path")
+# What runs write into output_dir, and so what a new run there removes first (other files are kept): the final model
+# (weights, config, copied code, processor, card), the run's records, the tensorboard logs, the checkpoints.
+RUN_OUTPUTS = (
+    "config.json",
+    "model.safetensors",
+    "model-*.safetensors",
+    "model.safetensors.index.json",
+    "configuration_jepa.py",
+    "modeling_jepa.py",
+    "configuration_world_model.py",
+    "modeling_world_model.py",
+    "preprocessor_config.json",
+    "video_preprocessor_config.json",
+    "README.md",
+    "training_args.json",
+    "training_summary.json",
+    "log_history.jsonl",
+    "eval_results.json",
+    "planning_results.json",
+    "runs",
+    f"{CHECKPOINT_PREFIX}[0-9]*",
+    f".partial-{CHECKPOINT_PREFIX}[0-9]*",
+)
+# What a run writes before its first step: a folder holding only these is free for a new run.
+RUN_START_FILES = ("training_args.json", "runs")
+
+T = TypeVar("T")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be resumed from: the message names the missing, damaged or refused file."""
+
+
+class NonFiniteTrainingError(ValueError):
+    """The loss or the weights stopped being finite; the message names the step and the last checkpoint."""
 
 
 def default_attn_implementation(mixed_precision: str, device_type: str) -> str:
@@ -73,7 +130,13 @@ class TrainingLoopArguments(DataArguments):
 
     # Optimisation
     output_dir: str = field(default="outputs/jepa-tiny", metadata={"help": "Where the model and checkpoints go."})
-    overwrite_output_dir: bool = field(default=False, metadata={"help": "Replace a previous run in output_dir."})
+    overwrite_output_dir: bool = field(
+        default=False,
+        metadata={
+            "help": "Replace a previous run in output_dir: its checkpoints, logs and model are removed, other files "
+            "kept."
+        },
+    )
     per_device_train_batch_size: int = field(default=64)
     gradient_accumulation_steps: int = field(default=1)
     num_train_epochs: float = field(default=1.0, metadata={"help": "Used when max_steps is not set."})
@@ -87,6 +150,12 @@ class TrainingLoopArguments(DataArguments):
     adam_beta1: float = field(default=0.9)
     adam_beta2: float = field(default=0.999)
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping; 0 disables it."})
+    max_nonfinite_steps: int = field(
+        default=3,
+        metadata={
+            "help": "Steps with a non-finite loss that are skipped (no update) before the run stops with an error."
+        },
+    )
     mixed_precision: str = field(default="no", metadata={"help": "no, bf16 (CPU and GPU) or fp16 (GPU)."})
 
     # Logging, checkpoints, sharing
@@ -94,7 +163,10 @@ class TrainingLoopArguments(DataArguments):
     report_to: str = field(default="tensorboard", metadata={"help": "tensorboard, wandb, trackio, all or none."})
     checkpointing_steps: int | None = field(default=None, metadata={"help": "Save the training state every N steps."})
     save_total_limit: int = field(default=2, metadata={"help": "Keep only the last N checkpoints."})
-    resume_from_checkpoint: str | None = field(default=None, metadata={"help": "'latest' or a checkpoint folder."})
+    resume_from_checkpoint: str | None = field(
+        default=None,
+        metadata={"help": "'latest' (a damaged checkpoint falls back to the one before it) or a checkpoint folder."},
+    )
     push_to_hub: bool = field(default=False)
     hub_model_id: str | None = field(default=None)
     hub_private_repo: bool = field(default=False)
@@ -108,6 +180,8 @@ class TrainingLoopArguments(DataArguments):
                 f"per_device_train_batch_size ({self.per_device_train_batch_size}) and gradient_accumulation_steps "
                 f"({self.gradient_accumulation_steps}) must be at least 1."
             )
+        if self.max_nonfinite_steps < 0:
+            raise ValueError(f"max_nonfinite_steps must be at least 0, got {self.max_nonfinite_steps}.")
         if self.mixed_precision not in ("no", "bf16", "fp16"):
             raise ValueError(f"mixed_precision must be no, bf16 or fp16, got {self.mixed_precision!r}.")
         if self.attn_implementation is None:
@@ -201,7 +275,7 @@ def build_model(args: PretrainingArguments) -> tuple[JEPAForPreTraining, str | N
             "folder with a config.json."
         )
     if args.config_overrides:
-        config.update_from_string(args.config_overrides)
+        apply_config_overrides(config, args.config_overrides)
         config = JEPAConfig(**config.to_dict())  # validates the overridden values
 
     has_weights = os.path.isdir(source) and any(Path(source).glob("*.safetensors"))
@@ -215,6 +289,28 @@ def build_model(args: PretrainingArguments) -> tuple[JEPAForPreTraining, str | N
         model.context_encoder.load_state_dict(encoder.state_dict())
         model.target_encoder.load_state_dict(encoder.state_dict())
     return model, source
+
+
+def apply_config_overrides(config: PreTrainedConfig, overrides: str, prefix: str = "") -> None:
+    """`config.update_from_string(overrides)` ('a=1,b=true'), one item at a time so that an error names the item: an
+    unknown key, or a value of another type than the field's. `prefix` is how the user spells this config's keys."""
+    for item in filter(None, (part.strip() for part in overrides.split(","))):
+        key, equals, value = item.partition("=")
+        if not equals or not hasattr(config, key):
+            problem = "is not of the form key=value" if not equals else f"is not a field of {type(config).__name__}"
+            raise ValueError(f"config_overrides: {prefix}{key!r} {problem}.")
+        current = getattr(config, key)
+        if not isinstance(current, bool | int | float | str):
+            raise ValueError(
+                f"config_overrides: {prefix}{key} holds a {type(current).__name__}; config_overrides sets int, float, "
+                "bool and string fields only (write a config.json for the others)."
+            )
+        try:
+            config.update_from_string(f"{key}={value}")
+        except ValueError as error:
+            raise ValueError(
+                f"config_overrides: {prefix}{key} expects a value of type {type(current).__name__}, got {value!r}."
+            ) from error
 
 
 def training_transform(
@@ -302,7 +398,8 @@ class Schedules:
 
 @dataclass
 class TrainingState:
-    """Counters saved with every checkpoint (through `accelerator.register_for_checkpointing`)."""
+    """The run's counters, saved with every checkpoint as training_state.json: the optimiser step, the data position
+    (epoch, batches read in it), the undecodable samples and the steps skipped for a non-finite loss."""
 
     step: int = 0
     epoch: int = 0
@@ -310,13 +407,7 @@ class TrainingState:
     samples_seen: int = 0
     samples_skipped: int = 0
     last_skipped: str = ""
-
-    def state_dict(self) -> dict:
-        return asdict(self)
-
-    def load_state_dict(self, state: dict) -> None:
-        for key, value in state.items():
-            setattr(self, key, value)
+    nonfinite_steps: int = 0
 
 
 def optimizer_groups(model: torch.nn.Module) -> list[dict]:
@@ -336,44 +427,88 @@ def build_optimizer(model: torch.nn.Module, args: TrainingLoopArguments) -> torc
 
 
 def check_output_dir(args: TrainingLoopArguments) -> None:
+    """Before any work: output_dir must be a folder that can be written (it is created here) and hold no earlier run,
+    unless this run resumes it (--resume_from_checkpoint) or replaces it (--overwrite_output_dir). A run that stopped
+    before its first step left only `RUN_START_FILES` there, which do not count."""
     output_dir = Path(args.output_dir)
-    if args.resume_from_checkpoint or not output_dir.is_dir() or not any(output_dir.iterdir()):
-        return
-    if not args.overwrite_output_dir:
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ValueError(f"output_dir {str(output_dir)!r} is a file, not a folder.")
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=output_dir).close()
+    except OSError as error:
+        raise ValueError(f"output_dir {str(output_dir)!r} cannot be written: {error.strerror or error}.") from error
+    held = sorted(path.name for path in output_dir.iterdir() if path.name not in RUN_START_FILES)
+    if held and not (args.resume_from_checkpoint or args.overwrite_output_dir):
         raise ValueError(
-            f"output_dir {str(output_dir)!r} already holds a run. Pass --overwrite_output_dir to replace it, "
+            f"output_dir {str(output_dir)!r} already holds a run or other files ({reprlib.repr(held)}). Pass "
+            "--overwrite_output_dir to replace the run (files that hf_jepa does not write are kept), "
             "--resume_from_checkpoint latest to continue it, or choose another --output_dir."
         )
 
 
+def remove_previous_run(accelerator: Accelerator, output_dir: str) -> None:
+    """Removes what earlier runs wrote into `output_dir` (`RUN_OUTPUTS`: their checkpoints above all, which a resume
+    would otherwise pick up); files that hf_jepa does not write are kept."""
+    removed = [path for path in sorted(Path(output_dir).iterdir()) if any(fnmatch(path.name, p) for p in RUN_OUTPUTS)]
+    for path in removed:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    if removed:
+        accelerator.print(f"Replacing the earlier run in {output_dir}: removed {', '.join(p.name for p in removed)}")
+
+
 def list_checkpoints(output_dir: str) -> list[Path]:
+    """The checkpoint folders of `output_dir`, oldest first."""
     steps = [path.name.removeprefix(CHECKPOINT_PREFIX) for path in Path(output_dir).glob(f"{CHECKPOINT_PREFIX}*")]
     return [Path(output_dir) / f"{CHECKPOINT_PREFIX}{step}" for step in sorted(int(s) for s in steps if s.isdigit())]
 
 
-def resolve_checkpoint(args: TrainingLoopArguments) -> Path | None:
+def checkpoints_to_resume(args: TrainingLoopArguments) -> list[Path]:
+    """The checkpoints to resume from, in the order to try them: output_dir's, newest first, for 'latest' (a damaged
+    one falls back to the one before it); the folder given otherwise; none without `resume_from_checkpoint`."""
     if args.resume_from_checkpoint is None:
-        return None
+        return []
     if args.resume_from_checkpoint == "latest":
-        checkpoints = list_checkpoints(args.output_dir)
-        if not checkpoints:
-            logger.warning(f"No checkpoint in {args.output_dir} to resume from: starting from scratch.")
-            return None
-        return checkpoints[-1]
+        return list_checkpoints(args.output_dir)[::-1]
     path = Path(args.resume_from_checkpoint)
-    if not path.is_dir():
-        raise ValueError(f"resume_from_checkpoint {str(path)!r} is not a checkpoint folder.")
-    return path
+    if not (path / CHECKPOINT_STATE).is_file():
+        reason = f"is not a checkpoint folder (no {CHECKPOINT_STATE})" if path.exists() else "does not exist"
+        existing = ", ".join(str(checkpoint) for checkpoint in list_checkpoints(args.output_dir)) or "none"
+        raise CheckpointError(
+            f"resume_from_checkpoint {str(path)!r} {reason}. The checkpoints in {args.output_dir}: {existing}; "
+            "'latest' resumes from the newest."
+        )
+    return [path]
 
 
-def save_checkpoint(accelerator: Accelerator, args: TrainingLoopArguments, step: int) -> Path:
-    """`save_state` into a temporary folder renamed into place, so that a killed run never leaves half a checkpoint."""
-    final = Path(args.output_dir) / f"{CHECKPOINT_PREFIX}{step}"
-    partial = Path(args.output_dir) / f".partial-{CHECKPOINT_PREFIX}{step}"
+def save_checkpoint(
+    accelerator: Accelerator,
+    args: TrainingLoopArguments,
+    model: PreTrainedModel,
+    optimizer: torch.optim.Optimizer,
+    state: TrainingState,
+) -> Path:
+    """Writes the checkpoint of `state.step` (`model` unwrapped) into a temporary folder renamed into place, so that a
+    killed run never leaves half a checkpoint, then keeps the last `save_total_limit`. Weights that are not finite are
+    never saved: they would rotate good checkpoints away."""
+    check_finite_weights(args, model, state.step)
+    final = Path(args.output_dir) / f"{CHECKPOINT_PREFIX}{state.step}"
+    partial = Path(args.output_dir) / f".partial-{CHECKPOINT_PREFIX}{state.step}"
     if accelerator.is_main_process and partial.exists():
         shutil.rmtree(partial)
     accelerator.wait_for_everyone()
-    accelerator.save_state(str(partial))
+    partial.mkdir(exist_ok=True)
+    if accelerator.is_main_process:
+        (partial / CHECKPOINT_CONFIG).write_text(model.config.to_json_string(use_diff=False))
+        save_model(model, str(partial / CHECKPOINT_WEIGHTS))
+        torch.save(optimizer.state_dict(), partial / CHECKPOINT_OPTIMIZER)
+        (partial / CHECKPOINT_STATE).write_text(json.dumps(asdict(state)))
+        if accelerator.scaler is not None:
+            (partial / CHECKPOINT_GRAD_SCALER).write_text(json.dumps(accelerator.scaler.state_dict()))
+    (partial / random_states_name(accelerator)).write_text(json.dumps(random_states(accelerator)))
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         if final.exists():
@@ -385,11 +520,188 @@ def save_checkpoint(accelerator: Accelerator, args: TrainingLoopArguments, step:
     return final
 
 
+def random_states_name(accelerator: Accelerator) -> str:
+    return f"rng_state_{accelerator.process_index}.json"
+
+
+def random_states(accelerator: Accelerator) -> dict:
+    """This process's random generators (Python, NumPy, torch, the GPU's) as JSON values."""
+    version, internal_state, gauss_next = random.getstate()
+    name, keys, position, has_gauss, cached_gaussian = np.random.get_state()
+    states = {
+        "python": [version, list(internal_state), gauss_next],
+        "numpy": [name, keys.tolist(), position, has_gauss, cached_gaussian],
+        "torch": torch.get_rng_state().tolist(),
+    }
+    if accelerator.device.type == "cuda":
+        states["cuda"] = torch.cuda.get_rng_state(accelerator.device).tolist()
+    return states
+
+
+def set_random_states(accelerator: Accelerator, states: dict) -> None:
+    version, internal_state, gauss_next = states["python"]
+    random.setstate((version, tuple(internal_state), gauss_next))
+    name, keys, *position_and_gauss = states["numpy"]
+    np.random.set_state((name, np.array(keys, dtype=np.uint32), *position_and_gauss))
+    torch.set_rng_state(torch.tensor(states["torch"], dtype=torch.uint8))
+    if accelerator.device.type == "cuda" and "cuda" in states:
+        torch.cuda.set_rng_state(torch.tensor(states["cuda"], dtype=torch.uint8), accelerator.device)
+
+
+def read_checkpoint_file(path: Path, read: Callable[[Path], T]) -> T:
+    """`read(path)`; every way in which a missing, damaged or tampered file fails is a CheckpointError naming it."""
+    if not path.is_file():
+        raise CheckpointError(f"{path} is missing")
+    try:
+        return read(path)
+    except pickle.UnpicklingError as error:  # torch.load(weights_only=True) met more than tensors and plain values
+        raise CheckpointError(
+            f"{path} holds Python objects that only unpickling could load (refused: unpickling can run code)"
+        ) from error
+    except (OSError, EOFError, ValueError, TypeError, KeyError, RuntimeError, SafetensorError) as error:
+        raise CheckpointError(f"{path} is damaged ({type(error).__name__}: {str(error).splitlines()[0]})") from error
+
+
+def read_json(path: Path):
+    return json.loads(path.read_text())
+
+
+def config_differences(saved: dict, current: dict, prefix: str = "") -> list[str]:
+    """The config fields whose values differ, as 'name saved-value -> current-value' (nested configs' fields as
+    'encoder_config.name'), leaving out `CONFIG_BOOKKEEPING`."""
+    differences = []
+    for key in sorted(saved.keys() | current.keys()):
+        old, new = saved.get(key), current.get(key)
+        if key in CONFIG_BOOKKEEPING or old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            differences += config_differences(old, new, prefix=f"{prefix}{key}.")
+        else:
+            differences.append(f"{prefix}{key} {reprlib.repr(old)} -> {reprlib.repr(new)}")
+    return differences
+
+
+def load_checkpoint(
+    accelerator: Accelerator, checkpoint: Path, model: PreTrainedModel, optimizer: torch.optim.Optimizer
+) -> TrainingState:
+    """Restores `model` (unwrapped), the optimiser, the fp16 gradient scaler and this process's random generators from
+    `checkpoint`, and returns its counters. A missing or damaged file raises CheckpointError naming it; a model config
+    other than the checkpoint's raises ValueError naming the fields that differ."""
+    saved_config = read_checkpoint_file(checkpoint / CHECKPOINT_CONFIG, read_json)
+    differences = config_differences(saved_config, json.loads(model.config.to_json_string(use_diff=False)))
+    if differences:
+        raise ValueError(
+            f"{checkpoint} holds another model than this run builds (checkpoint -> this run: "
+            f"{'; '.join(differences)}). "
+            "Resume with the settings it was trained with (config_name_or_path, config_overrides, frame_step, the "
+            "data), or start a new run."
+        )
+    state = read_checkpoint_file(checkpoint / CHECKPOINT_STATE, lambda path: TrainingState(**read_json(path)))
+    read_checkpoint_file(checkpoint / CHECKPOINT_WEIGHTS, lambda path: load_model(model, path))
+    read_checkpoint_file(
+        checkpoint / CHECKPOINT_OPTIMIZER,
+        lambda path: optimizer.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)),
+    )
+    if accelerator.scaler is not None:
+        read_checkpoint_file(
+            checkpoint / CHECKPOINT_GRAD_SCALER, lambda path: accelerator.scaler.load_state_dict(read_json(path))
+        )
+    read_checkpoint_file(
+        checkpoint / random_states_name(accelerator), lambda path: set_random_states(accelerator, read_json(path))
+    )
+    return state
+
+
+def on_any_process(accelerator: Accelerator, flag: bool) -> bool:
+    """Whether `flag` holds on some process; every process gets the same answer."""
+    return accelerator.reduce(torch.tensor(float(flag), device=accelerator.device), "sum").item() > 0
+
+
+def truncate_log_history(output_dir: str, step: int) -> None:
+    """Keeps the records of log_history.jsonl up to `step`: a resumed run logs the steps after its checkpoint again."""
+    path = Path(output_dir) / "log_history.jsonl"
+    if path.is_file():
+        lines = path.read_text().splitlines(keepends=True)  # a line without its newline was cut short by a kill
+        path.write_text("".join(line for line in lines if line.endswith("\n") and json.loads(line)["step"] <= step))
+
+
+def restore_training_state(
+    accelerator: Accelerator, args: TrainingLoopArguments, model: PreTrainedModel, optimizer: torch.optim.Optimizer
+) -> TrainingState:
+    """The run's counters: new ones, or with `resume_from_checkpoint` those of the checkpoint, whose model weights
+    (`model` unwrapped), optimiser state and random generators come back too. With 'latest', a damaged checkpoint is
+    named in a warning and the one before it is tried. log_history.jsonl keeps the steps up to the checkpoint's."""
+    if (args.checkpointing_steps or args.resume_from_checkpoint) and accelerator.distributed_type in (
+        DistributedType.FSDP,
+        DistributedType.DEEPSPEED,
+        DistributedType.MEGATRON_LM,
+    ):
+        raise ValueError(
+            "Checkpoints hold each process's whole model and optimiser (one process or DDP): --checkpointing_steps "
+            f"and --resume_from_checkpoint are not available with {accelerator.distributed_type.value}."
+        )
+    state, problems = TrainingState(), []
+    for checkpoint in checkpoints_to_resume(args):
+        try:
+            state, problem = load_checkpoint(accelerator, checkpoint, model, optimizer), None
+        except CheckpointError as error:
+            problem = str(error)
+        if not on_any_process(accelerator, problem is not None):
+            accelerator.print(f"Resuming from {checkpoint}")
+            break
+        problems.append(problem or f"{checkpoint} could not be read on another process")
+        logger.warning(f"Not resuming from {checkpoint}: {problems[-1]}.")
+    else:
+        if problems:
+            raise CheckpointError(f"No checkpoint to resume from in {args.output_dir}: {'; '.join(problems)}.")
+        if args.resume_from_checkpoint:
+            logger.warning(f"No checkpoint in {args.output_dir} to resume from: starting from scratch.")
+    if args.resume_from_checkpoint and accelerator.is_main_process:
+        truncate_log_history(args.output_dir, state.step)
+    return state
+
+
+def check_finite_weights(args: TrainingLoopArguments, model: torch.nn.Module, step: int) -> None:
+    """Raises NonFiniteTrainingError when a parameter holds NaN or inf: such a model is never saved."""
+    for name, parameter in model.named_parameters():
+        if not torch.isfinite(parameter).all():
+            raise nonfinite_error(args, step, f"the weights are not finite ({name} holds NaN or inf)")
+
+
+def nonfinite_error(args: TrainingLoopArguments, step: int, what: str) -> NonFiniteTrainingError:
+    checkpoints = list_checkpoints(args.output_dir)
+    last = f"the last good checkpoint is {checkpoints[-1]}" if checkpoints else "no checkpoint was saved"
+    return NonFiniteTrainingError(
+        f"step {step}: {what}. The run stops without saving the model; {last}. A lower --learning_rate or "
+        "--max_grad_norm may help."
+    )
+
+
+def skip_nonfinite_step(args: TrainingLoopArguments, state: TrainingState) -> None:
+    """Counts a step skipped for a non-finite loss; raises once more than `max_nonfinite_steps` were skipped."""
+    state.nonfinite_steps += 1
+    if state.nonfinite_steps > args.max_nonfinite_steps:
+        raise nonfinite_error(
+            args,
+            state.step,
+            f"the loss is not finite ({state.nonfinite_steps} such steps, more than max_nonfinite_steps="
+            f"{args.max_nonfinite_steps})",
+        )
+    logger.warning(
+        f"step {state.step}: the loss is not finite; the step is skipped ({state.nonfinite_steps} of at most "
+        f"{args.max_nonfinite_steps})."
+    )
+
+
 def save_checkpoint_and_push(
-    accelerator: Accelerator, args: PretrainingArguments, model: JEPAForPreTraining, step: int
+    accelerator: Accelerator,
+    args: PretrainingArguments,
+    model: JEPAForPreTraining,
+    optimizer: torch.optim.Optimizer,
+    state: TrainingState,
 ) -> list[Future]:
     """Saves the training state; with `hub_strategy="every_save"` also starts uploading a loadable model."""
-    saved = save_checkpoint(accelerator, args, step)
+    saved = save_checkpoint(accelerator, args, model, optimizer, state)
     if args.push_to_hub and args.hub_strategy == "every_save" and accelerator.is_main_process:
         return [push_checkpoint_in_background(args, model, saved)]
     return []
@@ -518,10 +830,11 @@ def training_step(
     inputs: dict,
     max_grad_norm: float,
     ema_momentum: float | None,
-) -> tuple[JEPAForPreTrainingOutput, torch.Tensor | None]:
+) -> tuple[JEPAForPreTrainingOutput, torch.Tensor | None, bool]:
     """One micro-batch: forward and backward; at the end of a gradient-accumulation cycle also clipping, the optimiser
     step and the EMA update of the target encoder (none when `ema_momentum` is None: a model without one, such as the
-    world model). Returns the outputs and the gradient norm (None when not clipped).
+    world model). Returns the outputs, the gradient norm (None when not clipped) and whether the step is finite: one
+    that is not (`step_is_finite`) is skipped, its gradients dropped.
 
     `model` is the prepared model, or a `torch.compile` of it. `scripts/benchmark.py` times this same function.
     """
@@ -531,11 +844,23 @@ def training_step(
         grad_norm = None
         if accelerator.sync_gradients and max_grad_norm > 0:
             grad_norm = accelerator.clip_grad_norm_(model.parameters(), max_grad_norm)
-        optimizer.step()
+        finite = not accelerator.sync_gradients or step_is_finite(accelerator, outputs.loss, grad_norm)
+        if finite:
+            optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-    if accelerator.sync_gradients and ema_momentum is not None:
+    if finite and accelerator.sync_gradients and ema_momentum is not None:
         accelerator.unwrap_model(model).update_target_encoder(ema_momentum)
-    return outputs, grad_norm
+    return outputs, grad_norm, finite
+
+
+def step_is_finite(accelerator: Accelerator, loss: torch.Tensor, grad_norm: torch.Tensor | None) -> bool:
+    """Whether the loss is finite on every process, and the gradient norm too: it also sees the earlier micro-batches
+    of a gradient-accumulation cycle (fp16's gradient scaler skips infinite gradients itself). One device sync per
+    step."""
+    total = accelerator.reduce(loss.detach().float(), "sum")  # not finite when the loss of some process is not
+    if grad_norm is not None and accelerator.scaler is None:
+        total = total + grad_norm
+    return bool(torch.isfinite(total))
 
 
 class StepLogger:
@@ -600,22 +925,12 @@ class StepLogger:
         self.start_window()
 
 
-def restore_training_state(accelerator: Accelerator, args: TrainingLoopArguments) -> TrainingState:
-    """The run's counters, registered for checkpointing; with `resume_from_checkpoint`, everything `prepare` and
-    `register_for_checkpointing` saw (model, optimiser, RNG, data position, these counters) comes back from it."""
-    state = TrainingState()
-    accelerator.register_for_checkpointing(state)
-    checkpoint = resolve_checkpoint(args)
-    if checkpoint is not None:
-        accelerator.print(f"Resuming from {checkpoint}")
-        accelerator.load_state(str(checkpoint))
-    return state
-
-
 def start_tracking(accelerator: Accelerator, args: TrainingLoopArguments, project_name: str) -> None:
-    """Writes output_dir/training_args.json (without credentials) and starts the trackers with the same values."""
+    """Writes output_dir/training_args.json (without credentials) and starts the trackers with the same values. A run
+    that does not resume first removes what an earlier one left there (`remove_previous_run`)."""
     if accelerator.is_main_process:
-        Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+        if not args.resume_from_checkpoint:
+            remove_previous_run(accelerator, args.output_dir)
         (Path(args.output_dir) / "training_args.json").write_text(json.dumps(public_arguments(args), indent=2))
     accelerator.init_trackers(project_name, config={k: str(v) for k, v in public_arguments(args).items()})
 
@@ -653,17 +968,22 @@ def run_steps(
     masks) depend only on the samples they hold, draws from the global generator in the step (SIGReg's directions)
     repeat as the checkpoint restores it and the loaders draw from their own (`loader_generator`). `ema`: update an
     EMA target encoder after each optimiser step. `after_step(step)` evaluates, checkpoints, ... after the step is
-    logged.
+    logged. A step with a non-finite loss is skipped, at most `max_nonfinite_steps` times; weights that are not finite
+    at the end raise rather than being saved.
     """
     while state.step < schedules.total_steps:
         for batch in batches():
             inputs = model_inputs(batch)
             momentum = schedules.ema_momentum(state.step) if ema else None
-            outputs, grad_norm = training_step(accelerator, model, optimizer, inputs, args.max_grad_norm, momentum)
+            outputs, grad_norm, finite = training_step(
+                accelerator, model, optimizer, inputs, args.max_grad_norm, momentum
+            )
             step_logger.add(outputs.loss, len(inputs["pixel_values"]))
             if not accelerator.sync_gradients:
                 continue
             state.step += 1
+            if not finite:
+                skip_nonfinite_step(args, state)
             schedules.apply(optimizer, state.step)
             step_logger.progress.update(1)
             if state.step % args.logging_steps == 0 or state.step == schedules.total_steps:
@@ -672,6 +992,7 @@ def run_steps(
             if state.step >= schedules.total_steps:
                 break
     step_logger.progress.close()
+    check_finite_weights(args, accelerator.unwrap_model(model), state.step)
 
 
 def pretrain(args: PretrainingArguments) -> dict:
@@ -691,7 +1012,7 @@ def pretrain(args: PretrainingArguments) -> dict:
     else:
         model, optimizer, training_data.loader = accelerator.prepare(model, optimizer, training_data.loader)
     unwrapped = accelerator.unwrap_model(model)
-    state = restore_training_state(accelerator, args)
+    state = restore_training_state(accelerator, args, unwrapped, optimizer)
     start_run(accelerator, args, unwrapped, training_data.column, schedules.total_steps)
 
     progress = tqdm(
@@ -705,7 +1026,7 @@ def pretrain(args: PretrainingArguments) -> dict:
         if evaluator is not None and step % args.eval_steps == 0:  # main process only
             log_metrics(accelerator, args, step, {"eval/knn_accuracy": evaluator(unwrapped.target_encoder)})
         if args.checkpointing_steps and step % args.checkpointing_steps == 0:
-            background_pushes.extend(save_checkpoint_and_push(accelerator, args, unwrapped, step))
+            background_pushes.extend(save_checkpoint_and_push(accelerator, args, unwrapped, optimizer, state))
 
     run_steps(
         accelerator,

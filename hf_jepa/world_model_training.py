@@ -36,6 +36,7 @@ from .training import (
     StepLogger,
     TrainingLoopArguments,
     TrainingState,
+    apply_config_overrides,
     build_accelerator,
     build_optimizer,
     check_one_batch_per_process,
@@ -139,10 +140,8 @@ def build_world_model(args: WorldModelTrainingArguments, stats: Stats) -> JEPAWo
         config = JEPAWorldModelConfig(**{**values, "encoder_config": pretrained.config.to_dict()}, freeze_encoder=True)
     else:
         config = JEPAWorldModelConfig(**values)
-        if encoder:
-            config.encoder_config.update_from_string(encoder)
-    if own:
-        config.update_from_string(own)
+        apply_config_overrides(config.encoder_config, encoder, prefix=ENCODER_PREFIX)
+    apply_config_overrides(config, own)
     if config.action_dim != len(action_stats["mean"]):
         raise ValueError(
             f"config_overrides set action_dim={config.action_dim}, but a model step's action in this data has "
@@ -218,7 +217,7 @@ def train_world_model(args: WorldModelTrainingArguments) -> dict:
     schedules.apply(optimizer, step=0)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     unwrapped = accelerator.unwrap_model(model)
-    state = restore_training_state(accelerator, args)
+    state = restore_training_state(accelerator, args, unwrapped, optimizer)
     start_world_model_run(accelerator, args, unwrapped, windows, schedules.total_steps)
 
     progress = tqdm(
@@ -237,7 +236,7 @@ def train_world_model(args: WorldModelTrainingArguments) -> dict:
 
     def after_step(step: int) -> None:
         if args.checkpointing_steps and step % args.checkpointing_steps == 0:
-            save_checkpoint(accelerator, args, step)
+            save_checkpoint(accelerator, args, unwrapped, optimizer, state)
 
     run_steps(
         accelerator,

@@ -50,9 +50,9 @@ def quick_args(output_dir, **overrides) -> PretrainingArguments:
 
 
 def history(output_dir) -> dict[int, dict]:
-    lines = (Path(output_dir) / "log_history.jsonl").read_text().splitlines()
+    """The records of log_history.jsonl by step; a step's train and eval metrics are separate records."""
     records = {}
-    for record in map(json.loads, lines):  # a resumed step overwrites the old line
+    for record in map(json.loads, (Path(output_dir) / "log_history.jsonl").read_text().splitlines()):
         records.setdefault(record["step"], {}).update(record)
     return records
 
@@ -240,6 +240,8 @@ def test_killed_and_resumed_run_equals_an_uninterrupted_one(tmp_path):
 
     expected, actual = history(tmp_path / "reference"), history(interrupted)
     assert sorted(actual) == list(range(1, 13))
+    # the steps redone after the checkpoint are logged once
+    assert len((interrupted / "log_history.jsonl").read_text().splitlines()) == 12
     for step in range(1, 13):
         assert actual[step]["train/loss"] == pytest.approx(expected[step]["train/loss"], rel=1e-5, abs=1e-6), step
     weights, resumed_weights = (
@@ -266,6 +268,7 @@ def test_two_process_cpu_launch_shards_the_data(tmp_path):
     summary = json.loads((tmp_path / "training_summary.json").read_text())
     assert summary["global_batch_size"] == 32 and summary["steps"] == 3
     assert "2 x CPU" in summary["hardware"]
+    assert {"rng_state_0.json", "rng_state_1.json"} <= set(os.listdir(tmp_path / "checkpoint-3"))  # one per process
     logged = history(tmp_path)
     assert sorted(logged) == [1, 2, 3]
     for record in logged.values():

@@ -20,6 +20,7 @@ from hf_jepa.data import compute_normalization_stats, record_episodes  # noqa: E
 from hf_jepa.envs import RepeatActionPolicy, TwoRoomEnv  # noqa: E402  (registers hf_jepa/TwoRoom-v0)
 from hf_jepa.planning import CEMPlanner, MPCController  # noqa: E402
 from hf_jepa.planning_evaluation import PlanningEvaluationArguments, evaluate_planning  # noqa: E402
+from hf_jepa.training import NonFiniteTrainingError  # noqa: E402
 from hf_jepa.world_model_training import WorldModelTrainingArguments, train_world_model  # noqa: E402
 
 TINY = (
@@ -198,9 +199,27 @@ def test_clear_errors_for_short_episodes_and_a_wrong_action_size(tmp_path, episo
         train_world_model(quick_args(tmp_path / "a", path, frame_step=6))
     with pytest.raises(ValueError, match="action_dim=3.*frame_step x the dataset's action size"):
         train_world_model(quick_args(tmp_path / "b", path, config_overrides=TINY + ",action_dim=3"))
+    with pytest.raises(ValueError, match="config_overrides: encoder.hidden_size expects a value of type int"):
+        train_world_model(quick_args(tmp_path / "b", path, config_overrides=TINY + ",encoder.hidden_size=3x"))
     with pytest.raises(ValueError, match="needs --dataset_name|Give --dataset_name"):
         WorldModelTrainingArguments(output_dir=str(tmp_path / "c"))
     train_world_model(quick_args(tmp_path / "model", path, max_steps=1))
     model = JEPAWorldModel.from_pretrained(tmp_path / "model")
     with pytest.raises(ValueError, match="action_dim=4"):
         model.rollout(torch.zeros(1, 1, 1, 32), torch.zeros(1, 2, 2))
+
+
+def test_a_nonfinite_loss_stops_training_before_it_saves_a_model(tmp_path, episodes):
+    path, _ = episodes
+    args = quick_args(tmp_path, path, learning_rate=1e30, warmup_steps=0, max_steps=6, max_nonfinite_steps=1)
+    with pytest.raises(NonFiniteTrainingError, match="step 3: the loss is not finite.*no checkpoint was saved"):
+        train_world_model(args)
+    assert not (tmp_path / "model.safetensors").exists()
+
+
+def test_resuming_with_another_action_size_names_the_fields_that_differ(tmp_path, episodes):
+    path, _ = episodes
+    train_world_model(quick_args(tmp_path, path, max_steps=2, checkpointing_steps=2))
+    AcceleratorState._reset_state(reset_partial_state=True)
+    with pytest.raises(ValueError, match=r"another model .*: action_dim 4 -> 2; action_mean"):
+        train_world_model(quick_args(tmp_path, path, frame_step=1, max_steps=2, resume_from_checkpoint="latest"))
