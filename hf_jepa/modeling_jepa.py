@@ -792,13 +792,21 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
             )
         return pixel_values.transpose(0, 1).flatten(0, 1), pixel_values.shape[1]
 
+    @torch.no_grad()
+    def target_latents(self, pixel_values: torch.Tensor, interpolate_pos_encoding: bool = False) -> torch.Tensor:
+        """The target encoder's latents of every token `(batch, tokens, hidden_size)`, layer-normed when
+        `config.normalize_targets`: what the predictor's latents are compared with."""
+        latents = self.target_encoder(pixel_values, interpolate_pos_encoding=interpolate_pos_encoding)
+        latents = latents.last_hidden_state
+        return F.layer_norm(latents, latents.shape[-1:]) if self.config.normalize_targets else latents
+
     def masked_prediction(
         self,
         pixel_values: torch.Tensor,
         context_mask: list[torch.Tensor] | None,
         target_mask: list[torch.Tensor] | None,
-        interpolate_pos_encoding: bool,
-        mask_index: int,
+        interpolate_pos_encoding: bool = False,
+        mask_index: int = 0,
         **kwargs: Unpack[TransformersKwargs],
     ) -> dict[str, torch.Tensor]:
         """The masked objective: the predictor's latents of the target tokens, the target encoder's, their distance
@@ -807,11 +815,8 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
             raise ValueError(f"The {self.config.objective!r} objective needs context_mask and target_mask.")
         num_contexts, num_targets = len(context_mask), len(target_mask)
         batch_size = pixel_values.shape[0]
+        targets = self.target_latents(pixel_values, interpolate_pos_encoding)
         with torch.no_grad():
-            targets = self.target_encoder(pixel_values, interpolate_pos_encoding=interpolate_pos_encoding)
-            targets = targets.last_hidden_state
-            if self.config.normalize_targets:
-                targets = F.layer_norm(targets, targets.shape[-1:])
             _check_masks(target_mask, "target_mask", batch_size, targets.shape[1])
             targets = gather_tokens(targets, target_mask)
             targets = targets.unflatten(0, (num_targets, 1, batch_size)).expand(-1, num_contexts, -1, -1, -1)
