@@ -10,6 +10,8 @@ its row repeats the last action as padding (repeating keeps the padding inside t
 normalisation statistics barely move) and is never used as a transition by `EpisodeWindows`.
 """
 
+import functools
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -251,18 +253,52 @@ def episode_ranges(dataset: datasets.Dataset) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), ends.tolist()))
 
 
+def video_offset_column(column: str) -> str:
+    """The column saying where a row's episode starts, in seconds, in the video file of the video column `column`
+    (a LeRobot v3.0 file holds many episodes one after another); a dataset without it has a video per episode."""
+    return f"videos/{column}/from_timestamp"
+
+
+def open_video(path: str):
+    """A torchcodec `VideoDecoder` of the local video file `path`, kept open for the frames that follow: a LeRobot
+    video file holds many episodes, so every window reads the same few files. Each process (a data loader worker)
+    opens its own, since a decoder inherited through a fork would share its file offset with the parent's, and a
+    file written again is opened again."""
+    return _open_video(path, os.getpid(), os.stat(path).st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _open_video(path: str, process: int, modified: int):
+    try:
+        from torchcodec.decoders import VideoDecoder
+    except ImportError as error:
+        raise ImportError(f"Reading the video {path} needs torchcodec: pip install 'hf-jepa[video]'.") from error
+    return VideoDecoder(path, seek_mode="exact")
+
+
+def _read_video_frames(dataset: datasets.Dataset, column: str, rows: Sequence[int]) -> list[torch.Tensor]:
+    _require_columns(dataset, [TIMESTAMP_COLUMN])
+    offset_column = video_offset_column(column)
+    has_offsets = offset_column in dataset.column_names
+    names = [column, TIMESTAMP_COLUMN, offset_column] if has_offsets else [column, TIMESTAMP_COLUMN]
+    table = dataset.select_columns(names).with_format("arrow")[list(rows)]  # the files' paths, not decoded videos
+    offsets = table[offset_column].to_pylist() if has_offsets else [0.0] * len(rows)
+    frames = []
+    for value, seconds, offset in zip(table[column].to_pylist(), table[TIMESTAMP_COLUMN].to_pylist(), offsets):
+        local = value["bytes"] is None and os.path.isfile(value["path"])
+        video = open_video(value["path"]) if local else datasets.Video().decode_example(value)
+        # the nearest frame: float32 timestamps can fall a hair before the frame they name
+        frames.append(video.get_frame_at(round((offset + seconds) * video.metadata.average_fps)).data)
+    return frames
+
+
 def read_frames(dataset: datasets.Dataset, image_column: str, rows: Sequence[int]) -> list[torch.Tensor]:
     """The frames at `rows` as uint8 `[3, H, W]` tensors. An image column holds one frame per row; a video column
-    (LeRobot's video datasets) holds the episode's video, read at the row's `timestamp`."""
-    batch = dataset[list(rows)]
-    values = batch[image_column]
+    (LeRobot's video datasets) names a video file per row, read at the row's `timestamp` plus, when the dataset has
+    a `video_offset_column`, the time its episode starts at in the file."""
     if isinstance(dataset.features[image_column], datasets.Video):
-        _require_columns(dataset, [TIMESTAMP_COLUMN])
-        # the nearest frame: float32 timestamps can fall a hair before the frame they name
-        return [
-            video.get_frame_at(round(float(seconds) * video.metadata.average_fps)).data
-            for video, seconds in zip(values, batch[TIMESTAMP_COLUMN])
-        ]
+        return _read_video_frames(dataset, image_column, rows)
+    values = dataset[list(rows)][image_column]
     frames = []
     for row, value in zip(rows, values):
         try:

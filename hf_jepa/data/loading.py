@@ -11,6 +11,7 @@ from datasets.packaged_modules.imagefolder.imagefolder import IMAGE_EXTENSIONS
 from datasets.packaged_modules.videofolder.videofolder import VIDEO_EXTENSIONS
 
 from .columns import find_media_column
+from .lerobot import lerobot_folder, load_lerobot_dataset
 from .shipped import SHIPPED_DATASETS, check_split, default_dataset, load_shipped_dataset
 
 
@@ -22,9 +23,9 @@ class DataArguments:
     dataset_name: str | None = dataclasses.field(
         default=None,
         metadata={
-            "help": "A Hub dataset id, a save_to_disk folder, or a shipped dataset (fashion_mnist_small, "
-            "fashion_mnist, moving_fashion_mnist). Default: fashion_mnist_small, or moving_fashion_mnist "
-            "for video models."
+            "help": "A Hub dataset id, a save_to_disk folder, a LeRobot v3.0 dataset (a folder or Hub id), or a "
+            "shipped dataset (fashion_mnist_small, fashion_mnist, moving_fashion_mnist). Default: "
+            "fashion_mnist_small, or moving_fashion_mnist for video models."
         },
     )
     dataset_config_name: str | None = dataclasses.field(default=None, metadata={"help": "The dataset configuration."})
@@ -205,8 +206,9 @@ def load_media_dataset(
 
     Args:
         dataset_name: a shipped dataset (`fashion_mnist_small`, the default; `fashion_mnist`;
-            `moving_fashion_mnist`), a folder written by `save_to_disk`, a Hub dataset id or a local folder that
-            `datasets.load_dataset` reads (a builder name such as "imagefolder" takes its files from `train_dir`).
+            `moving_fashion_mnist`), a folder written by `save_to_disk`, a LeRobot v3.0 dataset (a folder or a Hub
+            id; `lerobot.load_lerobot_dataset`), a Hub dataset id or a local folder that `datasets.load_dataset`
+            reads (a builder name such as "imagefolder" takes its files from `train_dir`).
         dataset_config_name: the dataset configuration (Hub datasets).
         train_dir: a folder of images or videos (read by `imagefolder` / `videofolder`, labels from sub-folder names
             or a metadata.csv), or a folder written by `save_to_disk`.
@@ -235,6 +237,8 @@ def load_media_dataset(
         )
     elif is_saved_dataset(dataset_name):
         dataset = _load_saved_dataset(dataset_name, split)
+    elif train_dir is None and (folder := lerobot_folder(dataset_name, cache_dir)) is not None:
+        dataset = load_lerobot_dataset(folder, split, cache_dir)
     else:
         dataset = _load_hub_or_builder(dataset_name, dataset_config_name, train_dir, split, streaming, cache_dir)
     if streaming and isinstance(dataset, datasets.Dataset):
