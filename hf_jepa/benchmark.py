@@ -60,7 +60,7 @@ GIB = 2**30
 
 @dataclass
 class BenchmarkArguments:
-    """What `scripts/benchmark.py` measures. Defaults keep a full run on two CPU cores within about ten minutes."""
+    """What `hf-jepa benchmark` measures. Defaults keep a full run on two CPU cores within about ten minutes."""
 
     presets: list[str] = field(
         default_factory=lambda: ["tiny", "small", "base", "tiny-video"],

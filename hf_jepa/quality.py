@@ -1,6 +1,6 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
 """Representation-quality benchmark: pretrain a recipe with several seeds, probe the target encoder, and compare it
-with the same network at random initialisation and with raw pixels (`scripts/benchmark_quality.py`)."""
+with the same network at random initialisation and with raw pixels (`hf-jepa benchmark-quality`)."""
 
 import dataclasses
 import functools
@@ -19,7 +19,7 @@ from accelerate.state import AcceleratorState
 from .benchmark import training_flops
 from .commands.arguments import parse_arguments
 from .evaluation import EvaluationArguments, effective_rank, evaluate
-from .hub import read_training_arguments
+from .hub.run_files import read_training_arguments
 from .masking import JEPAMaskCollator
 from .tables import REPORTED_MODELS, format_records
 from .training import (

@@ -7,7 +7,7 @@ gym-pusht's `PushTEnv` is kept for its physics and drawing; this subclass change
 - actions are in [-1, 1]², the target of the agent's PD controller relative to the agent:
   `target = agent + action * action_scale` (pixels of the 512 px arena, clipped to it);
 - every reset draws a start and a goal, given by `info["goal"]` (a state) and `render_at(goal)` (its frame), so that
-  `scripts/evaluate_planning.py` runs on it as on TwoRoom. `goal="reach"` (default): the goal is the state that
+  `hf-jepa evaluate-planning` runs on it as on TwoRoom. `goal="reach"` (default): the goal is the state that
   `goal_steps` actions of `push_policy` produce from the start, redrawn until the block has moved by more than the
   tolerance; success is DINO-WM's criterion, `|(agent, block) position - goal's| < position_tolerance` (pixels)
   and block angle within `angle_tolerance`. `goal="task"`: gym-pusht's own task, the T on the green target pose
