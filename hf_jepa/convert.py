@@ -39,7 +39,7 @@ from transformers import (
 )
 
 from .configuration_jepa import JEPAConfig
-from .hub import build_processor
+from .data import build_processor
 from .modeling_jepa import JEPAForPreTraining, JEPAModel, sincos_position_embeddings
 
 logger = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from .data import load_media_dataset
 from .data.episodes import EpisodesTooShortError, EpisodeWindows, frame_transform, render_to_pixel_values
 from .envs import TWO_ROOM_ID, make_env
 from .evaluation.probes import effective_rank
-from .hub import write_world_model_card
+from .hub.cards import write_world_model_card
 from .modeling_world_model import JEPAWorldModel
 from .planning import CEMPlanner, GreedyPlanner, MPCController, MPPIPlanner, PlanResult, SamplingPlanner
 from .tables import format_table

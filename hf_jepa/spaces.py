@@ -35,7 +35,9 @@ from packaging.version import Version
 
 from .configuration_world_model import JEPAWorldModelConfig
 from .data import EPISODE_COLUMN, check_episode_dataset, is_saved_dataset, load_media_dataset
-from .hub import MODEL_CARD_TEMPLATE, read_training_arguments, upload_to_new_or_existing_repo
+from .hub.cards import MODEL_CARD_TEMPLATE
+from .hub.run_files import read_training_arguments
+from .hub.upload import upload_to_new_or_existing_repo
 from .world_model_training import training_episodes_folder
 
 logger = logging.getLogger(__name__)

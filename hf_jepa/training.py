@@ -36,7 +36,7 @@ from transformers import PreTrainedConfig, PreTrainedModel
 
 from . import data
 from .configuration_jepa import JEPA_PRESETS, JEPAConfig
-from .data import DataArguments
+from .data import DataArguments, build_processor
 from .evaluation import (
     EvaluationArguments,
     MissingLabelsError,
@@ -44,7 +44,8 @@ from .evaluation import (
     evaluate,
     knn_accuracy_during_training,
 )
-from .hub import build_processor, push_to_hub, write_model_card
+from .hub.cards import write_model_card
+from .hub.upload import push_to_hub
 from .masking import JEPAMaskCollator, sample_masks
 from .modeling_jepa import JEPAForPreTraining, JEPAForPreTrainingOutput, JEPAModel
 

@@ -28,7 +28,9 @@ from .data.episodes import (
     frame_transform,
 )
 from .data.loading import load_media_dataset
-from .hub import push_to_hub, read_training_arguments, write_world_model_card
+from .hub.cards import write_world_model_card
+from .hub.run_files import read_training_arguments
+from .hub.upload import push_to_hub
 from .modeling_world_model import JEPAWorldModel
 from .training import (
     RUN_FACTS,

@@ -5,9 +5,14 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from hf_jepa.hub.local_hub import LocalHub
 
 # No test may reach the Hub (there is no network here); set before transformers / huggingface_hub are imported.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -52,6 +57,15 @@ def output_without_hf_jepa(checkpoint: Path, inputs, expression: str, work_dir: 
     return torch.load(work_dir / "output.pt")
 
 
+@pytest.fixture
+def local_hub() -> Iterator["LocalHub"]:
+    """A running local Hub; start clients with `subprocess.run(..., env=local_hub.client_env(tmp_path / "hf"))`."""
+    from hf_jepa.hub.local_hub import LocalHub  # imported here, once HF_HUB_OFFLINE is set
+
+    with LocalHub() as hub:
+        yield hub
+
+
 @dataclasses.dataclass
 class InstalledWheel:
     wheel: Path  # the built wheel
@@ -67,8 +81,7 @@ def installed_wheel(tmp_path_factory) -> InstalledWheel:
     `.pth` files there, so the editable install of the checkout stays out of reach."""
     root = tmp_path_factory.mktemp("wheel")
     source = root / "source"
-    for name in ("hf_jepa", "model_cards"):
-        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "checkpoint*"))
+    shutil.copytree(REPO / "hf_jepa", source / "hf_jepa", ignore=shutil.ignore_patterns("__pycache__", "checkpoint*"))
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(REPO / name, source / name)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]

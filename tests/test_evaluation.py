@@ -24,7 +24,7 @@ from transformers import (
 )
 
 from hf_jepa import JEPAConfig, JEPAForImageClassification, JEPAForPreTraining, JEPAForVideoClassification, JEPAModel
-from hf_jepa.data import MediaDataset, build_transform, load_media_dataset, make_moving_fashion_mnist
+from hf_jepa.data import MediaDataset, build_processor, build_transform, load_media_dataset, make_moving_fashion_mnist
 from hf_jepa.evaluation import (
     EvaluationArguments,
     Features,
@@ -41,7 +41,6 @@ from hf_jepa.evaluation import (
     processor_settings,
     run_protocols,
 )
-from hf_jepa.hub import build_processor
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,5 +1,5 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
-"""Processors, model cards and pushing to the Hub (against the local Hub of `hub_server.py`)."""
+"""Processors, model cards and pushing to the Hub (against the local Hub of `hf_jepa.hub.local_hub`)."""
 
 import hashlib
 import json
@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from hub_server import LocalHub, local_hub  # noqa: F401  (`local_hub` is a fixture)
 from huggingface_hub import ModelCard
 from PIL import Image
 from torch.utils.tensorboard import SummaryWriter
@@ -20,8 +19,11 @@ from torchcodec.decoders import VideoDecoder
 from transformers import AutoImageProcessor, AutoVideoProcessor, IJepaConfig, pipeline
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAModel, JEPAPredictor, data
+from hf_jepa.data import build_processor, checkpoint_processor
 from hf_jepa.evaluation import processor_settings
-from hf_jepa.hub import build_processor, checkpoint_processor, push_to_hub, write_model_card
+from hf_jepa.hub.cards import write_model_card
+from hf_jepa.hub.local_hub import LocalHub
+from hf_jepa.hub.upload import push_to_hub
 from hf_jepa.spaces import SPACE_SOURCE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -380,7 +382,7 @@ def folder_digest(folder: Path) -> dict[str, str]:
 PUSH_FAILING_TWICE = """
     import json, sys
     from pathlib import Path
-    from hf_jepa.hub import PushToHubError, push_to_hub
+    from hf_jepa.hub.upload import PushToHubError, push_to_hub
 
     folder, repo_id = sys.argv[1:]
     messages = []
@@ -395,7 +397,7 @@ PUSH_FAILING_TWICE = """
 """
 
 
-def test_failed_push_says_what_failed_keeps_the_folder_and_resumes(local_hub, tmp_path):  # noqa: F811
+def test_failed_push_says_what_failed_keeps_the_folder_and_resumes(local_hub, tmp_path):
     """A push to another repository than the run's hub_model_id re-renders the card for it; the failed attempts
     leave the folder as it was, the card included."""
     folder = tmp_path / "output"
@@ -435,7 +437,7 @@ def test_failed_push_says_what_failed_keeps_the_folder_and_resumes(local_hub, tm
 PUSH_IN_BACKGROUND = """
     import json, sys
     from pathlib import Path
-    from hf_jepa.hub import PushToHubError, push_to_hub
+    from hf_jepa.hub.upload import PushToHubError, push_to_hub
 
     folder, repo_id = sys.argv[1:]
     failing = push_to_hub(folder, repo_id, run_as_future=True, commit_message="checkpoint 1")
@@ -450,7 +452,7 @@ PUSH_IN_BACKGROUND = """
 """
 
 
-def test_pushes_land_in_order_and_background_ones_upload_a_snapshot(local_hub, tmp_path):  # noqa: F811
+def test_pushes_land_in_order_and_background_ones_upload_a_snapshot(local_hub, tmp_path):
     folder = tmp_path / "output"
     make_checkpoint(folder)
     weights = (folder / "model.safetensors").read_bytes()

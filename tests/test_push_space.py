@@ -1,5 +1,5 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
-"""scripts/push_space.py: the Space folder it assembles, its errors, and a push to the local Hub of `hub_server.py`
+"""scripts/push_space.py: the Space folder it assembles, its errors, and a push to the local Hub (`LocalHub`)
 that is downloaded again, installed in a fresh virtual environment from its own requirements.txt and served.
 
 The fresh environment is made offline-fast: `venv --without-pip`, and a `.pth` line that puts this environment's
@@ -27,7 +27,6 @@ import pytest
 import torch
 import yaml
 from gradio_client import Client, handle_file
-from hub_server import LocalHub, local_hub  # noqa: F401  (`local_hub` is a fixture)
 from test_space import serve_app, unusable_episodes, world_model  # noqa: F401  (fixtures: a 3-step world model, ...)
 from test_world_model_training import episodes  # noqa: F401  (eight real TwoRoom episodes, which it trains on)
 
@@ -88,7 +87,7 @@ def load_app(folder: Path) -> ModuleType:
     return app
 
 
-def test_push_install_and_serve_the_space(local_hub, checkpoint, tmp_path):  # noqa: F811
+def test_push_install_and_serve_the_space(local_hub, checkpoint, tmp_path):
     env = local_hub.client_env(tmp_path / "hf", base=os.environ)
     script = [sys.executable, str(REPO / "scripts" / "push_space.py")]
     run([*script, "--model_name_or_path", str(checkpoint), "--space_id", SPACE_ID], env, tmp_path)
@@ -254,7 +253,7 @@ def test_a_space_from_the_installed_wheel(checkpoint, installed_wheel, tmp_path)
     assert folder_files(space / "hf_jepa") == {
         name: content for name, content in shipped.items() if not name.startswith("space/")
     }
-    assert "model_cards/jepa_model_card.md" in shipped and "recipes/tiny-cpu.yaml" in shipped
+    assert "hub/jepa_model_card.md" in shipped and "recipes/tiny-cpu.yaml" in shipped
     # no screenshot in a wheel: the README does not show one
     assert not (space / "space_screenshot.png").exists() and "screenshot" not in (space / "README.md").read_text()
     assert (space / "checkpoint" / "model.safetensors").read_bytes() == (checkpoint / "model.safetensors").read_bytes()
@@ -275,7 +274,7 @@ PUSH_FAILING_TWICE = """
 """
 
 
-def test_failed_push_names_the_step_and_keeps_the_folder(local_hub, checkpoint, tmp_path):  # noqa: F811
+def test_failed_push_names_the_step_and_keeps_the_folder(local_hub, checkpoint, tmp_path):
     folder = build_space(tmp_path / "space", str(checkpoint))
     before = {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
     local_hub.fail_next("create", status=403)

@@ -40,10 +40,9 @@ from torchcodec.decoders import VideoDecoder
 from transformers import AutoImageProcessor, IJepaConfig, IJepaModel
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAWorldModel, goal_energy, train_world_model
-from hf_jepa.data import DEFAULT_IMAGE_MEAN, DEFAULT_IMAGE_STD
+from hf_jepa.data import DEFAULT_IMAGE_MEAN, DEFAULT_IMAGE_STD, build_processor
 from hf_jepa.data.episodes import render_to_pixel_values
 from hf_jepa.envs import TwoRoomEnv
-from hf_jepa.hub import build_processor
 from hf_jepa.masking import sample_masks, temporal_masks
 from hf_jepa.planning import latent_distance
 from hf_jepa.spaces import SPACE_SOURCE, serve_space

@@ -26,7 +26,7 @@ def test_the_wheel_carries_the_commands_recipes_space_and_licence(installed_whee
     wheel = installed_wheel.wheel
     names = zipfile.ZipFile(wheel).namelist()
     assert "hf_jepa/recipes/tiny-cpu.yaml" in names and "hf_jepa/space/app.py" in names
-    assert "hf_jepa/space/examples/sneaker_1.png" in names and "hf_jepa/model_cards/jepa_model_card.md" in names
+    assert "hf_jepa/space/examples/sneaker_1.png" in names and "hf_jepa/hub/jepa_model_card.md" in names
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     (entry_points,) = [name for name in names if name.endswith("entry_points.txt")]
     assert "hf-jepa = hf_jepa.commands:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

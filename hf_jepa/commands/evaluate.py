@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..evaluation import EvaluationArguments, evaluate, format_results
-from ..hub import write_model_card
+from ..hub.cards import write_model_card
 from .arguments import parse_arguments
 
 

@@ -9,7 +9,7 @@ The token comes from `HF_TOKEN` or `hf auth login`; `HF_ENDPOINT` selects anothe
 import argparse
 from collections.abc import Sequence
 
-from ..hub import push_to_hub
+from ..hub.upload import push_to_hub
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -8,6 +8,7 @@
   set, read from Debian's `dataset-fashion-mnist` package) and `moving_fashion_mnist` (clips made of its items);
 - `columns`: which column holds the images or videos, and which the labels;
 - `transforms`: the training augmentation, and the evaluation processor that ships with the model;
+- `processing`: that processor for a model config (`build_processor`), or the one a checkpoint saved;
 - `torch_datasets`: torch datasets that turn undecodable samples into records, and the collate function that
   counts them.
 """
@@ -39,6 +40,7 @@ from .loading import (
     load_media_split,
     split_by_process,
 )
+from .processing import build_processor, checkpoint_processor
 from .shipped import (
     FASHION_MNIST_CLASSES,
     build_fashion_mnist_small,
@@ -103,8 +105,10 @@ __all__ = [
     "apply_processor",
     "build_eval_processor",
     "build_fashion_mnist_small",
+    "build_processor",
     "build_transform",
     "check_bad_fraction",
+    "checkpoint_processor",
     "clip_indices",
     "collate_examples",
     "collate_skipping_bad",

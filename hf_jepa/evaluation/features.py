@@ -19,10 +19,7 @@ from transformers import (
 )
 
 from ..configuration_world_model import JEPAWorldModelConfig
-from ..data import (
-    processor_transform,
-)
-from ..hub import build_processor, checkpoint_processor
+from ..data import build_processor, checkpoint_processor, processor_transform
 from .probes import accuracy, default_device, knn_predict
 
 logger = logging.getLogger(__name__)

@@ -42,12 +42,13 @@ from hf_jepa.data import (
     EPISODE_COLUMN,
     FRAME_COLUMN,
     apply_processor,
+    build_processor,
     check_episode_dataset,
+    checkpoint_processor,
     is_saved_dataset,
     load_media_dataset,
 )
 from hf_jepa.data.episodes import frame_transform, read_frames, render_to_pixel_values
-from hf_jepa.hub import build_processor, checkpoint_processor
 from hf_jepa.masking import MASKING_STRATEGIES, sample_masks, temporal_masks
 from hf_jepa.planning import latent_distance
 from hf_jepa.spaces import (

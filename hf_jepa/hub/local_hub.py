@@ -1,5 +1,5 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
-"""A local stand-in for the Hugging Face Hub, for tests that cannot reach the real one.
+"""A local stand-in for the Hugging Face Hub, for tests and for trying a push offline.
 
 `LocalHub` speaks the subset of the Hub's HTTP API that the real `huggingface_hub` client uses to create a model
 repository or a Space, commit files to it and download them again (`{kind}` is `models` or `spaces`; the download
@@ -21,7 +21,7 @@ path (`LocalHub.client_env` sets it). Everything is kept in memory. `fail_next` 
 HTTP error, to test how failures surface; `requests` records the endpoint of every request served and `unhandled`
 every request no route matched.
 
-`python tests/hub_server.py --port 8765` serves one until Ctrl-C, to try `--push_to_hub` by hand.
+`python -m hf_jepa.hub.local_hub --port 8765` serves one until Ctrl-C, to try `--push_to_hub` by hand.
 
 The environment variables the client reads (`HF_ENDPOINT`, `HF_HUB_DISABLE_XET`, ...) are read once when
 `huggingface_hub` is imported, so clients run in subprocesses started with `client_env(...)`.
@@ -35,13 +35,11 @@ import json
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import pytest
 import yaml
 
 # The Hub stores binary files and files from 10 MB up in LFS; smaller text files are regular git blobs.
@@ -538,14 +536,7 @@ def _make_handler(hub: LocalHub) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def local_hub() -> Iterator[LocalHub]:
-    """A running `LocalHub`; start clients with `subprocess.run(..., env=local_hub.client_env(tmp_path / "hf"))`."""
-    with LocalHub() as hub:
-        yield hub
-
-
-if __name__ == "__main__":
+def main() -> None:
     parser = argparse.ArgumentParser(description="Serve an in-memory local Hub until Ctrl-C.")
     parser.add_argument("--port", type=int, default=8765)
     port = parser.parse_args().port
@@ -555,3 +546,7 @@ if __name__ == "__main__":
             threading.Event().wait()
         except KeyboardInterrupt:
             pass
+
+
+if __name__ == "__main__":
+    main()
