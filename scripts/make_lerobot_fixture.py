@@ -12,7 +12,12 @@ camera `observation.images.top` (lerobot's default AV1 encoding), a 32 x 32 imag
 (PNG in the parquet files), a 2-d `observation.state` and a 2-d `action`. Every value written also goes to
 `lerobot_v30_frames.npz` beside it, so tests/test_lerobot.py compares what hf_jepa reads with what was written.
 
-`--check FOLDER` instead opens FOLDER with `lerobot.datasets.LeRobotDataset` and decodes every frame.
+`--check FOLDER` instead opens FOLDER with `lerobot.datasets.LeRobotDataset` and decodes every frame (lerobot checks
+each frame's time against the parquet's timestamps). Run it on a recording to see that `lerobot` reads our episodes:
+
+    hf-jepa record-episodes --env_id hf_jepa/PushT-v0 --num_episodes 5 --max_steps 50 --format lerobot \
+        --output_dir /tmp/push_t_lerobot
+    HF_HUB_OFFLINE=1 /tmp/lerobot-venv/bin/python scripts/make_lerobot_fixture.py --check /tmp/push_t_lerobot
 """
 
 import argparse
@@ -78,7 +83,7 @@ def check_folder(folder: Path) -> None:
             assert item[key].shape[0] == 3, f"{key} of frame {index}: shape {tuple(item[key].shape)}"
     print(
         f"lerobot read {folder}: {dataset.meta.total_episodes} episodes, {len(dataset)} frames, "
-        f"cameras {dataset.meta.camera_keys}, codebase {dataset.meta.info.codebase_version}"
+        f"cameras {dataset.meta.camera_keys}, codebase {dataset.meta.info.codebase_version}, task {item['task']!r}"
     )
 
 

@@ -14,8 +14,8 @@ from accelerate.state import AcceleratorState
 
 from hf_jepa.data import EpisodeWindows, compute_normalization_stats, load_media_dataset
 from hf_jepa.data import lerobot as lerobot_module
-from hf_jepa.data.episodes import read_frames
-from hf_jepa.data.lerobot import load_lerobot_dataset, read_lerobot_stats
+from hf_jepa.data.episodes import read_frames, record_episodes
+from hf_jepa.data.lerobot import load_lerobot_dataset, read_lerobot_stats, write_lerobot_dataset
 from hf_jepa.world_model_training import WorldModelTrainingArguments, train_world_model
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lerobot_v30"
@@ -152,3 +152,21 @@ def test_a_video_that_disagrees_with_the_metadata_is_named(copy_of_fixture):
     video.unlink()
     with pytest.raises(ValueError, match=rf"The video {re.escape(str(video))} that meta/episodes names is missing"):
         load_lerobot_dataset(copy_of_fixture)
+
+
+def test_recorded_episodes_written_as_lerobot_read_back_as_they_were(tmp_path):
+    pytest.importorskip("gymnasium")
+    from hf_jepa.envs import make_env
+
+    episodes = record_episodes(make_env("hf_jepa/TwoRoom-v0", image_size=32), 3, seed=0, max_steps=7)
+    folder = write_lerobot_dataset(episodes, tmp_path / "two_room", fps=10, task="reach the other room")
+    read = load_lerobot_dataset(folder)
+    for name in episodes.column_names[1:]:  # every column but the frames
+        assert read[name][:] == episodes[name][:], name
+    decoded, recorded = (frames_hwc(dataset, "observation.image").astype(float) for dataset in (read, episodes))
+    assert np.abs(decoded - recorded).mean() < 2  # H.264 at crf 18
+    stats, computed = read_lerobot_stats(folder), compute_normalization_stats(episodes)
+    for name in stats:
+        np.testing.assert_allclose(stats[name]["std"], computed[name]["std"], rtol=1e-5)
+    with pytest.raises(ValueError, match="is not empty"):
+        write_lerobot_dataset(episodes, folder, fps=10, task="reach the other room")

@@ -4,6 +4,8 @@
 - `loading`: the data settings (`DataArguments`) and the sources they name, all returned as a `datasets.Dataset` or
   `datasets.IterableDataset`: a Hub dataset id or a local folder `load_dataset` understands, a folder written by
   `save_to_disk`, a folder of image or video files (`train_dir`), or a shipped dataset;
+- `lerobot`: LeRobot v3.0 datasets (parquet + mp4 folders, local or on the Hub) read directly as episode datasets, and
+  recorded episodes written in that layout;
 - `shipped`: the datasets shipped with the package: `fashion_mnist_small` (the default), `fashion_mnist` (the full
   set, read from Debian's `dataset-fashion-mnist` package) and `moving_fashion_mnist` (clips made of its items);
 - `columns`: which column holds the images or videos, and which the labels;
@@ -32,6 +34,7 @@ from .episodes import (
     record_episodes,
     render_to_pixel_values,
 )
+from .lerobot import load_lerobot_dataset, read_lerobot_stats, write_lerobot_dataset
 from .loading import (
     DataArguments,
     dataset_name_or_default,
@@ -90,9 +93,12 @@ __all__ = [
     "denormalize",
     "episode_features",
     "find_image_column",
+    "load_lerobot_dataset",
     "normalize",
+    "read_lerobot_stats",
     "record_episodes",
     "render_to_pixel_values",
+    "write_lerobot_dataset",
     "DEFAULT_IMAGE_MEAN",
     "DEFAULT_IMAGE_STD",
     "FASHION_MNIST_CLASSES",

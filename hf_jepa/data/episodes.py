@@ -114,6 +114,11 @@ def _record_episode(env, policy: Policy, rng: np.random.Generator, seed: int, ma
     return frames, states, actions, rewards, dones
 
 
+def recording_fps(env, fps: float | None = None) -> float:
+    """The frame rate of recorded episodes: `fps` if given, else the environment's `render_fps`, else 10."""
+    return fps or getattr(env, "metadata", {}).get("render_fps") or 10
+
+
 def record_episodes(
     env,
     num_episodes: int,
@@ -140,7 +145,7 @@ def record_episodes(
                 f"policy must be 'random' or a callable (observation, info, rng) -> action, got {policy!r}."
             )
         policy = _random_policy(env, seed)
-    fps = fps or getattr(env, "metadata", {}).get("render_fps") or 10
+    fps = recording_fps(env, fps)
     rng = np.random.default_rng(seed)
     columns = {name: [] for name in episode_features(1, 1)}
     for episode in range(num_episodes):

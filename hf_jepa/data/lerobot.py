@@ -15,7 +15,8 @@ A LeRobot v3.0 dataset is a folder (or a Hub dataset repository holding one):
 `load_lerobot_dataset` returns the frames as a 🤗 dataset: the data columns as they are, and each video feature as
 a `datasets.Video(decode=False)` column naming the row's file beside a `videos/{key}/from_timestamp` column, in
 info.json's order of the features;
-`episodes.read_frames` decodes those frames when a window asks for them. No `lerobot` install is needed.
+`episodes.read_frames` decodes those frames when a window asks for them. `write_lerobot_dataset` writes recorded
+episodes in this layout (`hf-jepa record-episodes --format lerobot`). No `lerobot` install is needed.
 """
 
 import json
@@ -24,17 +25,34 @@ from pathlib import Path
 
 import datasets
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
+import torch
 from huggingface_hub import hf_hub_download, snapshot_download
 from huggingface_hub.errors import EntryNotFoundError, HFValidationError, RepositoryNotFoundError
 
-from .episodes import ACTION_COLUMN, EPISODE_COLUMN, STATE_COLUMN, Stats, open_video, video_offset_column
+from .episodes import (
+    ACTION_COLUMN,
+    EPISODE_COLUMN,
+    INDEX_COLUMN,
+    STATE_COLUMN,
+    Stats,
+    episode_ranges,
+    open_video,
+    video_offset_column,
+)
 from .shipped import check_split
 
 CODEBASE_VERSION = "v3.0"
 INFO_PATH = "meta/info.json"
 STATS_PATH = "meta/stats.json"
 EPISODES_DIR = "meta/episodes"
+TASKS_PATH = "meta/tasks.parquet"
+DATA_PATH = "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
+VIDEO_PATH = "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4"
+TASK_COLUMN = "task_index"
+MAX_STATS_FRAMES = 1000  # image statistics are taken over at most this many evenly spaced frames
 
 
 def is_lerobot_folder(path: str | os.PathLike) -> bool:
@@ -191,3 +209,101 @@ def read_lerobot_stats(folder: str | os.PathLike, min_std: float = 1e-6) -> Stat
         for name in (ACTION_COLUMN, STATE_COLUMN)
         if name in stats
     }
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _feature_info(feature) -> dict:
+    """info.json's entry for a number or number-list column."""
+    if isinstance(feature, datasets.Value):
+        return {"dtype": feature.dtype, "shape": [1], "names": None}
+    return {"dtype": feature.feature.dtype, "shape": [feature.length], "names": None}
+
+
+def _stats(values: np.ndarray, shape: tuple[int, ...]) -> dict[str, list]:
+    """Mean, std, min and max over the rows of a `[rows, size]` array, each reshaped to `shape`, and the count."""
+    values = values.astype(np.float64)
+    stats = {name: getattr(np, name)(values, axis=0).reshape(shape).tolist() for name in ("mean", "std", "min", "max")}
+    return stats | {"count": [len(values)]}
+
+
+def _write_camera(frames: np.ndarray, folder: Path, name: str, fps: int, crf: int) -> dict:
+    """uint8 `[N, H, W, 3]` frames as the H.264 video of camera `name`, with a key frame every 2 frames (as
+    LeRobot's encoder) so that any frame of a window decodes quickly; returns info.json's entry of the camera."""
+    from torchcodec.encoders import VideoEncoder
+
+    path = folder / VIDEO_PATH.format(video_key=name, chunk_index=0, file_index=0)
+    path.parent.mkdir(parents=True)
+    encoder = VideoEncoder(torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous(), frame_rate=fps)
+    encoder.to_file(str(path), codec="libx264", pixel_format="yuv420p", crf=crf, extra_options={"g": 2})
+    height, width = frames.shape[1:3]
+    video = {"video.height": height, "video.width": width, "video.codec": "h264", "video.pix_fmt": "yuv420p"}
+    video |= {"video.fps": fps, "video.channels": 3, "has_audio": False, "is_depth_map": False}
+    return {"dtype": "video", "shape": [height, width, 3], "names": ["height", "width", "channels"], "info": video}
+
+
+def _episode_rows(ranges: list[tuple[int, int]], cameras: list[str], fps: int, task: str) -> list[dict]:
+    """meta/episodes' rows: every episode in data file 0 and, one after another, in video file 0 of each camera."""
+    rows = []
+    for episode, (start, end) in enumerate(ranges):
+        row = {EPISODE_COLUMN: episode, "tasks": [task], "length": end - start}
+        row |= {"data/chunk_index": 0, "data/file_index": 0, "dataset_from_index": start, "dataset_to_index": end}
+        for name in cameras:
+            row |= {f"videos/{name}/chunk_index": 0, f"videos/{name}/file_index": 0}
+            row |= {f"videos/{name}/from_timestamp": start / fps, f"videos/{name}/to_timestamp": end / fps}
+        rows.append(row | {"meta/episodes/chunk_index": 0, "meta/episodes/file_index": 0})
+    return rows
+
+
+def write_lerobot_dataset(
+    dataset: datasets.Dataset, folder: str | os.PathLike, fps: int, task: str, crf: int = 18
+) -> Path:
+    """Writes episodes in the schema of `episodes.py` (what `record_episodes` returns) as a LeRobot v3.0 dataset in
+    `folder`, which must be empty or absent: one data file, one H.264 video file per image column (`crf` sets its
+    quality), the episodes' metadata, one task (`task`) and the statistics of every feature (mean, std, min, max,
+    count; images per channel in [0, 1], over at most `MAX_STATS_FRAMES` frames). `lerobot.datasets.LeRobotDataset`
+    reads it (`scripts/make_lerobot_fixture.py --check`). Returns the folder."""
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()):
+        raise ValueError(f"{folder} is not empty: a LeRobot dataset is written into an empty folder.")
+    ranges = episode_ranges(dataset)
+    numbers = dataset.with_format(None).select_columns([EPISODE_COLUMN, INDEX_COLUMN])[:]
+    episodes_in_order = [numbers[EPISODE_COLUMN][start] for start, _ in ranges] == list(range(len(ranges)))
+    if not episodes_in_order or numbers[INDEX_COLUMN] != list(range(len(dataset))):
+        raise ValueError(f"LeRobot needs episodes numbered 0, 1, ... in row order and {INDEX_COLUMN} 0 .. rows - 1.")
+    cameras = [name for name, feature in dataset.features.items() if isinstance(feature, datasets.Image)]
+    data = dataset.remove_columns(cameras).add_column(TASK_COLUMN, [0] * len(dataset), feature=datasets.Value("int64"))
+    features, stats = {}, {}
+    for name in cameras:
+        frames = np.stack([np.asarray(image.convert("RGB")) for image in dataset[name]])
+        features[name] = _write_camera(frames, folder, name, fps, crf)
+        sample = frames[:: max(1, len(frames) // MAX_STATS_FRAMES)]
+        stats[name] = _stats(sample.reshape(-1, 3) / 255.0, (3, 1, 1)) | {"count": [len(sample)]}
+    for name, feature in data.features.items():
+        features[name] = _feature_info(feature)
+        stats[name] = _stats(np.asarray(data.with_format(None)[name][:]).reshape(len(data), -1), (-1,))
+    info = {
+        "codebase_version": CODEBASE_VERSION,
+        "fps": fps,
+        "features": features,
+        "total_episodes": len(ranges),
+        "total_frames": len(dataset),
+        "total_tasks": 1,
+        "chunks_size": 1000,
+        "data_files_size_in_mb": 100,
+        "video_files_size_in_mb": 200,
+        "data_path": DATA_PATH,
+        "video_path": VIDEO_PATH,
+        "robot_type": None,
+        "splits": {"train": f"0:{len(ranges)}"},
+    }
+    for subfolder in ("data/chunk-000", f"{EPISODES_DIR}/chunk-000"):
+        (folder / subfolder).mkdir(parents=True)
+    data.to_parquet(str(folder / DATA_PATH.format(chunk_index=0, file_index=0)))
+    episodes = pa.Table.from_pylist(_episode_rows(ranges, cameras, fps, task))
+    pq.write_table(episodes, folder / EPISODES_DIR / "chunk-000" / "file-000.parquet")
+    pd.DataFrame({TASK_COLUMN: [0]}, index=pd.Index([task], name="task")).to_parquet(folder / TASKS_PATH)
+    (folder / INFO_PATH).write_text(json.dumps(info, indent=4))
+    (folder / STATS_PATH).write_text(json.dumps(stats, indent=4))
+    return folder
