@@ -12,11 +12,11 @@ A LeRobot v3.0 dataset is a folder (or a Hub dataset repository holding one):
 - `videos/{key}/chunk-XXX/file-YYY.mp4`: many episodes per file, one after another: the frame of an episode at
   `timestamp` is the file's frame at `from_timestamp + timestamp`.
 
-`load_lerobot_dataset` returns the frames as a 🤗 dataset: the data columns as they are, and each video feature as
-a `datasets.Video(decode=False)` column naming the row's file beside a `videos/{key}/from_timestamp` column, in
-info.json's order of the features;
-`episodes.read_frames` decodes those frames when a window asks for them. `write_lerobot_dataset` writes recorded
-episodes in this layout (`hf-jepa record-episodes --format lerobot`). No `lerobot` install is needed.
+`load_lerobot_dataset` returns the frames as a 🤗 dataset, its columns in info.json's order: the data columns as
+they are, and each video feature as a `datasets.Video(decode=False)` column naming the row's file beside a
+`videos/{key}/from_timestamp` column; `episodes.read_frames` decodes those frames when a window asks for them.
+`write_lerobot_dataset` writes recorded episodes in this layout (`hf-jepa record-episodes --format lerobot`). No
+`lerobot` install is needed.
 """
 
 import json
@@ -117,18 +117,21 @@ def _existing_file(folder: Path, relative: str, what: str) -> Path:
 
 
 def _check_data(dataset: datasets.Dataset, info: dict, episodes: list[dict], files: list[Path]) -> None:
-    """Every feature of info.json but the videos is a data column, and each episode has its number of rows."""
+    """Every feature of info.json but the videos is a data column, and the rows hold the episodes of `episodes`, in
+    their order and with their lengths (the video columns are built in that order)."""
     missing = [name for name in info["features"] if name not in video_keys(info) and name not in dataset.column_names]
     if missing:
         raise ValueError(f"{INFO_PATH} lists the feature(s) {missing}, but the data files {files} lack them.")
-    ids, counts = np.unique(np.asarray(dataset.with_format(None)[EPISODE_COLUMN][:]), return_counts=True)
-    rows = dict(zip(ids.tolist(), counts.tolist()))
+    ids = np.asarray(dataset.with_format(None)[EPISODE_COLUMN][:])
+    rows = dict(zip(*(values.tolist() for values in np.unique(ids, return_counts=True))))
     for episode in episodes:
         if rows.get(episode[EPISODE_COLUMN], 0) != episode["length"]:
             raise ValueError(
                 f"Episode {episode[EPISODE_COLUMN]} has {episode['length']} frames in {EPISODES_DIR} but "
                 f"{rows.get(episode[EPISODE_COLUMN], 0)} rows in {files}."
             )
+    if not np.array_equal(ids, np.repeat([e[EPISODE_COLUMN] for e in episodes], [e["length"] for e in episodes])):
+        raise ValueError(f"The rows of {files} are not in the episode order of {EPISODES_DIR}.")
 
 
 def _video_column(folder: Path, info: dict, key: str, episodes: list[dict]) -> tuple[list[dict], list[float]]:
@@ -191,8 +194,8 @@ def load_lerobot_dataset(
         dataset = dataset.add_column(key, paths, feature=datasets.Video(decode=False))
         dataset = dataset.add_column(video_offset_column(key), offsets, feature=datasets.Value("float64"))
     # info.json's order, so the first camera is the one the dataset lists first
-    first = [name for name in info["features"] if name in dataset.column_names]
-    return dataset.select_columns(first + [name for name in dataset.column_names if name not in first])
+    listed = [name for name in info["features"] if name in dataset.column_names]
+    return dataset.select_columns(listed + [name for name in dataset.column_names if name not in listed])
 
 
 def read_lerobot_stats(folder: str | os.PathLike, min_std: float = 1e-6) -> Stats:
