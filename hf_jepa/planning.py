@@ -8,6 +8,7 @@ for each candidate and the goal observation's latents, so one planning iteration
 """
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from .modeling_world_model import JEPAWorldModel
 
 Energy = Callable[[torch.Tensor], torch.Tensor]
 DISTANCES = ("l2", "l1")
+PLANNERS = ("cem", "mppi")
 
 
 @dataclass
@@ -178,6 +180,41 @@ class GreedyPlanner(SamplingPlanner):
 
     def update(self, candidates, energies, mean, std):
         return mean, std
+
+
+def build_planner(
+    kind: str,
+    horizon: int,
+    action_dim: int,
+    population: int = 300,
+    iterations: int = 10,
+    num_elites: int = 30,
+    action_low: float | Sequence[float] = -1.0,
+    action_high: float | Sequence[float] = 1.0,
+    seed: int = 0,
+) -> SamplingPlanner:
+    """A `CEMPlanner` (`kind="cem"`, keeping `num_elites`) or an `MPPIPlanner` (`"mppi"`) with these settings."""
+    if kind not in PLANNERS:
+        raise ValueError(f"planner must be one of {PLANNERS}, got {kind!r}.")
+    settings = dict(
+        population=population, iterations=iterations, action_low=action_low, action_high=action_high, seed=seed
+    )
+    if kind == "cem":
+        return CEMPlanner(horizon, action_dim, num_elites=num_elites, **settings)
+    return MPPIPlanner(horizon, action_dim, **settings)
+
+
+class TimedPlanner:
+    """A planner that records how long each plan takes (`seconds`, one entry per plan)."""
+
+    def __init__(self, planner: SamplingPlanner):
+        self.planner, self.horizon, self.seconds = planner, planner.horizon, []
+
+    def plan(self, energy: Energy, initial_mean: torch.Tensor | None = None) -> PlanResult:
+        start = time.perf_counter()
+        result = self.planner.plan(energy, initial_mean=initial_mean)
+        self.seconds.append(time.perf_counter() - start)
+        return result
 
 
 def latent_distance(predicted: torch.Tensor, goal: torch.Tensor, distance: str = "l2") -> torch.Tensor:
@@ -342,6 +379,8 @@ __all__ = [
     "MPPIPlanner",
     "PlanResult",
     "SamplingPlanner",
+    "TimedPlanner",
+    "build_planner",
     "goal_energy",
     "latent_distance",
 ]

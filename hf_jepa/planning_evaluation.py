@@ -12,7 +12,6 @@
 import json
 import logging
 import math
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -25,15 +24,14 @@ from .configuration_world_model import JEPAWorldModelConfig
 from .data import load_media_dataset
 from .data.episodes import EpisodesTooShortError, EpisodeWindows, frame_transform, render_to_pixel_values
 from .envs import TWO_ROOM_ID, make_env
+from .envs.frame_skip import FrameSkip, model_frame_step
 from .evaluation.probes import effective_rank
 from .hub.cards import write_world_model_card
 from .modeling_world_model import JEPAWorldModel
-from .planning import CEMPlanner, GreedyPlanner, MPCController, MPPIPlanner, PlanResult, SamplingPlanner
+from .planning import PLANNERS, GreedyPlanner, MPCController, TimedPlanner, build_planner
 from .tables import format_table
 
 logger = logging.getLogger(__name__)
-
-PLANNERS = ("cem", "mppi")
 
 
 @dataclass
@@ -78,49 +76,6 @@ class PlanningEvaluationArguments:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
 
 
-class FrameSkip(gym.Wrapper):
-    """One model step = `frame_step` environment steps: the action is their `frame_step` actions concatenated (as
-    `EpisodeWindows` serves them); stops early when the episode ends."""
-
-    def __init__(self, env: gym.Env, frame_step: int):
-        super().__init__(env)
-        self.frame_step = frame_step
-        low, high = env.action_space.low, env.action_space.high
-        self.action_space = gym.spaces.Box(np.tile(low, frame_step), np.tile(high, frame_step), dtype=np.float32)
-
-    def step(self, action):
-        for part in np.asarray(action, dtype=np.float32).reshape(self.frame_step, -1):
-            result = self.env.step(part)
-            if result[2] or result[3]:
-                break
-        return result
-
-
-class TimedPlanner:
-    """A planner that records how long each plan takes."""
-
-    def __init__(self, planner: SamplingPlanner):
-        self.planner, self.horizon, self.seconds = planner, planner.horizon, []
-
-    def plan(self, energy, initial_mean=None) -> PlanResult:
-        start = time.perf_counter()
-        result = self.planner.plan(energy, initial_mean=initial_mean)
-        self.seconds.append(time.perf_counter() - start)
-        return result
-
-
-def model_frame_step(model: JEPAWorldModel, env: gym.Env, frame_step: int | None) -> int:
-    """Environment steps per model step: given, or the model's action size over the environment's."""
-    env_action = int(np.prod(env.action_space.shape))
-    frame_step = frame_step or model.config.action_dim // env_action
-    if frame_step * env_action != model.config.action_dim:
-        raise ValueError(
-            f"The model takes actions of {model.config.action_dim} values, the environment {env_action}: "
-            f"frame_step={frame_step} does not match (the model's action is frame_step environment actions)."
-        )
-    return frame_step
-
-
 def start_and_goal(env: gym.Env, seed: int) -> np.ndarray:
     """The goal of pair `seed` (the environment is reset again with the same seed when the pair runs)."""
     _, info = env.reset(seed=seed)
@@ -141,21 +96,6 @@ def run_random(env: gym.Env, seed: int, max_steps: int) -> dict:
         if terminated or truncated:
             break
     return {"success": bool(info.get("is_success")), "distance": info.get("distance")}
-
-
-def build_planner(args: PlanningEvaluationArguments, action_dim: int, low, high) -> SamplingPlanner:
-    settings = dict(
-        horizon=args.horizon,
-        action_dim=action_dim,
-        population=args.population,
-        iterations=args.iterations,
-        action_low=low,
-        action_high=high,
-        seed=args.seed,
-    )
-    if args.planner == "cem":
-        return CEMPlanner(num_elites=args.num_elites, **settings)
-    return MPPIPlanner(**settings)
 
 
 def load_world_model(model_name_or_path: str) -> JEPAWorldModel:
@@ -186,7 +126,11 @@ def planning_success(
     max_model_steps = math.ceil(args.max_steps / frame_step)
     image_size = model.config.encoder_config.image_size
     low, high = env.action_space.low.tolist(), env.action_space.high.tolist()
-    methods = {args.planner: lambda: TimedPlanner(build_planner(args, model.config.action_dim, low, high))}
+    settings = dict(population=args.population, iterations=args.iterations, action_low=low, action_high=high)
+    planner = build_planner(
+        args.planner, args.horizon, model.config.action_dim, num_elites=args.num_elites, seed=args.seed, **settings
+    )
+    methods = {args.planner: lambda: TimedPlanner(planner)}
     if args.baselines:
         greedy = dict(population=args.greedy_population, action_low=low, action_high=high, seed=args.seed)
         methods["greedy"] = lambda: TimedPlanner(GreedyPlanner(model.config.action_dim, **greedy))
@@ -312,7 +256,7 @@ def evaluate_planning(args: PlanningEvaluationArguments) -> dict:
     printable `table`)."""
     model = load_world_model(args.model_name_or_path)
     env = planning_env(args, model)
-    frame_step = model_frame_step(model, env, args.frame_step)
+    frame_step = model_frame_step(model.config.action_dim, env, args.frame_step)
     windows = heldout_windows(args, model, frame_step) if args.heldout_dataset else None  # checked before any pair
     torch.manual_seed(args.seed)
     results = {"model": args.model_name_or_path, "num_pairs": args.num_pairs, "arguments": asdict(args)}
@@ -331,7 +275,6 @@ def evaluate_planning(args: PlanningEvaluationArguments) -> dict:
 
 
 __all__ = [
-    "FrameSkip",
     "PlanningEvaluationArguments",
     "evaluate_planning",
     "heldout_windows",

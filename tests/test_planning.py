@@ -5,7 +5,7 @@ from conftest import MICRO
 
 from hf_jepa import CEMPlanner, JEPAWorldModel, JEPAWorldModelConfig, MPCController, MPPIPlanner, goal_energy
 from hf_jepa.data.episodes import render_to_pixel_values
-from hf_jepa.planning import latent_distance
+from hf_jepa.planning import TimedPlanner, build_planner, latent_distance
 
 HORIZON, ACTION_DIM = 5, 2
 TARGET = torch.linspace(-0.8, 0.8, HORIZON * ACTION_DIM).reshape(HORIZON, ACTION_DIM)
@@ -144,3 +144,17 @@ def test_planner_errors_name_the_bad_value():
         make_planner("cem").plan(lambda actions: actions.sum(-1))
     with pytest.raises(ValueError, match="execute_steps"):
         MPCController(make_planner("cem"), point_mass_energy(torch.zeros(2)), execute_steps=HORIZON + 1)
+
+
+def test_build_planner_from_plain_settings_and_timed_plans():
+    cem = build_planner("cem", HORIZON, ACTION_DIM, population=64, iterations=12, num_elites=8, seed=0)
+    assert isinstance(cem, CEMPlanner) and cem.num_elites == 8
+    assert torch.equal(cem.plan(quadratic_energy).actions, make_planner("cem").plan(quadratic_energy).actions)
+    mppi = build_planner("mppi", 3, 4, population=8, iterations=2, action_low=[-0.5] * 4, action_high=0.5)
+    assert isinstance(mppi, MPPIPlanner) and mppi.high.tolist() == [0.5] * 4
+    timed = TimedPlanner(mppi)
+    plans = [timed.plan(lambda actions: actions.pow(2).sum((1, 2))) for _ in range(2)]
+    assert timed.horizon == 3 and len(timed.seconds) == 2 and all(seconds > 0 for seconds in timed.seconds)
+    assert all(plan.actions.shape == (3, 4) for plan in plans)
+    with pytest.raises(ValueError, match=r"planner must be one of \('cem', 'mppi'\), got 'random'"):
+        build_planner("random", HORIZON, ACTION_DIM)

@@ -236,12 +236,12 @@ def test_the_space_preprocesses_with_the_checkpoints_processor(checkpoints, tmp_
     assert loaded.processor_source == "the checkpoint's processor"
     shipped = AutoImageProcessor.from_pretrained(folder)
     for path in sorted(EXAMPLES.glob("*.png")):
-        pixels = app.model_inputs(loaded, app.read_image(str(path), loaded)[None])
+        pixels = app.image_inputs(loaded, str(path))
         expected = shipped(Image.open(path), return_tensors="pt")["pixel_values"]
         assert pixels.shape == expected.shape == (1, 3, 32, 32)
         torch.testing.assert_close(pixels, expected, atol=1e-5, rtol=0)
     # a click maps to the patch under it in the centre crop the model sees: a 64 x 48 image keeps x in [8, 56)
-    assert app.seen_region(loaded, 64, 48) == (8.0, 0.0, 48.0, 48.0)
+    assert loaded.seen_region(64, 48) == (8.0, 0.0, 48.0, 48.0)
 
 
 def test_describe_model_sets_controls_from_config(client, checkpoints):

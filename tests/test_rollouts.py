@@ -1,0 +1,123 @@
+"""hf_jepa.rollouts and the frame-skip wrapper without Gradio: real TwoRoom environments and episodes, a micro world
+model (conftest MICRO) acting two TwoRoom steps per model step."""
+
+import numpy as np
+import pytest
+import torch
+from conftest import MICRO
+
+pytest.importorskip("gymnasium")
+
+from hf_jepa import JEPAWorldModel, JEPAWorldModelConfig, rollouts  # noqa: E402
+from hf_jepa.data.episodes import frame_transform, record_episodes, render_to_pixel_values  # noqa: E402
+from hf_jepa.envs import TWO_ROOM_ID, RepeatActionPolicy, TwoRoomEnv, make_env  # noqa: E402
+from hf_jepa.envs.frame_skip import FrameSkip, model_frame_step  # noqa: E402
+from hf_jepa.planning import latent_distance  # noqa: E402
+
+START, GOAL = (0.2, 0.3), (0.8, 0.7)  # in the left and the right room
+
+
+@pytest.fixture(scope="module")
+def model() -> JEPAWorldModel:
+    torch.manual_seed(0)
+    config = JEPAWorldModelConfig(
+        encoder_config=dict(MICRO),
+        action_dim=4,  # two TwoRoom actions
+        history_length=2,
+        predictor_hidden_size=24,
+        predictor_num_hidden_layers=1,
+        predictor_num_attention_heads=2,
+    )
+    return JEPAWorldModel(config).eval()
+
+
+@pytest.fixture(scope="module")
+def episodes(tmp_path_factory) -> str:
+    """Three real TwoRoom episodes of 6 frames at 16 px."""
+    path = tmp_path_factory.mktemp("rollouts") / "two_room"
+    env = make_env(TWO_ROOM_ID, 16)
+    record_episodes(env, 3, policy=RepeatActionPolicy(mean_repeat=2), seed=0, max_steps=5).save_to_disk(str(path))
+    return str(path)
+
+
+def test_frame_skip_takes_frame_step_environment_steps_per_action():
+    env = TwoRoomEnv(render_mode=None)
+    assert model_frame_step(4, env) == 2 and model_frame_step(4, env, frame_step=2) == 2
+    with pytest.raises(ValueError, match="The model takes actions of 3 values, the environment 2"):
+        model_frame_step(3, env)
+    skipping = FrameSkip(TwoRoomEnv(render_mode=None), frame_step=2)
+    assert skipping.action_space.shape == (4,)
+    skipping.reset(options={"start": START, "goal": GOAL})
+    env.reset(options={"start": START, "goal": GOAL})
+    skipping.step(np.array([0.5, 0.0, 0.0, 0.5]))
+    env.step(np.array([0.5, 0.0]))
+    env.step(np.array([0.0, 0.5]))
+    assert np.allclose(skipping.unwrapped.position, env.position)
+
+
+def test_pairs_are_the_evaluations_and_bad_ones_are_named():
+    start, goal = rollouts.two_room_pair(1000)
+    observation, info = TwoRoomEnv(render_mode=None).reset(seed=1000)
+    assert start == tuple(observation.tolist()) and goal == tuple(info["goal"].tolist())
+    assert rollouts.check_two_room_pair(START, GOAL) == {"start": START, "goal": GOAL}
+    with pytest.raises(ValueError, match=r"The start \(0.2, 0.3\) is already at the goal \(0.2, 0.3\)"):
+        rollouts.check_two_room_pair(START, START)
+    with pytest.raises(ValueError, match=r"options\['goal'\]=\(0.5, 0.1\) is not a free position"):
+        rollouts.check_two_room_pair(START, (0.5, 0.1))  # inside the wall
+
+
+def test_replay_follows_the_actions_and_draws_every_position():
+    actions = [torch.tensor([1.0, 0.0, 1.0, 0.0]), torch.tensor([0.0, 1.0, 0.0, 1.0])]
+    positions, ends = rollouts.replay(START, GOAL, actions)
+    env = TwoRoomEnv(render_mode=None)
+    env.reset(options={"start": START, "goal": GOAL})
+    expected = [env.position.copy()] + [
+        env.step(part)[0].copy() for part in np.array([[1, 0], [1, 0], [0, 1], [0, 1]])
+    ]
+    assert np.allclose(positions, expected) and ends == [0, 2, 4]
+    frames = rollouts.arena_frames(positions, GOAL, side=64)
+    assert len(frames) == 5 and frames[0].shape == (64, 64, 3)
+    assert (frames[-1] == rollouts.TRAIL_COLOUR).all(-1).any() and (frames[0] == rollouts.GOAL_COLOUR).all(-1).any()
+
+
+def test_recorded_frames_and_imagined_rollouts_are_the_nearest_encoded_frames(model, episodes, tmp_path):
+    recorded = rollouts.load_recorded_frames(model, episodes, max_frames=10)
+    assert len(recorded.rows) == 10 and recorded.rows[0] == 0 and recorded.rows[-1] == recorded.dataset_rows - 1
+    assert recorded.pixels.shape == (10, 3, 16, 16) and recorded.latents.shape[0] == 10
+    transform = frame_transform(16)
+    with torch.no_grad():
+        expected = model.encode(torch.stack([transform(frame) for frame in recorded.pixels])[:, None])[:, 0]
+    torch.testing.assert_close(recorded.latents, expected)
+
+    start = render_to_pixel_values(TwoRoomEnv(image_size=16).render_at(START), 16)
+    actions = torch.rand(3, 4, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    nearest, distances = rollouts.imagine(model, start, actions, recorded)
+    with torch.no_grad():
+        latent = model.encode(start[None, None])[0]
+        predicted = model.rollout(latent[None], model.normalize_actions(actions[None]))[0]
+    brute = [latent_distance(recorded.latents, step[None]) for step in predicted]
+    assert nearest == [int(values.argmin()) for values in brute]
+    assert distances == pytest.approx([values.min().item() for values in brute])
+
+    with pytest.raises(ValueError, match="Could not load the episode dataset"):
+        rollouts.load_recorded_frames(model, str(tmp_path / "missing"), 10)
+
+
+def test_plan_in_two_room_executes_and_reports_the_episode(model):
+    episode = rollouts.plan_in_two_room(
+        model, START, GOAL, 3, "cem", horizon=2, population=8, iterations=2, num_elites=2
+    )
+    result = episode.result
+    assert episode.frame_step == 2 and len(result.actions) == 3 == len(result.plans) == len(episode.plan_seconds)
+    positions, ends = rollouts.replay(START, GOAL, result.actions)
+    assert np.allclose(episode.positions, positions)
+    assert episode.distances == pytest.approx(np.linalg.norm(positions[ends] - GOAL, axis=1).tolist())
+    assert episode.frames["goal"].shape == (16, 16, 3)
+    summary = episode.summary()
+    assert summary["model_steps"] == 3 and summary["environment_steps"] == 6 and not summary["reached"]
+    assert summary["final_distance"] == pytest.approx(episode.distances[-1], abs=1e-6)
+    with pytest.raises(ValueError, match="planner must be one of"):
+        rollouts.plan_in_two_room(model, START, GOAL, 1, "random", horizon=2)
+    with pytest.raises(ValueError, match="The model does not act in TwoRoom"):
+        bad = JEPAWorldModel(JEPAWorldModelConfig(encoder_config=dict(MICRO), action_dim=3)).eval()
+        rollouts.two_room_env(bad, 1)
