@@ -170,3 +170,18 @@ def test_recorded_episodes_written_as_lerobot_read_back_as_they_were(tmp_path):
         np.testing.assert_allclose(stats[name]["std"], computed[name]["std"], rtol=1e-5)
     with pytest.raises(ValueError, match="is not empty"):
         write_lerobot_dataset(episodes, folder, fps=10, task="reach the other room")
+
+
+def test_record_episodes_writes_a_lerobot_folder(tmp_path):
+    pytest.importorskip("gymnasium")
+    from hf_jepa.envs import RecordingArguments, record_dataset
+
+    folder = tmp_path / "recorded"
+    recorded = record_dataset(
+        RecordingArguments(num_episodes=2, max_steps=4, image_size=32, output_dir=str(folder), format="lerobot")
+    )
+    info = json.loads((folder / "meta" / "info.json").read_text())
+    assert (info["codebase_version"], info["total_episodes"], info["fps"]) == ("v3.0", 2, 10)
+    assert load_media_dataset(str(folder))["action"][:] == recorded["action"][:]
+    with pytest.raises(ValueError, match="--format lerobot writes a folder"):
+        RecordingArguments(push_to_hub=True, hub_repo_id="me/episodes", format="lerobot")

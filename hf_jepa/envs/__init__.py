@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import datasets
 import gymnasium as gym
 
-from ..data.episodes import record_episodes
+from ..data.episodes import record_episodes, recording_fps
+from ..data.lerobot import write_lerobot_dataset
 from .two_room import RepeatActionPolicy, TwoRoomEnv, repeat_action_policy
 
 logger = logging.getLogger(__name__)
@@ -40,12 +41,23 @@ class RecordingArguments:
     seed: int = 0
     image_size: int | None = field(default=64, metadata={"help": "Frames are square, this many pixels a side."})
     fps: float | None = field(default=None, metadata={"help": "Default: the environment's render_fps."})
-    output_dir: str | None = field(default=None, metadata={"help": "Where `save_to_disk` writes the dataset."})
+    output_dir: str | None = field(default=None, metadata={"help": "Where the dataset is written."})
+    format: str = field(
+        default="datasets",
+        metadata={"help": "'datasets' (`save_to_disk`) or 'lerobot' (a LeRobot v3.0 folder: parquet and mp4 files)."},
+    )
     push_to_hub: bool = False
     hub_repo_id: str | None = field(default=None, metadata={"help": "The dataset repository to push to."})
     private: bool = False
 
     def __post_init__(self):
+        if self.format not in ("datasets", "lerobot"):
+            raise ValueError(f"--format must be 'datasets' or 'lerobot', got {self.format!r}.")
+        if self.format == "lerobot" and (self.output_dir is None or self.push_to_hub):
+            raise ValueError(
+                "--format lerobot writes a folder: give --output_dir, then upload it with "
+                "`hf upload <repo_id> <output_dir> --repo-type dataset`."
+            )
         if self.output_dir is None and not self.push_to_hub:
             raise ValueError("Give --output_dir, --push_to_hub --hub_repo_id, or both.")
         if self.push_to_hub and not self.hub_repo_id:
@@ -79,7 +91,8 @@ def load_policy(name: str):
 
 
 def record_dataset(args: RecordingArguments) -> datasets.Dataset:
-    """Records `args.num_episodes` episodes and writes them to `args.output_dir` and / or the Hub."""
+    """Records `args.num_episodes` episodes and writes them to `args.output_dir` (with `save_to_disk`, or as a
+    LeRobot v3.0 folder with `--format lerobot`) and / or the Hub."""
     env = make_env(args.env_id, args.image_size, **json.loads(args.env_kwargs or "{}"))
     try:
         dataset = record_episodes(
@@ -94,7 +107,10 @@ def record_dataset(args: RecordingArguments) -> datasets.Dataset:
     finally:
         env.close()
     logger.info("Recorded %d episodes, %d frames, from %s.", args.num_episodes, len(dataset), args.env_id)
-    if args.output_dir is not None:
+    if args.format == "lerobot":
+        write_lerobot_dataset(dataset, args.output_dir, fps=recording_fps(env, args.fps), task=args.env_id)
+        logger.info("Wrote a LeRobot v3.0 dataset to %s.", args.output_dir)
+    elif args.output_dir is not None:
         dataset.save_to_disk(args.output_dir)
         logger.info("Saved to %s.", args.output_dir)
     if args.push_to_hub:
