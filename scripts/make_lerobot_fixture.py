@@ -26,7 +26,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from lerobot.datasets import LeRobotDataset
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 EPISODE_LENGTHS = (10, 12, 8)
@@ -54,6 +53,8 @@ def camera_frame(step: int, rng: np.random.Generator) -> np.ndarray:
 def write_fixture(folder: Path) -> dict[str, np.ndarray]:
     """Writes the dataset into `folder` with lerobot and returns every frame's values, in row order."""
     rng = np.random.default_rng(0)
+    from lerobot.datasets import LeRobotDataset  # only in the lerobot venv; --help works anywhere
+
     dataset = LeRobotDataset.create(repo_id="hf_jepa/lerobot_fixture", fps=FPS, features=FEATURES, root=folder)
     written = {name: [] for name in FEATURES}
     step = 0
@@ -76,6 +77,8 @@ def write_fixture(folder: Path) -> dict[str, np.ndarray]:
 
 def check_folder(folder: Path) -> None:
     """Opens `folder` with lerobot and decodes every frame of every camera."""
+    from lerobot.datasets import LeRobotDataset
+
     dataset = LeRobotDataset(repo_id=f"local/{folder.name}", root=folder)
     for index in range(len(dataset)):
         item = dataset[index]
