@@ -93,13 +93,18 @@ def check_two_room_pair(start: tuple[float, float], goal: tuple[float, float]) -
     return options
 
 
-def two_room_env(model: JEPAWorldModel, max_model_steps: int) -> FrameSkip:
-    """TwoRoom rendered at the model's frame size, one step of it = one model step (`frame_step` TwoRoom steps); a
-    `ValueError` when the model's actions are not whole TwoRoom actions."""
+def two_room_frame_step(model: JEPAWorldModel) -> int:
+    """TwoRoom steps per model step (the model's action is that many TwoRoom actions); a `ValueError` when the
+    model's actions are not whole TwoRoom actions."""
     try:
-        frame_step = model_frame_step(model.config.action_dim, TwoRoomEnv(render_mode=None))
+        return model_frame_step(model.config.action_dim, TwoRoomEnv(render_mode=None))
     except ValueError as error:
         raise ValueError(f"The model does not act in TwoRoom: {error}") from error
+
+
+def two_room_env(model: JEPAWorldModel, max_model_steps: int) -> FrameSkip:
+    """TwoRoom rendered at the model's frame size, one step of it = one model step (`two_room_frame_step`)."""
+    frame_step = two_room_frame_step(model)
     env = make_env(TWO_ROOM_ID, model.config.encoder_config.image_size, max_episode_steps=max_model_steps * frame_step)
     return FrameSkip(env, frame_step)
 
@@ -200,5 +205,6 @@ __all__ = [
     "plan_in_two_room",
     "replay",
     "two_room_env",
+    "two_room_frame_step",
     "two_room_pair",
 ]

@@ -84,6 +84,44 @@ CHECKPOINT_FILES = (
 SPACE_FILES = ("app.py", "packages.txt", "examples")
 
 
+def _named_in(variable: str) -> list[str]:
+    """The names in the environment variable `variable`, separated by commas."""
+    return [name.strip() for name in os.environ.get(variable, "").split(",") if name.strip()]
+
+
+def offered_models(app_dir: Path, trained_dir: Path) -> list[str]:
+    """The models the app offers, the default first: those named in `JEPA_MODEL`, the Hub ids of `MODELS_FILE` in
+    `app_dir`, its `CHECKPOINT_DIR*` folders, then the checkpoints in `trained_dir` (the README's `outputs/`)."""
+    models_file = app_dir / MODELS_FILE  # a deployed Space's default Hub models, one a line
+    listed = models_file.read_text().split() if models_file.is_file() else []
+    shipped = [str(path.parent) for path in sorted(app_dir.glob(f"{CHECKPOINT_DIR}*/config.json"))]
+    trained = [str(path.parent) for path in sorted(trained_dir.glob("*/config.json"))]
+    return list(dict.fromkeys(_named_in("JEPA_MODEL") + listed + shipped + trained))
+
+
+def trained_on(model_name: str) -> str | None:
+    """The absolute path of the saved episode folder a local world model was trained on, from its
+    `training_args.json`: a relative path is taken from the working directory, then from `PROJECT_ROOT` (None when it
+    is not there)."""
+    folder = training_episodes_folder(model_name, [PROJECT_ROOT])
+    return os.path.abspath(folder) if folder is not None else None
+
+
+def offered_episodes(app_dir: Path, trained_dir: Path, world_models: list[str]) -> list[str]:
+    """The recorded episode datasets the Plan tab offers: those named in `JEPA_EPISODES`, the saved datasets of
+    `EPISODES_DIR*` in `app_dir` and in `trained_dir`, and those the `world_models` were trained on; each local folder
+    once, by its absolute path."""
+    saved = [
+        str(path)
+        for folder, pattern in ((app_dir, f"{EPISODES_DIR}*"), (trained_dir, "*"))
+        for path in sorted(folder.glob(pattern))
+        if is_saved_dataset(str(path))
+    ]
+    trained = [folder for folder in map(trained_on, world_models) if folder]
+    names = [os.path.abspath(name) if Path(name).is_dir() else name for name in _named_in("JEPA_EPISODES") + saved]
+    return list(dict.fromkeys(names + trained))
+
+
 class PushSpaceError(RuntimeError):
     """Creating the Space or uploading to it failed; the message names the step. The local folder is kept."""
 
@@ -523,9 +561,12 @@ __all__ = [
     "build_space",
     "check_checkpoint",
     "episode_subset",
+    "offered_episodes",
+    "offered_models",
     "pinned_requirements",
     "plan_episodes_source",
     "push_space",
     "resolve_model",
     "serve_space",
+    "trained_on",
 ]

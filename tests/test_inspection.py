@@ -44,7 +44,7 @@ def checkpoints(tmp_path_factory) -> dict[str, str]:
 
 
 def inspected(path: str) -> inspection.InspectedModel:
-    return inspection.load_inspected_model(path, JEPAConfig.from_pretrained(path))
+    return inspection.load_inspected_model(path)
 
 
 def example_inputs(model: inspection.InspectedModel, name: str = "bag.png") -> torch.Tensor:
@@ -59,7 +59,7 @@ def test_token_grid_of_jepa_and_transformers_configs():
         inspection.token_grid(PreTrainedConfig())
 
 
-def test_a_loaded_model_preprocesses_with_its_checkpoints_processor(checkpoints):
+def test_a_loaded_model_preprocesses_with_its_checkpoints_processor(checkpoints, tmp_path):
     model = inspected(checkpoints["image"])
     assert model.processor_source == "the checkpoint's processor" and model.grid == (1, 4, 4)
     assert model.has_predictor and model.encoder is model.model.target_encoder and not model.is_video
@@ -68,7 +68,9 @@ def test_a_loaded_model_preprocesses_with_its_checkpoints_processor(checkpoints)
     torch.testing.assert_close(example_inputs(model, path.name), expected["pixel_values"], atol=1e-5, rtol=0)
     assert model.seen_region(64, 48) == (8.0, 0.0, 48.0, 48.0)  # the centre crop of the shorter side
 
-    video = inspected(checkpoints["video"])
+    with pytest.raises(ValueError, match="Could not load the model"):
+        inspected(str(tmp_path / "missing"))
+    video = inspection.load_inspected_model(checkpoints["video"], JEPAConfig.from_pretrained(checkpoints["video"]))
     assert video.processor_source.startswith("hf_jepa's processor") and video.is_video
     assert example_inputs(video).shape == (1, 4, 3, 16, 16)  # one image: a still clip
 
@@ -155,6 +157,14 @@ def test_video_surprise_against_the_forward_and_copying_the_last_seen_step(check
     )
     torch.testing.assert_close(surprise.copied[0], F.cosine_similarity(latents[:16], latents[16:], dim=-1))
     assert (surprise.labels[0] == CONTEXT).all() and (surprise.labels[1] == 1).all()
+    assert surprise.time_step_frames([0, 2, 4, 6]) == [4]  # the first frame of the predicted time step
+    assert surprise.summary([0, 2, 4, 6]) == {
+        "context_frames": [0, 2],
+        "predicted_frames": [4, 6],
+        "predicted_cosine": surprise.predicted.mean(1).tolist(),
+        "copy_last_frame_cosine": surprise.copied.mean(1).tolist(),
+        "loss": surprise.loss,
+    }
     assert (surprise.scores[0] == 0).all() and np.allclose(surprise.scores[1].reshape(-1), surprise.predicted[0])
     with pytest.raises(ValueError, match="frames_ahead"):
         inspection.video_surprise(model.model, pixel_values, frames_ahead=2)

@@ -371,3 +371,35 @@ def test_bad_episodes_get_clear_errors(world_model, episodes, unusable_episodes,
 
     folder = build_space(tmp_path / "space", str(moved), episodes=str(episodes[0]), max_episodes=100)
     assert datasets.load_from_disk(str(folder / "episodes")).num_rows == len(episodes[1])  # all 8 episodes
+
+
+def test_the_app_offers_the_models_and_episodes_of_the_space_conventions(tmp_path, monkeypatch):
+    """`spaces.offered_models` / `offered_episodes`: what the app reads beside it and in outputs/, in order."""
+    monkeypatch.chdir(tmp_path)
+    app_dir, trained_dir = tmp_path / "space", tmp_path / "outputs"
+    for folder in (app_dir / "checkpoint", trained_dir / "run", trained_dir / "world"):
+        folder.mkdir(parents=True)
+        (folder / "config.json").write_text("{}")
+    (app_dir / "models.txt").write_text("user/listed\n")
+    rows = datasets.Dataset.from_dict({EPISODE_COLUMN: [0], FRAME_COLUMN: [0]})
+    for folder in (app_dir / "episodes", trained_dir / "recorded", tmp_path / "trained_on"):
+        rows.save_to_disk(str(folder))
+    (trained_dir / "world" / "training_args.json").write_text(json.dumps({"dataset_name": "trained_on"}))
+    monkeypatch.setenv("JEPA_MODEL", "user/first, outputs/run")
+    monkeypatch.setenv("JEPA_EPISODES", "outputs/recorded")
+    assert spaces.offered_models(app_dir, trained_dir) == [
+        "user/first",
+        "outputs/run",
+        "user/listed",
+        str(app_dir / "checkpoint"),
+        str(trained_dir / "run"),
+        str(trained_dir / "world"),
+    ]
+    assert spaces.trained_on(str(trained_dir / "world")) == str(tmp_path / "trained_on")
+    assert spaces.trained_on(str(trained_dir / "run")) is None
+    world_models = [str(trained_dir / "world")]
+    assert spaces.offered_episodes(app_dir, trained_dir, world_models) == [
+        str(trained_dir / "recorded"),  # named in JEPA_EPISODES, then found again: offered once
+        str(app_dir / "episodes"),
+        str(tmp_path / "trained_on"),
+    ]

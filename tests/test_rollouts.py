@@ -118,6 +118,7 @@ def test_plan_in_two_room_executes_and_reports_the_episode(model):
     assert summary["final_distance"] == pytest.approx(episode.distances[-1], abs=1e-6)
     with pytest.raises(ValueError, match="planner must be one of"):
         rollouts.plan_in_two_room(model, START, GOAL, 1, "random", horizon=2)
+    assert rollouts.two_room_frame_step(model) == 2
     with pytest.raises(ValueError, match="The model does not act in TwoRoom"):
         bad = JEPAWorldModel(JEPAWorldModelConfig(encoder_config=dict(MICRO), action_dim=3)).eval()
         rollouts.two_room_env(bad, 1)

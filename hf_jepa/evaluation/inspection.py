@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 from torchcodec.decoders import VideoDecoder
-from transformers import AutoModel, AutoModelForPreTraining, BaseImageProcessor, PreTrainedConfig
+from transformers import AutoConfig, AutoModel, AutoModelForPreTraining, BaseImageProcessor, PreTrainedConfig
 
 from ..configuration_jepa import JEPAConfig
 from ..data import apply_processor, build_processor, checkpoint_processor
@@ -113,9 +113,13 @@ class InspectedModel:
         return (width - seen_width) / 2, (height - seen_height) / 2, seen_width, seen_height
 
 
-def load_inspected_model(name: str, config: PreTrainedConfig) -> InspectedModel:
-    """The checkpoint `name` (configuration `config`) to inspect; a `ValueError` when it does not load or is not a
-    ViT."""
+def load_inspected_model(name: str, config: PreTrainedConfig | None = None) -> InspectedModel:
+    """The checkpoint `name` (a folder or Hub id; `config`: its configuration, read when not given) to inspect; a
+    `ValueError` when it does not load or is not a ViT."""
+    try:
+        config = config or AutoConfig.from_pretrained(name, trust_remote_code=True)
+    except OSError as error:
+        raise ValueError(f"Could not load the model {name!r}: {error}") from error
     model = load_checkpoint(name, config)
     try:
         grid = token_grid(config)
@@ -294,6 +298,23 @@ class Surprise:
     copied: torch.Tensor
     loss: float
     labels: np.ndarray
+
+    def time_step_frames(self, frame_indices: list[int]) -> list[int]:
+        """The first of `frame_indices` (the clip's frames in the video) in each predicted time step."""
+        tubelet = len(frame_indices) // len(self.labels)
+        return frame_indices[(len(self.labels) - len(self.predicted)) * tubelet :: tubelet]
+
+    def summary(self, frame_indices: list[int]) -> dict:
+        """The numbers, as JSON: the clip's frames (`frame_indices`, in the video) seen and predicted, the mean cosine
+        similarity per predicted time step of the predicted and of the copied latents, and the prediction loss."""
+        seen = (len(self.labels) - len(self.predicted)) * (len(frame_indices) // len(self.labels))
+        return {
+            "context_frames": frame_indices[:seen],
+            "predicted_frames": frame_indices[seen:],
+            "predicted_cosine": self.predicted.mean(1).tolist(),
+            "copy_last_frame_cosine": self.copied.mean(1).tolist(),
+            "loss": self.loss,
+        }
 
     @property
     def scores(self) -> np.ndarray:

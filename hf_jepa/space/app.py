@@ -23,7 +23,6 @@ it reads beside it and the cap on recorded frames come from `hf_jepa.spaces`, wh
 
 import functools
 import importlib.util
-import os
 from pathlib import Path
 
 import gradio as gr
@@ -33,30 +32,13 @@ import torch
 from PIL import ExifTags, Image
 from transformers import AutoConfig, PreTrainedConfig
 
-from hf_jepa import JEPAConfig
+from hf_jepa import JEPAConfig, spaces
+from hf_jepa import visualization as draw
 from hf_jepa.configuration_jepa import VIDEO_ONLY_STRATEGIES
-from hf_jepa.data import is_saved_dataset
 from hf_jepa.evaluation import inspection
 from hf_jepa.evaluation.inspection import InspectedModel
 from hf_jepa.masking import MASKING_STRATEGIES
-from hf_jepa.spaces import (
-    CHECKPOINT_DIR,
-    EPISODES_DIR,
-    MAX_RECORDED_FRAMES,
-    MODELS_FILE,
-    PROJECT_ROOT,
-    WORLD_MODEL_TYPE,
-)
-from hf_jepa.visualization import (
-    colour_grid_image,
-    display_frames,
-    mask_image,
-    score_image,
-    similarity_image,
-    thumbnail,
-    write_gif,
-)
-from hf_jepa.world_model_training import training_episodes_folder
+from hf_jepa.spaces import MAX_RECORDED_FRAMES, WORLD_MODEL_TYPE
 
 # The Plan tab's environment needs gymnasium (hf_jepa's `world-model` extra); the other tabs do not.
 PLANNING_AVAILABLE = importlib.util.find_spec("gymnasium") is not None
@@ -80,19 +62,16 @@ def shows_errors(function):
     def endpoint(*args, **kwargs):
         try:
             return function(*args, **kwargs)
+        except gr.Error:
+            raise
         except ValueError as error:
-            raise error if isinstance(error, gr.Error) else gr.Error(str(error)) from error
+            raise gr.Error(str(error)) from error
 
     return endpoint
 
 
 def model_choices() -> list[str]:
-    requested = [name.strip() for name in os.environ.get("JEPA_MODEL", "").split(",") if name.strip()]
-    models_file = APP_DIR / MODELS_FILE  # a deployed Space's default Hub models, one a line
-    listed = models_file.read_text().split() if models_file.is_file() else []
-    shipped = [str(path.parent) for path in sorted(APP_DIR.glob(f"{CHECKPOINT_DIR}*/config.json"))]
-    trained = [str(path.parent) for path in sorted(TRAINED_DIR.glob("*/config.json"))]
-    return list(dict.fromkeys(requested + listed + shipped + trained))
+    return spaces.offered_models(APP_DIR, TRAINED_DIR)
 
 
 def checkpoint_config(name: str) -> PreTrainedConfig:
@@ -128,7 +107,7 @@ def cell(loaded: InspectedModel) -> int:
 def panels(loaded: InspectedModel, pixel_values: torch.Tensor) -> np.ndarray:
     """What the model sees, one panel per time step of its token grid."""
     mean, std = loaded.processor.image_mean, loaded.processor.image_std
-    return display_frames(pixel_values, mean, std, loaded.grid[0], cell(loaded) * loaded.grid[1])
+    return draw.display_frames(pixel_values, mean, std, loaded.grid[0], cell(loaded) * loaded.grid[1])
 
 
 def image_inputs(loaded: InspectedModel, path: str | None) -> torch.Tensor:
@@ -211,7 +190,7 @@ def show_masks(model_name: str, image: str | None, *controls) -> tuple[np.ndarra
     `controls`: the fields of `inspection.MaskSettings`."""
     loaded, pixel_values, (context, targets) = masked_image(model_name, image, controls)
     labels = inspection.cell_labels(loaded.grid, context[0][0], [target[0] for target in targets])
-    rendering = mask_image(panels(loaded, pixel_values), labels, cell(loaded))
+    rendering = draw.mask_image(panels(loaded, pixel_values), labels, cell(loaded))
     return rendering, inspection.mask_counts(loaded.grid, context, targets)
 
 
@@ -219,13 +198,12 @@ def show_masks(model_name: str, image: str | None, *controls) -> tuple[np.ndarra
 def predict(model_name: str, image: str | None, *controls) -> tuple[np.ndarray, float, dict]:
     """For the masks of the Masking tab: cosine similarity between predicted and actual target latents per target
     patch, and the prediction loss."""
-    loaded = load_model(model_name)
-    inspection.check_predictor(loaded.model)  # before reading the image: the message says what does work
+    inspection.check_predictor(load_model(model_name).model)  # before reading the image: it says what does work
     loaded, pixel_values, (context, targets) = masked_image(model_name, image, controls)
     scores = inspection.prediction_scores(loaded.model, pixel_values, context, targets)
     info = {**scores.summary(), "loss_type": loaded.model.config.loss_type}
     labels = inspection.cell_labels(loaded.grid, context[0][0], [target[0] for target in targets])
-    return score_image(panels(loaded, pixel_values), labels, scores.patch_cosine, cell(loaded)), scores.loss, info
+    return draw.score_image(panels(loaded, pixel_values), labels, scores.patch_cosine, cell(loaded)), scores.loss, info
 
 
 @functools.lru_cache(maxsize=16)
@@ -259,12 +237,12 @@ def similarity(
     features, shown = zip(*(patch_features(model_name, image) for image in (image_a, image_b) if image is not None))
     maps = inspection.similarity_maps(list(features), loaded.grid, int(row), int(col))
     low = min(float(values.min()) for values in maps)  # one scale for both: 1.0 is the clicked patch itself
-    heat = [similarity_image(panel, values, low, cell(loaded)) for panel, values in zip(shown, maps)]
+    heat = [draw.similarity_image(panel, values, low, cell(loaded)) for panel, values in zip(shown, maps)]
     info = {"patch": [int(row), int(col)]}
     for name, values in zip("ab", maps):
         info[f"similarity_{name}"] = values.numpy().round(4).tolist()
         info[f"best_match_{name}"] = inspection.best_match(values)
-    pca = colour_grid_image(inspection.pca_colours(list(features), loaded.grid), cell(loaded))
+    pca = draw.colour_grid_image(inspection.pca_colours(list(features), loaded.grid), cell(loaded))
     return heat[0], heat[1] if len(heat) > 1 else None, pca, info
 
 
@@ -281,53 +259,23 @@ def surprise(
     if video is None:
         raise gr.Error("Upload a video or pick the example first.")
     clip = inspection.read_clip(video, loaded.num_frames, int(start_frame), int(frame_step), loaded.grid[1])
-    frames, indices, total = clip
-    pixel_values = loaded.pixel_values(frames)
+    clip_frames, indices, total = clip
+    pixel_values = loaded.pixel_values(clip_frames)
     result = inspection.video_surprise(loaded.model, pixel_values, int(frames_ahead))
-    tubelet, seen = loaded.num_frames // loaded.grid[0], loaded.grid[0] - int(frames_ahead)
-    future_frames = indices[seen * tubelet :: tubelet]
-    predicted, copied = result.predicted.mean(1).tolist(), result.copied.mean(1).tolist()
-    series = ["predicted"] * len(predicted) + ["copy of the last seen frame"] * len(copied)
-    curve = pd.DataFrame({"frame": future_frames * 2, "cosine similarity": predicted + copied, "latents": series})
-    info = {
-        "video_frames": total,
-        "frames_used": indices,
-        "context_frames": indices[: seen * tubelet],
-        "predicted_frames": indices[seen * tubelet :],
-        "predicted_cosine": predicted,
-        "copy_last_frame_cosine": copied,
-        "loss": result.loss,
-    }
-    return score_image(panels(loaded, pixel_values), result.labels, result.scores, cell(loaded)), curve, info
+    info = {"video_frames": total, "frames_used": indices, **result.summary(indices)}
+    frames = result.time_step_frames(indices) * 2  # the predicted time steps, for both curves
+    series = ["predicted"] * len(result.predicted) + ["copy of the last seen frame"] * len(result.copied)
+    values = info["predicted_cosine"] + info["copy_last_frame_cosine"]
+    curve = pd.DataFrame({"frame": frames, "cosine similarity": values, "latents": series})
+    return draw.score_image(panels(loaded, pixel_values), result.labels, result.scores, cell(loaded)), curve, info
 
 
 # ---------------------------------------------------------------------------------------------------- planning
 
 
-def local_folder(name: str) -> str:
-    """A local folder's absolute path (so that one folder named two ways is offered once); a Hub id unchanged."""
-    return os.path.abspath(name) if Path(name).is_dir() else name
-
-
-def training_dataset(model_name: str) -> str | None:
-    """The saved episode folder a local world model was trained on, from its `training_args.json`: a relative path
-    is taken from the working directory, then from the folder that holds hf_jepa (None when it is not there)."""
-    folder = training_episodes_folder(model_name, [PROJECT_ROOT])
-    return os.path.abspath(folder) if folder is not None else None
-
-
 def episode_choices() -> list[str]:
     """The recorded episode datasets the Plan tab can search for the frames nearest to the imagined latents."""
-    requested = [name.strip() for name in os.environ.get("JEPA_EPISODES", "").split(",") if name.strip()]
-    saved = [
-        str(path)
-        for folder, pattern in ((APP_DIR, f"{EPISODES_DIR}*"), (TRAINED_DIR, "*"))
-        for path in sorted(folder.glob(pattern))
-        if is_saved_dataset(str(path))
-    ]
-    trained_on = [training_dataset(name) for name in model_choices() if is_world_model(name)]
-    names = [local_folder(name) for name in requested + saved + [name for name in trained_on if name]]
-    return list(dict.fromkeys(names))
+    return spaces.offered_episodes(APP_DIR, TRAINED_DIR, [name for name in model_choices() if is_world_model(name)])
 
 
 @functools.lru_cache(maxsize=2)
@@ -355,14 +303,14 @@ def describe_world_model(model_name: str) -> tuple[str, dict]:
     """The world model's summary, and its training episodes chosen for the imagined frames when they are offered."""
     model = load_world_model(model_name)
     config = model.config
-    frame_step = rollouts.two_room_env(model, 1).frame_step
+    frame_step = rollouts.two_room_frame_step(model)
     parameters = sum(parameter.numel() for parameter in model.parameters())
     summary = (
         f"**{type(model).__name__}**, {config.encoder_config.image_size} px frames, {config.embedding_type} latents "
         f"({config.tokens_per_frame} x {config.latent_size} values per frame), history {config.history_length} "
         f"frames, one model step = {frame_step} TwoRoom steps, {parameters / 1e6:.1f}M parameters"
     )
-    trained_on = training_dataset(model_name)
+    trained_on = spaces.trained_on(model_name)
     if trained_on is None:
         return summary + ".", gr.skip()
     summary += f"; trained on `{trained_on}`."
@@ -396,12 +344,12 @@ def imagined_gallery(
     recorded frame: the gallery, and the rows and distances of those recorded frames."""
     first_plan = episode.result.plans[0].actions
     nearest, distances = rollouts.imagine(model, episode.result.observations[0], first_plan, recorded)
-    gallery = [(thumbnail(episode.frames["start"]), "start (observed)")]
+    gallery = [(draw.thumbnail(episode.frames["start"]), "start (observed)")]
     for step, (index, distance) in enumerate(zip(nearest, distances), start=1):
         where = f"episode {recorded.episodes[index]}, frame {recorded.frame_indices[index]}"
         caption = f"+{step * episode.frame_step} steps, imagined: {where} ({distance:.3g})"
-        gallery.append((thumbnail(recorded.pixels[index].permute(1, 2, 0).numpy()), caption))
-    gallery.append((thumbnail(episode.frames["goal"]), "goal"))
+        gallery.append((draw.thumbnail(recorded.pixels[index].permute(1, 2, 0).numpy()), caption))
+    gallery.append((draw.thumbnail(episode.frames["goal"]), "goal"))
     numbers = {
         "imagined_rows": recorded.rows[nearest].tolist(),
         "imagined_latent_distances": distances,
@@ -433,7 +381,7 @@ def plan_episode(
     energy = episode.result.plan_energies
     energies = pd.DataFrame({"model step": range(len(energy)), "plan energy": energy})
     reached = pd.DataFrame({"model step": range(len(episode.distances)), "distance to the goal": episode.distances})
-    return write_gif(frames, TwoRoomEnv.metadata["render_fps"]), energies, reached, gallery, info
+    return draw.write_gif(frames, TwoRoomEnv.metadata["render_fps"]), energies, reached, gallery, info
 
 
 # ---------------------------------------------------------------------------------------------------- layout
