@@ -7,6 +7,7 @@ from transformers.configuration_utils import SubConfigSpec
 from .configuration_jepa import JEPA_PRESETS, JEPAConfig
 
 EMBEDDING_TYPES = ("pooled", "patch")
+PREDICTOR_POSITION_TYPES = ("sincos", "rope")
 WORLD_MODEL_LOSS_TYPES = ("mse", "l1")
 
 
@@ -16,6 +17,10 @@ class JEPAWorldModelConfig(PreTrainedConfig):
     proprioceptive-state) encoder, and a predictor with block-causal attention over a history of frame embeddings
     that predicts the next frame's embedding(s) from the actions. Trained with a teacher-forced next-embedding loss
     plus a short autoregressive rollout loss (V-JEPA 2-AC), in the encoder's latent space.
+
+    V-JEPA 2-AC's own arrangement is a choice of settings (what `hf_jepa.convert_world_model` writes for its
+    checkpoints): `embedding_type="patch"`, `state_dim=7`, `predictor_position_embedding_type="rope"`,
+    `predict_states=False`, `normalize_latents=True`, `rollout_history=1`, `loss_type="l1"`, a frozen encoder.
 
     The defaults describe the small end-to-end model of LeWorldModel's recipe at the scale of a CPU: the `tiny`
     hf_jepa encoder (32 px, 8x8 patches of 4 px, 192 wide), one pooled latent per frame, a 6-layer predictor of
@@ -28,6 +33,7 @@ class JEPAWorldModelConfig(PreTrainedConfig):
         state_dim (`int`): Size of the proprioceptive state fed beside each frame; 0 for none.
         history_length (`int`): Frames the predictor sees: each frame attends to itself and the `history_length - 1`
             frames before it (a sliding block-causal window, so rollouts of any length see what training saw).
+            Also the frames the rollout loss starts from, unless `rollout_history` says otherwise.
         embedding_type (`str`): `"pooled"`: one latent per frame (the mean of the encoder's tokens);
             `"patch"`: the encoder's patch tokens, one block of tokens per frame (DINO-WM's choice for Push-T).
         predictor_hidden_size (`int`): Width of the predictor.
@@ -35,9 +41,22 @@ class JEPAWorldModelConfig(PreTrainedConfig):
         predictor_num_attention_heads (`int`): Attention heads of the predictor (at least 6 channels per head: the
             frame index is a rotary embedding).
         predictor_mlp_ratio (`float`): Width of the predictor's MLPs relative to its hidden size.
+        predictor_position_embedding_type (`str`): How the predictor tells its tokens apart. `"sincos"`: every token
+            turns with its frame index (a rotary embedding) and patch tokens add a fixed 2D sin-cos table.
+            `"rope"` (V-JEPA 2-AC): V-JEPA 2's 3D rotary embedding, patch tokens turning with their frame, row and
+            column, the action and state tokens with their frame only; no table.
+        predict_states (`bool`): Whether the predictor also predicts each next state (a state head, a state loss,
+            and rollouts that feed the predicted states back). False (V-JEPA 2-AC): states are inputs only, and a
+            rollout of more than one step takes the states of the predicted frames from the caller
+            (`future_states`; the recorded ones in training). Only read when `state_dim > 0`.
+        normalize_latents (`bool`): The latents are layer-normed without affine parameters: the encoder's
+            embeddings and the predictor's outputs alike (V-JEPA 2-AC's `normalize_reps`).
         loss_type (`str`): `"mse"` (LeWorldModel) or `"l1"` (V-JEPA 2-AC) between predicted and target embeddings.
         rollout_steps (`int`): Autoregressive steps of the rollout loss after the history (2 as in V-JEPA 2-AC);
             0 trains with teacher forcing only.
+        rollout_history (`int`, *optional*): Frames the rollout loss starts from (1 in V-JEPA 2-AC, whose rollout
+            starts from the first frame and repeats its first teacher-forced step); None: `history_length`. At most
+            `history_length`.
         freeze_encoder (`bool`): True: the encoder is a frozen pretrained one (V-JEPA 2-AC / DINO-WM) and the targets
             carry no gradient. False: the encoder trains end to end with the predictor, and SIGReg on the frame
             embeddings prevents collapse (LeWorldModel), the choice for small data and no pretrained encoder.
@@ -73,8 +92,12 @@ class JEPAWorldModelConfig(PreTrainedConfig):
     predictor_num_hidden_layers: int = 6
     predictor_num_attention_heads: int = 4
     predictor_mlp_ratio: float = 4.0
+    predictor_position_embedding_type: str = "sincos"
+    predict_states: bool = True
+    normalize_latents: bool = False
     loss_type: str = "mse"
     rollout_steps: int = 2
+    rollout_history: int | None = None
     freeze_encoder: bool = False
     sigreg_weight: float = 0.09
     sigreg_num_projections: int = 1024
@@ -135,9 +158,19 @@ class JEPAWorldModelConfig(PreTrainedConfig):
         return 1 if self.embedding_type == "pooled" else self.encoder_config.num_patches
 
     @property
+    def predicts_states(self) -> bool:
+        """Whether the predictor has a state head: the model has states and `predict_states`."""
+        return self.state_dim > 0 and self.predict_states
+
+    @property
+    def rollout_start(self) -> int:
+        """Frames the rollout loss starts from: `rollout_history`, else `history_length`."""
+        return self.history_length if self.rollout_history is None else self.rollout_history
+
+    @property
     def min_frames(self) -> int:
-        """Frames a training window needs: the history plus the rollout (at least one frame to predict)."""
-        return self.history_length + max(self.rollout_steps, 1)
+        """Frames a training window needs: the rollout's start plus its steps (at least one frame to predict)."""
+        return self.rollout_start + max(self.rollout_steps, 1)
 
     def _check_values(self) -> None:
         def fail(message: str) -> None:
@@ -175,7 +208,18 @@ class JEPAWorldModelConfig(PreTrainedConfig):
                 f"predictor_hidden_size ({width}) must be divisible by predictor_num_attention_heads ({heads}) "
                 "with at least 6 channels per head (the frame index is a rotary embedding)."
             )
-        if self.embedding_type == "patch" and width % 4:
+        if self.rollout_history is not None and not 1 <= self.rollout_history <= self.history_length:
+            fail(
+                f"rollout_history must be None or in [1, history_length={self.history_length}], "
+                f"got {self.rollout_history!r}."
+            )
+        if self.predictor_position_embedding_type not in PREDICTOR_POSITION_TYPES:
+            fail(
+                f"predictor_position_embedding_type must be one of {PREDICTOR_POSITION_TYPES}, "
+                f"got {self.predictor_position_embedding_type!r}."
+            )
+        sincos_patches = self.embedding_type == "patch" and self.predictor_position_embedding_type == "sincos"
+        if sincos_patches and width % 4:
             fail(f"predictor_hidden_size ({width}) must be divisible by 4 for the 2D sin-cos positions of patches.")
         for name in ("predictor_mlp_ratio", "initializer_range"):
             if getattr(self, name) <= 0:
@@ -195,4 +239,4 @@ class JEPAWorldModelConfig(PreTrainedConfig):
                     fail(f"{prefix}_std must be positive, got {list(values)}.")
 
 
-__all__ = ["EMBEDDING_TYPES", "JEPAWorldModelConfig"]
+__all__ = ["EMBEDDING_TYPES", "PREDICTOR_POSITION_TYPES", "JEPAWorldModelConfig"]

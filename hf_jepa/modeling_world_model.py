@@ -5,7 +5,9 @@ The predictor follows V-JEPA 2-AC: every frame is a block of tokens `[action, st
 blocks attend causally to each other, so the output at frame `t` predicts the embedding(s) of frame `t + 1` from the
 frames up to `t` and the action taken at `t`. The frame index is a rotary embedding and the attention window is
 `history_length` frames, so a prediction depends only on the relative position of the frames it sees: teacher
-forcing over a whole window and a rollout of any length see exactly what they were trained on.
+forcing over a whole window and a rollout of any length see exactly what they were trained on. With
+`predictor_position_embedding_type="rope"` the patch tokens also turn with their row and column (V-JEPA 2-AC's 3D
+rotary embedding); `hf_jepa.convert_world_model` loads the official V-JEPA 2-AC checkpoints into this arrangement.
 
 This file imports only torch, transformers and the flat hf_jepa model files, so that `save_pretrained` ships it as
 remote code.
@@ -45,17 +47,45 @@ def block_causal_mask(frame_index: torch.Tensor, window: int, dtype: torch.dtype
 
 
 def patch_position_embeddings(config: JEPAWorldModelConfig) -> torch.Tensor | None:
-    """The fixed 2D sin-cos positions `[1, N, predictor_hidden_size]` of a frame's patch tokens; None when pooled."""
-    if config.embedding_type != "patch":
+    """The fixed 2D sin-cos positions `[1, N, predictor_hidden_size]` of a frame's patch tokens; None when pooled or
+    when the patches' positions are rotary."""
+    if config.embedding_type != "patch" or config.predictor_position_embedding_type != "sincos":
         return None
     return sincos_position_embeddings(config.predictor_hidden_size, config.encoder_config.grid_size)
+
+
+def predictor_rotary(
+    config: JEPAWorldModelConfig,
+    num_frames: int,
+    num_conditions: int,
+    num_tokens: int,
+    head_dim: int,
+    device: torch.device,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The rotary `(cos, sin)` of `num_frames` blocks `[num_conditions tokens, num_tokens frame tokens]`.
+
+    Every token turns with its frame index. With `predictor_position_embedding_type="rope"` and patch latents, patch
+    tokens also turn with their row and column, and the action / state tokens sit at row 0, column 0 of their frame:
+    the channels of those axes are left as they are, as V-JEPA 2-AC rotates only the time channels of its action and
+    state tokens.
+    """
+    _, height, width = config.encoder_config.grid_size
+    spatial = config.embedding_type == "patch" and config.predictor_position_embedding_type == "rope"
+    grid = (num_frames, height, width) if spatial else (num_frames, 1, 1)
+    # a token's index in the (frames, rows, columns) grid; a condition token takes its frame's first index
+    in_frame = torch.zeros(num_conditions + num_tokens, dtype=torch.long, device=device)
+    if spatial:
+        in_frame[num_conditions:] = torch.arange(num_tokens, device=device)
+    positions = (torch.arange(num_frames, device=device)[:, None] * grid[1] * grid[2] + in_frame).flatten()
+    return rotary_cos_sin(positions.unsqueeze(0), grid, head_dim)
 
 
 class JEPAWorldModelPredictor(nn.Module):
     """Embeds frames, actions and states into the predictor width and predicts every frame's successor.
 
     Input per frame `t`: its embeddings `[N, D]`, the action taken after it and (optionally) its state. Output per
-    frame: the predicted embeddings `[N, D]` of frame `t + 1` and, with states, the predicted state of frame `t + 1`.
+    frame: the predicted embeddings `[N, D]` of frame `t + 1` and, with a state head (`config.predicts_states`), the
+    predicted state of frame `t + 1`.
     """
 
     def __init__(self, config: JEPAWorldModelConfig):
@@ -72,7 +102,7 @@ class JEPAWorldModelPredictor(nn.Module):
         )
         self.layernorm = nn.LayerNorm(width, eps=config.layer_norm_eps)
         self.proj = nn.Linear(width, encoder_width)
-        self.state_proj = nn.Linear(width, config.state_dim) if config.state_dim else None
+        self.state_proj = nn.Linear(width, config.state_dim) if config.predicts_states else None
 
     def forward(
         self,
@@ -103,13 +133,16 @@ class JEPAWorldModelPredictor(nn.Module):
         frame_index = torch.arange(num_frames, device=tokens.device).repeat_interleave(tokens_per_frame)
         attention_mask = block_causal_mask(frame_index, self.config.history_length, tokens.dtype)
         head_dim = self.layers[0].attention.head_dim
-        rotary = rotary_cos_sin(frame_index.unsqueeze(0), (num_frames, 1, 1), head_dim)
+        num_conditions = tokens_per_frame - num_tokens
+        rotary = predictor_rotary(self.config, num_frames, num_conditions, num_tokens, head_dim, tokens.device)
         hidden_states = tokens.flatten(1, 2)
         for layer in self.layers:
             hidden_states = layer(hidden_states, position_embeddings=rotary, attention_mask=attention_mask, **kwargs)
         hidden_states = self.layernorm(hidden_states).unflatten(1, (num_frames, tokens_per_frame))
 
-        predicted = self.proj(hidden_states[:, :, tokens_per_frame - num_tokens :])
+        predicted = self.proj(hidden_states[:, :, num_conditions:])
+        if self.config.normalize_latents:
+            predicted = F.layer_norm(predicted, predicted.shape[-1:])
         predicted_states = self.state_proj(hidden_states[:, :, 1]) if self.state_proj is not None else None
         return predicted, predicted_states
 
@@ -224,6 +257,9 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
         model.encoder.load_state_dict(encoder.state_dict())
         return model
 
+    def get_input_embeddings(self) -> nn.Module:
+        return self.encoder.get_input_embeddings()
+
     def freeze_encoder_if_configured(self) -> None:
         """With `config.freeze_encoder`, the encoder takes no gradients and stays in eval mode."""
         if self.config.freeze_encoder:
@@ -298,6 +334,8 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
             hidden_states = hidden_states.mean(1, keepdim=True)
         if self.config.projects_latents:
             hidden_states = self.sigreg_projector(hidden_states.flatten(0, 1)).unflatten(0, hidden_states.shape[:2])
+        if self.config.normalize_latents:
+            hidden_states = F.layer_norm(hidden_states, hidden_states.shape[-1:])
         return hidden_states.unflatten(0, (batch_size, num_frames))
 
     def rollout(
@@ -306,6 +344,7 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
         actions: torch.Tensor,
         history_actions: torch.Tensor | None = None,
         history_states: torch.Tensor | None = None,
+        future_states: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Predicts `H` future frame embeddings autoregressively, one predictor pass per step.
 
@@ -315,6 +354,9 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
             history_actions: `[B, h - 1, A]` the normalised actions taken between the history frames; required
                 when `h > 1`.
             history_states: `[B, h, S]` normalised states of the history frames, required when the model has states.
+            future_states: `[B, H - 1, S]` normalised states of the predicted frames but the last, which the later
+                steps read; required for `H > 1` when the model has states it does not predict
+                (`predict_states=False`, as V-JEPA 2-AC, whose planner computes them from the actions).
 
         Returns:
             `[B, H, N, D]` predicted embeddings of the next `H` frames. `B` can be a whole planning population.
@@ -330,17 +372,26 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
             history_actions = actions[:, :0]
         self._check_actions(history_actions, "history_actions", batch_size, history - 1)
         self._check_states(history_states, "history_states", batch_size, history)
+        steps = actions.shape[1]
+        states = history_states
+        if self.config.state_dim and not self.config.predicts_states:
+            if future_states is None and steps == 1:
+                future_states = history_states[:, :0]
+            self._check_states(future_states, "future_states", batch_size, steps - 1)
+            states = torch.cat([history_states, future_states.to(history_states.dtype)], dim=1)
+        elif future_states is not None:
+            raise ValueError("future_states are read only by models with states they do not predict.")
         window = self.config.history_length
         all_actions = torch.cat([history_actions, actions.to(history_actions.dtype)], dim=1)
-        embeddings, states = history_embeddings, history_states
-        for _ in range(actions.shape[1]):
+        embeddings = history_embeddings
+        for _ in range(steps):
             start, end = max(0, embeddings.shape[1] - window), embeddings.shape[1]
             window_states = states[:, start:end] if states is not None else None
             predicted, predicted_states = self.predictor(
                 embeddings[:, start:end], all_actions[:, start:end], window_states
             )
             embeddings = torch.cat([embeddings, predicted[:, -1:]], dim=1)
-            if states is not None:
+            if predicted_states is not None:
                 states = torch.cat([states, predicted_states[:, -1:]], dim=1)
         return embeddings[:, history:]
 
@@ -359,7 +410,7 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
     ) -> JEPAWorldModelOutput:
         r"""
         pixel_values (`torch.FloatTensor` of shape `(batch, frames, channels, height, width)`): a window of at least
-            `history_length + max(rollout_steps, 1)` consecutive frames.
+            `min_frames` (the rollout's start + `max(rollout_steps, 1)`) consecutive frames.
         actions (`torch.FloatTensor` of shape `(batch, frames - 1, action_dim)`): normalised actions; `actions[:, t]`
             leads from frame `t` to frame `t + 1`.
         states (`torch.FloatTensor` of shape `(batch, frames, state_dim)`, *optional*): normalised states, required
@@ -369,8 +420,9 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
         self._check_pixels(pixel_values)
         batch_size, num_frames = pixel_values.shape[:2]
         if num_frames < config.min_frames:
+            start_name = "history_length" if config.rollout_history is None else "rollout_history"
             raise ValueError(
-                f"pixel_values has {num_frames} frames, fewer than history_length ({config.history_length}) + "
+                f"pixel_values has {num_frames} frames, fewer than {start_name} ({config.rollout_start}) + "
                 f"rollout_steps ({config.rollout_steps}) = {config.min_frames} that a training window needs."
             )
         self._check_actions(actions, "actions", batch_size, num_frames - 1)
@@ -383,14 +435,19 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
         teacher_forcing_loss = self.latent_loss(predicted, targets)
         loss = teacher_forcing_loss
 
-        history, steps = config.history_length, config.rollout_steps
+        history, steps = config.rollout_start, config.rollout_steps
         rolled, rollout_loss = None, torch.zeros((), device=loss.device, dtype=loss.dtype)
         if steps > 0:
+            # a model that does not predict its states rolls out with the recorded ones, as V-JEPA 2-AC trains
+            future_states = None
+            if states is not None and not config.predicts_states:
+                future_states = states[:, history : history + steps - 1]
             rolled = self.rollout(
                 embeddings[:, :history],
                 actions[:, history - 1 : history - 1 + steps],
                 history_actions=actions[:, : history - 1],
                 history_states=states[:, :history] if states is not None else None,
+                future_states=future_states,
             )
             rollout_loss = self.latent_loss(rolled, embeddings[:, history : history + steps])
             loss = loss + rollout_loss

@@ -5,6 +5,8 @@ from transformers import AutoConfig, AutoModel
 
 import hf_jepa  # noqa: F401  (registers the Auto* classes)
 from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAWorldModel, JEPAWorldModelConfig
+from hf_jepa.modeling_jepa import rotary_cos_sin
+from hf_jepa.modeling_world_model import predictor_rotary
 
 PREDICTOR = dict(predictor_hidden_size=24, predictor_num_hidden_layers=2, predictor_num_attention_heads=2)
 
@@ -55,6 +57,9 @@ def test_config_defaults_round_trip_and_accept_a_jepa_config(tmp_path):
         (dict(action_std=[1.0, 0.0]), "action_std"),
         (dict(state_mean=[0.0]), "state_dim is 0"),
         (dict(encoder_config=dict(MICRO, num_frames=4)), "num_frames"),
+        (dict(predictor_position_embedding_type="learned"), "predictor_position_embedding_type"),
+        (dict(rollout_history=3), r"rollout_history must be None or in \[1, history_length=2\]"),
+        (dict(rollout_history=0), "rollout_history"),
     ],
 )
 def test_config_names_bad_values(overrides, message):
@@ -184,6 +189,72 @@ def test_rollout_matches_teacher_forcing_on_real_history_and_is_batched():
     assert embeddings.shape == (2, 5, 1, 32)
     assert torch.allclose(one_step[:, 0], out.predicted_embeddings[:, 2], atol=1e-5)
     assert population.shape == (300, 4, 1, 32)
+
+
+# V-JEPA 2-AC's arrangement (what hf_jepa.convert_world_model writes), at the scale of the tests
+AC = dict(
+    embedding_type="patch",
+    state_dim=3,
+    predictor_position_embedding_type="rope",
+    predict_states=False,
+    normalize_latents=True,
+    rollout_history=1,
+    history_length=4,
+    loss_type="l1",
+    freeze_encoder=True,
+    sigreg_weight=0.0,
+)
+
+
+def test_ac_rope_turns_patches_with_frame_row_and_column_and_conditions_with_their_frame_only():
+    config = tiny_config(**AC)
+    head_dim = 12  # 3 axes of 4 channels: time, row, column
+    cos, sin = predictor_rotary(config, 3, 2, 16, head_dim, torch.device("cpu"))
+    patches = rotary_cos_sin(torch.arange(3 * 16)[None], (3, 4, 4), head_dim)
+    blocks = cos[0, 0].unflatten(0, (3, 18))
+    assert torch.equal(blocks[:, 2:].flatten(0, 1), patches[0][0, 0])  # patches: V-JEPA 2's 3D rotary embedding
+    frame_only = rotary_cos_sin(torch.arange(3)[None], (3, 1, 1), head_dim)[0][0, 0]
+    assert torch.equal(blocks[:, 0], frame_only) and torch.equal(blocks[:, 1], frame_only)
+    assert torch.equal(blocks[:, :2, 4:], torch.ones(3, 2, 8))  # action and state: row and column not turned
+    # the default: every token turns with its frame index only, as before
+    default, _ = predictor_rotary(tiny_config(embedding_type="patch"), 3, 1, 16, head_dim, torch.device("cpu"))
+    frames = rotary_cos_sin(torch.arange(3).repeat_interleave(17)[None], (3, 1, 1), head_dim)[0]
+    assert torch.equal(default, frames) and sin.shape == cos.shape
+
+
+def test_ac_arrangement_trains_on_states_it_does_not_predict_and_normalized_latents():
+    torch.manual_seed(0)
+    model = JEPAWorldModel(tiny_config(**AC))
+    assert model.predictor.state_proj is None and model.predictor.position_embeddings is None
+    assert model.config.min_frames == 3
+    batch = tiny_batch(frames=3, state_dim=3)
+    out = model(**batch)
+    assert out.state_loss is None and torch.allclose(out.loss, out.teacher_forcing_loss + out.rollout_loss)
+    assert out.rollout_embeddings.shape == (2, 2, 16, 32)
+    # the rollout starts from the first frame: its first step is the first teacher-forced prediction
+    torch.testing.assert_close(out.rollout_embeddings[:, 0], out.predicted_embeddings[:, 0])
+    out.loss.backward()
+    assert model.predictor.state_embed.weight.grad.abs().sum() > 0
+    latents = model.encode(batch["pixel_values"])
+    torch.testing.assert_close(latents.mean(-1), torch.zeros(2, 3, 16), atol=1e-5, rtol=0)
+    torch.testing.assert_close(latents.var(-1, unbiased=False), torch.ones(2, 3, 16), atol=1e-3, rtol=0)
+    model.eval()
+    with torch.no_grad():
+        history, actions = latents[:, :1], torch.randn(2, 2, 2)
+        future = torch.randn(2, 1, 3)
+        rolled = model.rollout(history, actions, history_states=batch["states"][:, :1], future_states=future)
+        moved = model.rollout(history, actions, history_states=batch["states"][:, :1], future_states=future + 1)
+        one_step = model.rollout(history, actions[:, :1], history_states=batch["states"][:, :1])
+    assert torch.equal(rolled[:, 0], moved[:, 0]) and not torch.allclose(rolled[:, 1], moved[:, 1], atol=1e-4)
+    torch.testing.assert_close(one_step[:, 0], rolled[:, 0])
+    torch.testing.assert_close(rolled.var(-1, unbiased=False), torch.ones(2, 2, 16), atol=0.05, rtol=0)
+    with pytest.raises(ValueError, match=r"future_states must have shape \[2, 1, 3\]"):
+        model.rollout(history, actions, history_states=batch["states"][:, :1])
+    with pytest.raises(ValueError, match="fewer than rollout_history"):
+        model(batch["pixel_values"][:, :2], batch["actions"][:, :1], batch["states"][:, :2])
+    predicting = JEPAWorldModel(tiny_config(state_dim=3))
+    with pytest.raises(ValueError, match="future_states are read only by models with states they do not predict"):
+        predicting.rollout(latents[:, :1, :1], actions, history_states=batch["states"][:, :1], future_states=future)
 
 
 def test_save_and_load_with_auto_model(tmp_path):
