@@ -4,7 +4,9 @@
 - `probes`: pure tensor functions: kNN, linear and attentive probes, the effective rank of a representation;
 - `features`: loading an encoder (and its processor) and extracting its features from a labelled loader;
 - `driver`: `EvaluationArguments` and `evaluate`, which probes a checkpoint next to the baselines and writes
-  `eval_results.json`.
+  `eval_results.json`;
+- `inspection`: what a model hides, sees and predicts for one input (masks, predictions, similarity, PCA, video
+  surprise), as the Space shows it.
 """
 
 from .driver import (

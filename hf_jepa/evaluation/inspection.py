@@ -21,7 +21,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
-from torchcodec.decoders import VideoDecoder
 from transformers import AutoConfig, AutoModel, AutoModelForPreTraining, BaseImageProcessor, PreTrainedConfig
 
 from ..configuration_jepa import JEPAConfig
@@ -156,6 +155,10 @@ def read_clip(path: str, num_frames: int, start: int, step: int, min_side: int) 
     """`num_frames` frames `[F, 3, H, W]` (uint8) of a video file, every `step` frames from `start`; only those frames
     are decoded, so long videos cost no more than short ones. Also returns the frame indices and the video's length.
     A `ValueError` for a file that is not a video, frames past its end, or frames smaller than `min_side` px."""
+    try:
+        from torchcodec.decoders import VideoDecoder
+    except ImportError as error:
+        raise ImportError(f"Reading the video {path} needs torchcodec: pip install 'hf-jepa[video]'.") from error
     try:
         decoder = VideoDecoder(path)
         total = len(decoder)

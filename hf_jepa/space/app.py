@@ -1,24 +1,14 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
-"""JEPA explorer: what a JEPA model hides (masks), sees (patch features) and predicts (latents of hidden patches).
+"""JEPA explorer: what a JEPA model hides (masks), sees (patch features) and predicts (latents of hidden patches),
+and how a JEPA world model plans (the Plan tab, model-predictive control on TwoRoom).
 
     hf-jepa space    # or: python hf_jepa/space/app.py, and python app.py in a Space folder
 
-The models offered are those named in the `JEPA_MODEL` environment variable (Hub ids or local folders, separated by
-commas; the first is the default), the Hub ids of `models.txt` next to this file, the checkpoints next to it
-(`checkpoint*/`; `hf-jepa push-space` writes either into a Space) and the models the README's recipes trained into
-`outputs/` of the working directory (the main job and the video recipe). A model is
-loaded through `AutoModelForPreTraining` when its checkpoint holds a predictor (an hf_jepa `JEPAForPreTraining`),
-else through `AutoModel` (an hf_jepa encoder or a transformers `IJepaModel`: masks and features, no prediction).
-
-A `JEPAWorldModel` among those models gets the Plan tab instead: model-predictive control on TwoRoom with
-`hf_jepa.planning`, and the first plan's imagined rollout shown as the nearest recorded frames. Those frames come from
-the episode datasets named in `JEPA_EPISODES` (saved folders or Hub ids, separated by commas), the saved datasets next
-to this file (`episodes*/`) and in `outputs/`, and the world models' own training data (their `training_args.json`).
-
-This file holds the inputs, what each tab shows and the layout. What it shows is computed by the library:
-`hf_jepa.evaluation.inspection` (masks, predictions, similarity, PCA, video surprise), `hf_jepa.visualization`
-(the pictures of them) and `hf_jepa.rollouts` (recorded frames, imagined rollouts, replays). The names of the files
-it reads beside it and the cap on recorded frames come from `hf_jepa.spaces`, which writes them into a Space.
+The models and episode datasets offered are those of `hf_jepa.spaces.offered_models` / `offered_episodes`
+(`JEPA_MODEL`, `JEPA_EPISODES`, the files beside this one, `outputs/`). This file holds the inputs, what each tab
+shows and the layout; the library computes it: `hf_jepa.evaluation.inspection` (masks, predictions, similarity, PCA,
+video surprise), `hf_jepa.visualization` (their pictures) and `hf_jepa.rollouts` (recorded frames, imagined rollouts,
+replays, planning in TwoRoom).
 """
 
 import functools
@@ -483,9 +473,8 @@ def video_tab(model: gr.Dropdown, clips: list[str]) -> gr.Number:
     return video_ahead
 
 
-def plan_tab(world_models: list[str]) -> tuple[gr.Dropdown, gr.Markdown, gr.Dropdown]:
-    """The Plan tab; returns the world-model choice, its summary and the episodes choice (set when the page
-    loads)."""
+def plan_tab(demo: gr.Blocks, world_models: list[str]) -> None:
+    """The Plan tab, for world models: the model and episodes choices, the pair, the planner, what it did."""
     gr.Markdown(
         "Model-predictive control on **TwoRoom** (reach the goal through the door): the planner (CEM or MPPI) "
         "scores action sequences by the distance between the latents the world model predicts and the goal "
@@ -531,10 +520,11 @@ def plan_tab(world_models: list[str]) -> tuple[gr.Dropdown, gr.Markdown, gr.Drop
         [arena, energy_plot, distance_plot, imagined, plan_info],
         api_name="plan",
     )
-    world_model.change(
-        describe_world_model, world_model, [world_summary, episode_data], api_name="describe_world_model"
+    described = [world_summary, episode_data]
+    demo.load(
+        describe_world_model, world_model, described, api_name="describe_world_model_on_load", api_visibility="private"
     )
-    return world_model, world_summary, episode_data
+    world_model.change(describe_world_model, world_model, described, api_name="describe_world_model")
 
 
 def pair_controls() -> tuple[list[gr.Number], gr.Image]:
@@ -629,14 +619,7 @@ def build_demo() -> gr.Blocks:
                 gr.Markdown("Planning needs the TwoRoom environment: `pip install 'hf-jepa[world-model]'`.")
         elif world_models:
             with gr.Tab("Plan"):
-                world_model, world_summary, episode_data = plan_tab(world_models)
-            demo.load(
-                describe_world_model,
-                world_model,
-                [world_summary, episode_data],
-                api_name="describe_world_model_on_load",
-                api_visibility="private",
-            )
+                plan_tab(demo, world_models)
     return demo
 
 
