@@ -75,6 +75,15 @@ def test_a_loaded_model_preprocesses_with_its_checkpoints_processor(checkpoints,
     assert example_inputs(video).shape == (1, 4, 3, 16, 16)  # one image: a still clip
 
 
+def test_read_image_scales_16_bit_images(tmp_path):
+    grey = np.array([[0, 257 * 128], [65535, 257]] * 4, dtype=np.uint16).repeat(4, axis=1)  # 8 x 8
+    Image.fromarray(grey).save(tmp_path / "deep.png")
+    assert Image.open(tmp_path / "deep.png").mode in ("I;16", "I")
+    image = inspection.read_image(str(tmp_path / "deep.png"), 4, largest=100)
+    assert image.dtype == torch.uint8 and image[:, 0, :4].unique().tolist() == [0]
+    assert image[:, 0, 4:].unique().tolist() == [128] and image[:, 1, :4].unique().tolist() == [255]
+
+
 def test_read_image_and_read_clip_name_bad_files(tmp_path):
     image = inspection.read_image(str(EXAMPLES / "bag.png"), 4, largest=100)
     assert image.dtype == torch.uint8 and image.shape == (3, 100, 100)

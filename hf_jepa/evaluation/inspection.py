@@ -24,7 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from transformers import AutoConfig, AutoModel, AutoModelForPreTraining, BaseImageProcessor, PreTrainedConfig
 
 from ..configuration_jepa import JEPAConfig
-from ..data import apply_processor, build_processor, checkpoint_processor
+from ..data import apply_processor, build_processor, checkpoint_processor, to_rgb_tensor
 from ..masking import sample_masks, temporal_masks
 
 Grid = tuple[int, int, int]
@@ -148,7 +148,7 @@ def read_image(path: str, min_side: int, largest: int) -> torch.Tensor:
         )
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
-    return torch.from_numpy(np.array(image.convert("RGB"))).permute(2, 0, 1)
+    return to_rgb_tensor(image)  # 16-bit and float images scaled, not clipped
 
 
 def read_clip(path: str, num_frames: int, start: int, step: int, min_side: int) -> tuple[torch.Tensor, list[int], int]:
