@@ -60,6 +60,25 @@ class JEPAConfig(PreTrainedConfig):
             of the queries and keys in every attention layer (V-JEPA 2); `"learned"`: a trained table of the
             encoder (transformers' `IJepaModel` layout), started from the sin-cos table and resized bicubically for
             other input sizes. The predictor keeps the fixed sin-cos table with `"learned"`, as in I-JEPA.
+        rope_interleaved (`bool`): Frequency layout of the rotary embeddings. False: V-JEPA 2's, where channel `j` of
+            an axis block turns with frequency `omega[j % (axis_dim / 2)]`, so the two channels of a rotated pair turn
+            at different frequencies (what the released V-JEPA 2 weights were trained with); True: V-JEPA 2.1's, where
+            both channels of pair `i` turn with `omega[i]` (textbook RoPE).
+        rope_grid_size (`int`, *optional*): With rotary embeddings, the encoder's row and column positions are rescaled
+            so that the first and last patch of an input of any size sit where they sat on a `rope_grid_size` grid
+            (V-JEPA 2.1's `interpolate_rope`: 16 for 16-pixel patches, trained at 256 px). The predictor's positions
+            are not rescaled (as in the released V-JEPA 2.1 models). None: integer positions.
+        level_layers (`list[int]`, *optional*): Multi-level features (V-JEPA 2.1): the 0-based encoder layers whose
+            outputs each go through their own LayerNorm (the official `norms_block`, e.g. `[2, 5, 8, 11]` for 12
+            layers). The last must be the last layer; its norm is the encoder's final `layernorm`, so
+            `last_hidden_state` stays the last layer's normed output (the official inference output), and
+            `JEPAModel(..., output_levels=True)` also returns every level's normed output concatenated along the
+            channels (`level_hidden_states`, the official training output). None: one final LayerNorm.
+        image_patch_embeddings (`bool`): Video models with rotary embeddings only: images (`[batch, channels, height,
+            width]`, or clips of one frame) are embedded by their own one-frame patch embedding instead of being
+            refused (V-JEPA 2.1's `patch_embed_img`), so that one encoder serves images and clips.
+        modality_embeddings (`bool`): Learned image and video embeddings added to every token of the encoder (after
+            the patch embedding) and of the predictor (V-JEPA 2.1). Needs `image_patch_embeddings`.
         pred_hidden_size (`int`): Width of the predictor.
         pred_num_hidden_layers (`int`): Depth of the predictor.
         pred_num_attention_heads (`int`): Attention heads of the predictor.
@@ -67,6 +86,15 @@ class JEPAConfig(PreTrainedConfig):
             to `mlp_ratio` (the official predictors keep 4 where the giant encoders use 48 / 11).
         pred_num_mask_tokens (`int`): Learned mask tokens of the predictor; the one used is chosen per forward pass
             (`mask_index`), so that differently masked batches can have their own (V-JEPA uses several).
+        pred_num_levels (`int`): How many of the last `level_layers` the predictor reads (the context encoder's
+            levels, concatenated) and predicts (V-JEPA 2.1: 4 for ViT-g / ViT-G, 1 for the distilled ViT-B / ViT-L).
+            With more than one, the predictor's input embedding is an MLP (`num_levels * hidden_size` -> `hidden_size`
+            -> `pred_hidden_size`).
+        pred_output_size (`int`, *optional*): Width of one predicted level; defaults to `hidden_size`. The distilled
+            V-JEPA 2.1 predictors predict their ViT-G teacher's 1664-wide features; such a predictor converts and runs,
+            but pretraining needs targets of the encoder's own width.
+        pred_predict_context (`bool`): The predictor also predicts the target encoder's latents of the context tokens,
+            through a second output projection (V-JEPA 2.1's dense context loss, weighted by `context_loss_weight`).
         objective (`str`): What the encoder learns from. `"masked"` (default): predict the target encoder's latents of
             masked tokens from the visible ones (I-JEPA / V-JEPA). `"multiview"`: several augmented views of each
             sample, whose projected embeddings are pulled towards the mean of the global views' and regularised with
@@ -76,7 +104,11 @@ class JEPAConfig(PreTrainedConfig):
         projector_dim (`int`): Output width of the projector, on which the invariance and the regularisers act.
         invariance_weight (`float`): Weight of the invariance term (multi-view and hybrid objectives).
         loss_type (`str`): `"mse"`, `"smooth_l1"` (official I-JEPA) or `"l1"` (official V-JEPA).
-        normalize_targets (`bool`): Layer-normalise the target encoder's features before the loss.
+        normalize_targets (`bool`): Layer-normalise the target encoder's features before the loss (each level on its
+            own with several levels, as V-JEPA 2.1).
+        context_loss_weight (`float`): Weight of the dense context loss, the distance between the predictor's latents
+            of the context tokens and the target encoder's (V-JEPA 2.1's lambda; needs `pred_predict_context`).
+            `JEPAForPreTraining.forward(context_loss_weight=...)` overrides it per step, for a warm-up.
         variance_weight (`float`): Weight of the VICReg variance term (0 disables it).
         covariance_weight (`float`): Weight of the VICReg covariance term (0 disables it).
         consistency_weight (`float`): Weight of the cross-frame consistency term for video (0 disables it).
@@ -117,17 +149,26 @@ class JEPAConfig(PreTrainedConfig):
     drop_path_rate: float = 0.0
     initializer_range: float = 0.02
     position_embedding_type: str = "sincos"
+    rope_interleaved: bool = False
+    rope_grid_size: int | None = None
+    level_layers: list[int] | None = None
+    image_patch_embeddings: bool = False
+    modality_embeddings: bool = False
     pred_hidden_size: int = 384
     pred_num_hidden_layers: int = 6
     pred_num_attention_heads: int = 12
     pred_mlp_ratio: float | None = None
     pred_num_mask_tokens: int = 1
+    pred_num_levels: int = 1
+    pred_output_size: int | None = None
+    pred_predict_context: bool = False
     objective: str = "masked"
     projector_hidden_size: int = 512
     projector_dim: int = 64
     invariance_weight: float = 1.0
     loss_type: str = "mse"
     normalize_targets: bool = True
+    context_loss_weight: float = 0.0
     variance_weight: float = 0.0
     covariance_weight: float = 0.0
     consistency_weight: float = 0.0
@@ -147,6 +188,8 @@ class JEPAConfig(PreTrainedConfig):
     def __post_init__(self, **kwargs):
         if self.pred_mlp_ratio is None:
             self.pred_mlp_ratio = self.mlp_ratio
+        if self.level_layers is not None:
+            self.level_layers = list(self.level_layers)
         if self.mask_strategy is None:
             self.mask_strategy = "multiblock" if self.num_frames == 1 else "multiblock3d"
         self.target_block_scale = tuple(self.target_block_scale)
@@ -164,6 +207,11 @@ class JEPAConfig(PreTrainedConfig):
         return int(self.hidden_size * self.mlp_ratio)
 
     @property
+    def prediction_size(self) -> int:
+        """Width of one level the predictor predicts: `pred_output_size`, else `hidden_size`."""
+        return self.pred_output_size or self.hidden_size
+
+    @property
     def grid_size(self) -> tuple[int, int, int]:
         """Token grid `(time, height, width)`; time is 1 for images."""
         time = self.num_frames // self.tubelet_size if self.is_video else 1
@@ -179,10 +227,17 @@ class JEPAConfig(PreTrainedConfig):
         self._check_sizes()
         self._check_choices()
         self._check_masking()
+        self._check_levels_and_modalities()
         for name in ("mlp_ratio", "pred_mlp_ratio"):
             if getattr(self, name) <= 0:
                 _invalid(f"{name} must be > 0, got {getattr(self, name)}.")
-        non_negative = ("invariance_weight", "drop_path_rate", "hidden_dropout_prob", "attention_probs_dropout_prob")
+        non_negative = (
+            "invariance_weight",
+            "context_loss_weight",
+            "drop_path_rate",
+            "hidden_dropout_prob",
+            "attention_probs_dropout_prob",
+        )
         for name in (*REGULARIZERS.values(), *non_negative):
             if getattr(self, name) < 0:
                 _invalid(f"{name} must be >= 0, got {getattr(self, name)}.")
@@ -201,6 +256,7 @@ class JEPAConfig(PreTrainedConfig):
             "pred_num_hidden_layers",
             "pred_num_attention_heads",
             "pred_num_mask_tokens",
+            "pred_num_levels",
             "num_target_blocks",
             "sigreg_num_projections",
             "projector_hidden_size",
@@ -258,6 +314,41 @@ class JEPAConfig(PreTrainedConfig):
                 f"mask_strategy {self.mask_strategy!r} needs video input (num_frames > 1), "
                 f"got num_frames={self.num_frames}."
             )
+
+    def _check_levels_and_modalities(self) -> None:
+        levels = self.level_layers
+        if levels is not None and (
+            not levels
+            or any(not isinstance(layer, int) for layer in levels)
+            or levels != sorted(set(levels))
+            or levels[0] < 0
+            or levels[-1] != self.num_hidden_layers - 1
+        ):
+            _invalid(
+                f"level_layers must be increasing layer indices ending with the last layer "
+                f"({self.num_hidden_layers - 1}), got {levels}."
+            )
+        if self.pred_output_size is not None and (
+            not isinstance(self.pred_output_size, int) or self.pred_output_size < 1
+        ):
+            _invalid(f"pred_output_size must be a positive integer or None, got {self.pred_output_size!r}.")
+        num_levels = len(levels) if levels is not None else 1
+        if self.pred_num_levels > num_levels:
+            _invalid(f"pred_num_levels ({self.pred_num_levels}) exceeds the encoder's {num_levels} level(s).")
+        rope_only = ("rope_interleaved", "rope_grid_size", "image_patch_embeddings")
+        for name in rope_only:
+            if getattr(self, name) and self.position_embedding_type != "rope":
+                _invalid(f"{name} needs position_embedding_type 'rope', got {self.position_embedding_type!r}.")
+        if self.rope_grid_size is not None and self.rope_grid_size < 2:
+            _invalid(f"rope_grid_size must be at least 2, got {self.rope_grid_size}.")
+        if self.image_patch_embeddings and not self.is_video:
+            _invalid(
+                "image_patch_embeddings give a video model (num_frames > 1) an image path; this is an image model."
+            )
+        if self.modality_embeddings and not self.image_patch_embeddings:
+            _invalid("modality_embeddings tell images from clips and need image_patch_embeddings.")
+        if self.context_loss_weight > 0 and not self.pred_predict_context:
+            _invalid(f"context_loss_weight ({self.context_loss_weight}) needs pred_predict_context.")
 
     def _check_masking(self) -> None:
         if not 0.0 < self.mask_ratio < 1.0:

@@ -14,6 +14,12 @@ pretraining; every hf_jepa model can be written back as a plain transformers che
   code: `encoder`, `predictor`, `target_encoder` (+ optimizer state, epoch, ...), read with `weights_only=True`.
   An encoder `pos_embed` other than the sin-cos table is imported as `learned`. `official_ijepa` is also written
   (the three state dicts, no optimiser state).
+- `official_vjepa2_1`: V-JEPA 2.1 checkpoints (app/vjepa_2_1 of the official code, the torch hub `vjepa2_1_*` files):
+  per-level norms, an image patch embedding, modality embeddings, interleaved rotary embeddings rescaled to the
+  training grid, a predictor of several levels that also predicts the context tokens. The released ViT-g / ViT-G
+  hold `target_encoder`; the distilled ViT-B / ViT-L only `ema_encoder` (read as the target encoder; the context
+  encoder starts from it) and a predictor of their ViT-G teacher's features. Written back with the same entries.
+  transformers' `VJEPA2Model` cannot hold these models (its rotary embeddings have V-JEPA 2's layout).
 
 The official files do not record the attention heads nor (for V-JEPA 2) the clip shape; they default to the released
 models' values and can be set with `config_overrides`.
@@ -44,12 +50,14 @@ from .modeling_jepa import JEPAForPreTraining, JEPAModel, sincos_position_embedd
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("hf_jepa", "ijepa", "vjepa2", "official_ijepa", "official_vjepa", "official_vjepa2")
-TARGET_FORMATS = ("hf_jepa", "ijepa", "vjepa2", "official_ijepa")
-OFFICIAL_FORMATS = ("official_ijepa", "official_vjepa", "official_vjepa2")
-ENCODER_CHOICES = ("target_encoder", "encoder")
+FORMATS = ("hf_jepa", "ijepa", "vjepa2", "official_ijepa", "official_vjepa", "official_vjepa2", "official_vjepa2_1")
+TARGET_FORMATS = ("hf_jepa", "ijepa", "vjepa2", "official_ijepa", "official_vjepa2_1")
+OFFICIAL_FORMATS = ("official_ijepa", "official_vjepa", "official_vjepa2", "official_vjepa2_1")
+ENCODER_CHOICES = ("target_encoder", "encoder", "ema_encoder")
 # The name the official I-JEPA training loop gives its latest checkpoint.
 OFFICIAL_IJEPA_FILENAME = "jepa-latest.pth.tar"
+# The name the official V-JEPA 2.1 training loop gives its latest checkpoint.
+OFFICIAL_VJEPA2_1_FILENAME = "latest.pth.tar"
 # The `model_type` in the config.json of each Hugging Face format.
 _MODEL_TYPES = {"hf_jepa": "jepa", "ijepa": "ijepa", "vjepa2": "vjepa2"}
 # The files that show a folder holds a model (conversion does not replace one unless asked to).
@@ -65,10 +73,17 @@ _RELEASED_ENCODER_HEADS = {
     "official_ijepa": {384: 6, 768: 12, 1024: 16, 1280: 16, 1408: 16},
     "official_vjepa": {384: 6, 768: 12, 1024: 16, 1280: 16, 1408: 16},
     "official_vjepa2": {384: 6, 768: 12, 1024: 16, 1280: 16, 1408: 22},
+    "official_vjepa2_1": {768: 12, 1024: 16, 1408: 22, 1664: 26},
 }
 _VJEPA2_PREDICTOR_HEADS = 12
 # V-JEPA 2 uses rotary embeddings, so its checkpoints do not fix the input: these are its pretraining crop and clip.
 _VJEPA2_CLIP = {"image_size": 256, "num_frames": 16}
+# V-JEPA 2.1: the released models' crop (their clip length is not fixed by the weights either), and the grid their
+# encoders' rotary positions are rescaled to, by patch size (the official `interpolate_rope`).
+_VJEPA2_1_CLIP = {"image_size": 384, "num_frames": 16}
+_VJEPA2_1_ROPE_GRID = {16: 16, 14: 18}
+# The layers of V-JEPA 2.1's per-level norms, by encoder depth (fixed by the official code).
+_VJEPA2_1_LEVEL_LAYERS = {12: [2, 5, 8, 11], 24: [5, 11, 17, 23], 40: [9, 19, 29, 39], 48: [11, 23, 37, 47]}
 # The objective of each paper, the default for continued pretraining of its weights.
 _PAPER_LOSS = {
     "ijepa": "smooth_l1",
@@ -76,6 +91,7 @@ _PAPER_LOSS = {
     "vjepa2": "l1",
     "official_vjepa": "l1",
     "official_vjepa2": "l1",
+    "official_vjepa2_1": "l1",
 }
 
 # Our config fields -> those of transformers' IJepaConfig and VJEPA2Config, used both ways. I-JEPA's MLP width is
@@ -125,18 +141,39 @@ _OFFICIAL_BLOCK_RENAMES = [
 ]
 _OFFICIAL_ENCODER_RENAMES = [
     (r"^embeddings\.patch_embeddings\.projection\.", "patch_embed.proj."),
+    (r"^embeddings\.image_patch_embeddings\.projection\.", "patch_embed_img.proj."),  # V-JEPA 2.1
+    (r"^embeddings\.image_modality_embedding$", "img_mod_embed"),
+    (r"^embeddings\.video_modality_embedding$", "video_mod_embed"),
     (r"^embeddings\.position_embeddings$", "pos_embed"),  # a learned table (sin-cos tables are not in state dicts)
     (r"^layers\.", "blocks."),
     (r"^layernorm\.", "norm."),
     *_OFFICIAL_BLOCK_RENAMES,
 ]
 _OFFICIAL_PREDICTOR_RENAMES = [
+    (r"^embed\.fc1\.", "predictor_embed.0."),  # V-JEPA 2.1's MLP input embedding (an nn.Sequential there)
+    (r"^embed\.fc2\.", "predictor_embed.2."),
     (r"^embed\.", "predictor_embed."),
     (r"^layers\.", "predictor_blocks."),
     (r"^layernorm\.", "predictor_norm."),
     (r"^proj\.", "predictor_proj."),
+    (r"^proj_context\.", "predictor_proj_context."),
+    (r"^image_modality_embedding$", "img_mod_embed"),
+    (r"^video_modality_embedding$", "video_mod_embed"),
     *_OFFICIAL_BLOCK_RENAMES,
 ]
+
+
+def _official_encoder_renames(config: JEPAConfig) -> list[tuple[str, str]]:
+    """Our encoder tensor names -> the official ones; V-JEPA 2.1 keeps all its level norms in `norms_block`, the
+    last of them being our final `layernorm`."""
+    if not config.level_layers:
+        return _OFFICIAL_ENCODER_RENAMES
+    last = len(config.level_layers) - 1
+    return [
+        (r"^layernorm\.", f"norms_block.{last}."),
+        (r"^level_layernorms\.", "norms_block."),
+        *_OFFICIAL_ENCODER_RENAMES,
+    ]
 
 
 def _rename(key: str, renames: list[tuple[str, str]]) -> str:
@@ -316,6 +353,19 @@ def _vjepa2_names(model: JEPAForPreTraining) -> dict[str, str]:
     return {key: _rename(key, _VJEPA2_RENAMES) for key in names}
 
 
+# V-JEPA 2.1 options that transformers' VJEPA2Model (5.25) has no place for, with their values in a V-JEPA 2 model.
+_VJEPA2_1_OPTIONS = {
+    "rope_interleaved": False,  # VJEPA2Model's rotary embeddings have V-JEPA 2's layout only
+    "rope_grid_size": None,
+    "level_layers": None,
+    "image_patch_embeddings": False,
+    "modality_embeddings": False,
+    "pred_num_levels": 1,
+    "pred_predict_context": False,
+    "pred_output_size": None,
+}
+
+
 def jepa_to_vjepa2(model: JEPAForPreTraining) -> VJEPA2Model:
     """The target encoder and the predictor as a transformers `VJEPA2Model` with the same weights."""
     config = model.config
@@ -323,6 +373,15 @@ def jepa_to_vjepa2(model: JEPAForPreTraining) -> VJEPA2Model:
         raise ValueError(
             "VJEPA2Model holds video models with rotary position embeddings; this model has "
             f"num_frames={config.num_frames}, position_embedding_type={config.position_embedding_type!r}."
+        )
+    unsupported = {
+        name: getattr(config, name) for name, plain in _VJEPA2_1_OPTIONS.items() if getattr(config, name) != plain
+    }
+    if unsupported or config.prediction_size != config.hidden_size:
+        raise ValueError(
+            f"VJEPA2Model cannot hold V-JEPA 2.1 options ({unsupported}): "
+            "the installed transformers has V-JEPA 2's rotary layout and one output level only. Keep this model as "
+            "hf_jepa (it loads with AutoModel and trust_remote_code) or write it as official_vjepa2_1."
         )
     vjepa2_config = VJEPA2Config(**_export_fields(config, _VJEPA2_FIELDS))
     vjepa2 = VJEPA2Model(vjepa2_config).to(model.dtype).eval()
@@ -396,10 +455,11 @@ def _strip_prefixes(state: Mapping, part: str) -> dict[str, torch.Tensor]:
 
 
 def _official_format(checkpoint: Mapping) -> str | None:
-    """The official format of a checkpoint dict, read off its encoder: I-JEPA embeds 2D patches, V-JEPA and V-JEPA 2
-    3D tubelets, and only V-JEPA's encoder keeps a position table (V-JEPA 2's positions are rotary); None when it
+    """The official format of a checkpoint dict, read off its encoder (`encoder`, else the first of
+    `ENCODER_CHOICES` it holds): I-JEPA embeds 2D patches, V-JEPA and V-JEPA 2 3D tubelets, only V-JEPA's encoder
+    keeps a position table (V-JEPA 2's positions are rotary), and only V-JEPA 2.1's has per-level norms; None when it
     holds no encoder."""
-    encoder = checkpoint.get("encoder")
+    encoder = next((checkpoint[entry] for entry in ("encoder", *ENCODER_CHOICES) if entry in checkpoint), None)
     if not isinstance(encoder, Mapping):
         return None
     keys = {key.removeprefix("module.").removeprefix("backbone."): value for key, value in encoder.items()}
@@ -409,6 +469,8 @@ def _official_format(checkpoint: Mapping) -> str | None:
     if projection.dim() == 4:
         return "official_ijepa"
     if projection.dim() == 5:
+        if "norms_block.0.weight" in keys:
+            return "official_vjepa2_1"
         return "official_vjepa" if "pos_embed" in keys else "official_vjepa2"
     return None
 
@@ -504,6 +566,71 @@ def _official_config(
     return _build_config(derived, defaults, config_overrides), position_keys
 
 
+def _official_vjepa2_1_config(encoder: dict, predictor: dict, config_overrides: dict) -> JEPAConfig:
+    """The `JEPAConfig` of a V-JEPA 2.1 checkpoint: its encoder's levels and image / modality embeddings, and the
+    levels its predictor reads and predicts, read off the weights; the released models' settings for the rest."""
+    _require_keys(encoder, ("patch_embed.proj.weight", "blocks.0.mlp.fc1.weight", "norms_block.0.weight"), "encoder")
+    _require_keys(predictor, ("predictor_blocks.0.mlp.fc1.weight", "predictor_proj.weight"), "predictor")
+    projection = encoder["patch_embed.proj.weight"]
+    if projection.dim() != 5:
+        raise ValueError(
+            f"official_vjepa2_1 checkpoints have a 3D (video) patch embedding, but patch_embed.proj.weight has shape "
+            f"{tuple(projection.shape)}."
+        )
+    hidden_size, depth = projection.shape[0], _count_blocks(encoder, "blocks")
+    if "predictor_embed.0.weight" in predictor:  # an MLP from several concatenated levels
+        _require_keys(predictor, ("predictor_embed.2.weight",), "predictor")
+        pred_num_levels = predictor["predictor_embed.0.weight"].shape[1] // hidden_size
+        pred_hidden_size = predictor["predictor_embed.2.weight"].shape[0]
+    else:
+        _require_keys(predictor, ("predictor_embed.weight",), "predictor")
+        pred_num_levels, pred_hidden_size = 1, predictor["predictor_embed.weight"].shape[0]
+    output_size = predictor["predictor_proj.weight"].shape[0] // pred_num_levels
+    derived = dict(
+        patch_size=projection.shape[-1],
+        num_channels=projection.shape[1],
+        tubelet_size=projection.shape[2],
+        hidden_size=hidden_size,
+        num_hidden_layers=depth,
+        mlp_ratio=_mlp_ratio(encoder["blocks.0.mlp.fc1.weight"].shape[0], hidden_size),
+        qkv_bias="blocks.0.attn.qkv.bias" in encoder,
+        position_embedding_type="rope",
+        rope_interleaved=True,
+        image_patch_embeddings="patch_embed_img.proj.weight" in encoder,
+        modality_embeddings="video_mod_embed" in encoder,
+        pred_hidden_size=pred_hidden_size,
+        pred_num_hidden_layers=_count_blocks(predictor, "predictor_blocks"),
+        pred_mlp_ratio=_mlp_ratio(predictor["predictor_blocks.0.mlp.fc1.weight"].shape[0], pred_hidden_size),
+        pred_num_mask_tokens=max(sum(1 for key in predictor if re.fullmatch(r"mask_tokens\.\d+", key)), 1),
+        pred_num_levels=pred_num_levels,
+        pred_output_size=output_size if output_size != hidden_size else None,
+        pred_predict_context="predictor_proj_context.weight" in predictor,
+    )
+    heads = _RELEASED_ENCODER_HEADS["official_vjepa2_1"].get(hidden_size)
+    defaults = dict(
+        _VJEPA2_1_CLIP,
+        layer_norm_eps=OFFICIAL_LAYER_NORM_EPS,
+        loss_type=_PAPER_LOSS["official_vjepa2_1"],
+        num_attention_heads=heads,
+        pred_num_attention_heads=_VJEPA2_PREDICTOR_HEADS,
+        level_layers=_VJEPA2_1_LEVEL_LAYERS.get(depth),
+        rope_grid_size=_VJEPA2_1_ROPE_GRID.get(derived["patch_size"]),
+    )
+    for name, value in (("num_attention_heads", heads), ("level_layers", defaults["level_layers"])):
+        if value is None and name not in config_overrides:
+            raise ValueError(
+                f"The checkpoint does not record {name}, and the official code sets none for an encoder of width "
+                f"{hidden_size} and depth {depth}; pass {name} in config_overrides."
+            )
+    config = _build_config(derived, defaults, config_overrides)
+    num_norms = _count_blocks(encoder, "norms_block")
+    if len(config.level_layers) != num_norms:
+        raise ValueError(
+            f"The encoder has {num_norms} level norms (norms_block), but level_layers is {config.level_layers}."
+        )
+    return config
+
+
 def _official_part(
     module: torch.nn.Module,
     official: dict[str, torch.Tensor],
@@ -540,14 +667,16 @@ def official_to_jepa(
     target_encoder: str = "target_encoder",
     **config_overrides,
 ) -> JEPAForPreTraining:
-    """A `JEPAForPreTraining` holding all three parts of an official I-JEPA / V-JEPA / V-JEPA 2 checkpoint.
+    """A `JEPAForPreTraining` holding all three parts of an official I-JEPA / V-JEPA / V-JEPA 2 / V-JEPA 2.1
+    checkpoint.
 
     Args:
         checkpoint: the path of the `.pth.tar` / `.pt` file, or its loaded dict.
-        source_format: `official_ijepa`, `official_vjepa` or `official_vjepa2`.
+        source_format: `official_ijepa`, `official_vjepa`, `official_vjepa2` or `official_vjepa2_1`.
         target_encoder: the checkpoint entry that becomes our (EMA) target encoder, the one used downstream:
-            `target_encoder` (default; the one the papers evaluate) or `encoder`. The context encoder is always
-            the checkpoint's `encoder`, which the predictor was trained with.
+            `target_encoder` (default; the one the papers evaluate), `encoder` or `ema_encoder`. The context encoder
+            is the checkpoint's `encoder`, which the predictor was trained with. V-JEPA 2.1 checkpoints without
+            `target_encoder` use their `ema_encoder`, and without `encoder` start the context encoder from it.
         config_overrides: `JEPAConfig` settings the weights do not fix (attention heads, clip shape for V-JEPA 2,
             objective, masking).
     """
@@ -563,14 +692,26 @@ def official_to_jepa(
             f"The checkpoint looks like {looks_like}, not {source_format} (told by its encoder's patch embedding and "
             f"position table); pass source_format={looks_like!r}."
         )
-    absent = [entry for entry in ("encoder", "predictor", target_encoder) if entry not in checkpoint]
+    context_encoder = "encoder"
+    if source_format == "official_vjepa2_1":
+        # the released distilled models hold their EMA encoder alone, as `ema_encoder`
+        if target_encoder not in checkpoint and "ema_encoder" in checkpoint:
+            logger.info(f"The checkpoint has no {target_encoder!r}: its 'ema_encoder' becomes the target encoder.")
+            target_encoder = "ema_encoder"
+        if "encoder" not in checkpoint and target_encoder in checkpoint:
+            logger.info(f"The checkpoint has no 'encoder': the context encoder starts from its {target_encoder!r}.")
+            context_encoder = target_encoder
+    absent = [entry for entry in (context_encoder, "predictor", target_encoder) if entry not in checkpoint]
     if absent:
         raise ValueError(f"The checkpoint lacks the entries {absent}; it has {sorted(checkpoint)}.")
-    encoder = _strip_prefixes(checkpoint["encoder"], "encoder")
+    encoder = _strip_prefixes(checkpoint[context_encoder], context_encoder)
     target = _strip_prefixes(checkpoint[target_encoder], target_encoder)
     predictor = _strip_prefixes(checkpoint["predictor"], "predictor")
 
-    config, position_keys = _official_config(source_format, encoder, predictor, config_overrides)
+    if source_format == "official_vjepa2_1":
+        config, position_keys = _official_vjepa2_1_config(encoder, predictor, config_overrides), []
+    else:
+        config, position_keys = _official_config(source_format, encoder, predictor, config_overrides)
     model = JEPAForPreTraining(config)
     for key in position_keys:
         for state, part in ((encoder, "encoder"), (target, target_encoder), (predictor, "predictor")):
@@ -584,8 +725,9 @@ def official_to_jepa(
                 continue
             module = model.predictor if part == "predictor" else model.target_encoder.embeddings
             _check_positions(table, module.position_embeddings, f"{part} {key}")
-    _official_part(model.context_encoder, encoder, _OFFICIAL_ENCODER_RENAMES, "encoder")
-    _official_part(model.target_encoder, target, _OFFICIAL_ENCODER_RENAMES, target_encoder)
+    encoder_renames = _official_encoder_renames(config)
+    _official_part(model.context_encoder, encoder, encoder_renames, context_encoder)
+    _official_part(model.target_encoder, target, encoder_renames, target_encoder)
     # I-JEPA has one `mask_token`; V-JEPA and V-JEPA 2 a list `mask_tokens.0`, `mask_tokens.1`, ...
     if source_format == "official_ijepa":
         mask_token_names = ["mask_token"]
@@ -631,6 +773,42 @@ def jepa_to_official_ijepa(model: JEPAForPreTraining) -> dict[str, dict[str, tor
     checkpoint["predictor"] = _official_state(model.predictor, _OFFICIAL_PREDICTOR_RENAMES)
     checkpoint["predictor"]["predictor_pos_embed"] = model.predictor.position_embeddings.clone()
     return {entry: {f"module.{key}": tensor for key, tensor in state.items()} for entry, state in checkpoint.items()}
+
+
+def jepa_to_official_vjepa2_1(
+    model: JEPAForPreTraining, target_encoder: str = "target_encoder"
+) -> dict[str, dict[str, torch.Tensor]]:
+    """The checkpoint dict of the official V-JEPA 2.1 code: `encoder` (our context encoder), `predictor`, and the
+    target encoder under `target_encoder` (or `ema_encoder`, as in the distilled releases), keys prefixed with
+    `module.backbone.` as its training saves them. No optimiser state: it starts a run of the official code (or loads
+    with its torch hub builders) rather than resuming one."""
+    config = model.config
+    official_levels = _VJEPA2_1_LEVEL_LAYERS.get(config.num_hidden_layers)
+    if (
+        config.position_embedding_type != "rope"
+        or not config.rope_interleaved
+        or config.level_layers is None
+        or config.level_layers != official_levels
+        or model.predictor is None
+    ):
+        raise ValueError(
+            "The official V-JEPA 2.1 format holds video models with a predictor, interleaved rotary embeddings "
+            f"(rope_interleaved) and level norms at layers {official_levels} for {config.num_hidden_layers} layers; "
+            f"this model has position_embedding_type={config.position_embedding_type!r}, rope_interleaved="
+            f"{config.rope_interleaved}, level_layers={config.level_layers}, objective={config.objective!r}."
+        )
+    encoder_renames = _official_encoder_renames(config)
+    checkpoint = {
+        "encoder": _official_state(model.context_encoder, encoder_renames),
+        "predictor": _official_state(model.predictor, _OFFICIAL_PREDICTOR_RENAMES),
+        target_encoder: _official_state(model.target_encoder, encoder_renames),
+    }
+    mask_tokens = checkpoint["predictor"].pop("mask_token")
+    checkpoint["predictor"].update({f"mask_tokens.{index}": token for index, token in enumerate(mask_tokens.split(1))})
+    return {
+        entry: {f"module.backbone.{key}": tensor for key, tensor in state.items()}
+        for entry, state in checkpoint.items()
+    }
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -762,7 +940,9 @@ def convert_checkpoint(
     `hf_jepa` writes a `JEPAForPreTraining` to continue pretraining from; `ijepa` writes the target encoder as an
     `IJepaModel` with a `preprocessor_config.json`; `vjepa2` writes the target encoder and the predictor as a
     `VJEPA2Model` with a video processor. Both load with plain transformers (`AutoModel.from_pretrained`).
-    `official_ijepa` writes the official I-JEPA code's checkpoint dict to `output_dir / "jepa-latest.pth.tar"`.
+    `official_ijepa` writes the official I-JEPA code's checkpoint dict to `output_dir / "jepa-latest.pth.tar"`,
+    `official_vjepa2_1` the official V-JEPA 2.1 code's to `output_dir / "latest.pth.tar"` (the target encoder under
+    `ema_encoder` when that is the `target_encoder` entry read, else under `target_encoder`).
 
     Nothing is written when `output_dir` is, contains or lies inside the source, nor into a folder that holds a model
     already unless `overwrite_output_dir`. A source that looks like another format than `source_format`, or whose
@@ -789,6 +969,9 @@ def convert_checkpoint(
         )
     elif target_format == "official_ijepa":
         torch.save(jepa_to_official_ijepa(model), output_dir / OFFICIAL_IJEPA_FILENAME)
+    elif target_format == "official_vjepa2_1":
+        entry = "ema_encoder" if target_encoder == "ema_encoder" else "target_encoder"
+        torch.save(jepa_to_official_vjepa2_1(model, entry), output_dir / OFFICIAL_VJEPA2_1_FILENAME)
     else:
         jepa_to_vjepa2(model).save_pretrained(output_dir)
         VJEPA2VideoProcessor(crop_size=model.config.image_size).save_pretrained(output_dir)
@@ -801,12 +984,14 @@ __all__ = [
     "FORMATS",
     "OFFICIAL_FORMATS",
     "OFFICIAL_IJEPA_FILENAME",
+    "OFFICIAL_VJEPA2_1_FILENAME",
     "TARGET_FORMATS",
     "convert_checkpoint",
     "detect_format",
     "ijepa_to_jepa",
     "jepa_to_ijepa",
     "jepa_to_official_ijepa",
+    "jepa_to_official_vjepa2_1",
     "jepa_to_vjepa2",
     "load_official_checkpoint",
     "load_pretraining_model",

@@ -69,23 +69,34 @@ def fixed_position_embeddings(config: JEPAConfig, embed_dim: int) -> torch.Tenso
 
 
 def rotary_cos_sin(
-    positions: torch.Tensor, grid: tuple[int, int, int], head_dim: int
+    positions: torch.Tensor,
+    grid: tuple[int, int, int],
+    head_dim: int,
+    interleaved: bool = False,
+    rescale_to_grid: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Cosines and sines `[B, 1, N, 3 * axis_dim]` of V-JEPA 2's 3D rotary embeddings for token indices `[B, N]`.
 
     Time, row and column each rotate `axis_dim = 2 * (head_dim // 6)` consecutive channels of every head, in that
-    order; the remaining channels are not rotated. Inside an axis block, channel `j` turns with frequency
-    `omega[j % (axis_dim / 2)]`, `omega[k] = 10000 ** (-k / (axis_dim / 2))`, and channels `(2i, 2i + 1)` form the
-    rotated pairs: so the two channels of a pair turn with different frequencies. That is the layout the released
-    V-JEPA 2 weights were trained with (the official code keeps it for compatibility), not the textbook RoPE.
+    order; the remaining channels are not rotated. Channels `(2i, 2i + 1)` of an axis block form the rotated pairs,
+    and `omega[k] = 10000 ** (-k / (axis_dim / 2))`. By default channel `j` turns with `omega[j % (axis_dim / 2)]`,
+    so the two channels of a pair turn with different frequencies: the layout the released V-JEPA 2 weights were
+    trained with (the official code keeps it for compatibility), not the textbook RoPE. `interleaved` gives V-JEPA
+    2.1's layout, where both channels of pair `i` turn with `omega[i]`.
+
+    `rescale_to_grid` (V-JEPA 2.1's `interpolate_rope`) maps rows and columns `0 .. side - 1` of the grid linearly
+    onto `0 .. rescale_to_grid - 1`, so that inputs of any size span the positions of the training grid.
     """
     _, height, width = grid
     time_ids = positions // (height * width)
-    row_ids = positions % (height * width) // width
-    column_ids = positions % width
+    row_ids = (positions % (height * width) // width).float()
+    column_ids = (positions % width).float()
+    if rescale_to_grid is not None:
+        row_ids = row_ids * (rescale_to_grid - 1) / max(height - 1, 1)
+        column_ids = column_ids * (rescale_to_grid - 1) / max(width - 1, 1)
     axis_dim = 2 * (head_dim // 6)
     omega = 1.0 / 10000 ** (torch.arange(axis_dim // 2, dtype=torch.float32, device=positions.device) / (axis_dim / 2))
-    omega = omega.repeat(2)
+    omega = omega.repeat_interleave(2) if interleaved else omega.repeat(2)
     angles = torch.cat([ids.unsqueeze(-1) * omega for ids in (time_ids, row_ids, column_ids)], dim=-1)
     return angles.cos().unsqueeze(1), angles.sin().unsqueeze(1)
 
@@ -137,14 +148,18 @@ def _pixel_input(pixel_values: torch.Tensor | None, pixel_values_videos: torch.T
 
 
 class JEPAPatchEmbeddings(nn.Module):
-    """Turns images `[B, C, H, W]` or videos `[B, T, C, H, W]` into patch / tubelet tokens `[B, N, hidden_size]`."""
+    """Turns images `[B, C, H, W]` or videos `[B, T, C, H, W]` into patch / tubelet tokens `[B, N, hidden_size]`.
 
-    def __init__(self, config: JEPAConfig):
+    `tubelet_size` (video models only) overrides the config's: 1 gives V-JEPA 2.1's image patch embedding, which
+    embeds images as one-frame clips `[B, 1, C, H, W]`.
+    """
+
+    def __init__(self, config: JEPAConfig, tubelet_size: int | None = None):
         super().__init__()
         self.config = config
         patch = config.patch_size
         if config.is_video:
-            kernel = (config.tubelet_size, patch, patch)
+            kernel = (tubelet_size or config.tubelet_size, patch, patch)
             self.projection = nn.Conv3d(config.num_channels, config.hidden_size, kernel_size=kernel, stride=kernel)
         else:
             self.projection = nn.Conv2d(config.num_channels, config.hidden_size, kernel_size=patch, stride=patch)
@@ -161,12 +176,20 @@ class JEPAEmbeddings(nn.Module):
 
     Sin-cos positions are a buffer computed from the config. A `learned` table is a parameter `[1, N, hidden_size]`
     named like `IJepaModel`'s: saved with the weights, trained with the context encoder, followed by the EMA target.
+    With `config.image_patch_embeddings` (V-JEPA 2.1), images go through their own one-frame patch embedding, and
+    with `config.modality_embeddings` every token gets the learned embedding of its modality.
     """
 
     def __init__(self, config: JEPAConfig):
         super().__init__()
         self.config = config
         self.patch_embeddings = JEPAPatchEmbeddings(config)
+        self.image_patch_embeddings = (
+            JEPAPatchEmbeddings(config, tubelet_size=1) if config.image_patch_embeddings else None
+        )
+        if config.modality_embeddings:
+            self.image_modality_embedding = nn.Parameter(torch.zeros(1, 1, config.hidden_size))
+            self.video_modality_embedding = nn.Parameter(torch.zeros(1, 1, config.hidden_size))
         table = fixed_position_embeddings(config, config.hidden_size)
         if config.position_embedding_type == "learned":
             self.position_embeddings = nn.Parameter(table)
@@ -174,9 +197,16 @@ class JEPAEmbeddings(nn.Module):
             self.register_buffer("position_embeddings", table, persistent=False)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
+    def is_image(self, pixel_values: torch.Tensor) -> bool:
+        """Whether a video model with an image patch embedding takes this input as an image (4D, or one frame)."""
+        return self.image_patch_embeddings is not None and (pixel_values.dim() == 4 or pixel_values.shape[1] == 1)
+
     def check_input(self, pixel_values: torch.Tensor, interpolate_pos_encoding: bool) -> None:
         config = self.config
-        if config.is_video:
+        if self.is_image(pixel_values):
+            expected = f"[batch, {config.num_channels} channels, height, width]"
+            frames_ok = True
+        elif config.is_video:
             expected = f"[batch, {config.num_frames} frames, {config.num_channels} channels, height, width]"
             frames_ok = pixel_values.dim() == 5 and pixel_values.shape[1] % config.tubelet_size == 0
             frames_ok = frames_ok and (interpolate_pos_encoding or pixel_values.shape[1] == config.num_frames)
@@ -197,7 +227,8 @@ class JEPAEmbeddings(nn.Module):
     def token_grid(self, pixel_values: torch.Tensor) -> tuple[int, int, int]:
         """The `(time, height, width)` token grid of an input."""
         patch = self.config.patch_size
-        time = pixel_values.shape[1] // self.config.tubelet_size if self.config.is_video else 1
+        is_clip = self.config.is_video and not self.is_image(pixel_values)
+        time = pixel_values.shape[1] // self.config.tubelet_size if is_clip else 1
         return (time, pixel_values.shape[-2] // patch, pixel_values.shape[-1] // patch)
 
     def interpolate_pos_encoding(self, grid: tuple[int, int, int]) -> torch.Tensor:
@@ -219,7 +250,14 @@ class JEPAEmbeddings(nn.Module):
         interpolate_pos_encoding: bool = False,
     ) -> torch.Tensor:
         self.check_input(pixel_values, interpolate_pos_encoding)
-        embeddings = self.patch_embeddings(pixel_values.to(self.patch_embeddings.projection.weight.dtype))
+        is_image = self.is_image(pixel_values)
+        patch_embeddings = self.image_patch_embeddings if is_image else self.patch_embeddings
+        if is_image and pixel_values.dim() == 4:
+            pixel_values = pixel_values.unsqueeze(1)  # one-frame clip
+        embeddings = patch_embeddings(pixel_values.to(patch_embeddings.projection.weight.dtype))
+        if self.config.modality_embeddings:
+            modality = self.image_modality_embedding if is_image else self.video_modality_embedding
+            embeddings = embeddings + modality.to(embeddings.dtype)
         if self.position_embeddings is not None:
             positions = self.interpolate_pos_encoding(self.token_grid(pixel_values))
             embeddings = embeddings + positions.to(embeddings.dtype)
@@ -443,7 +481,11 @@ class JEPAPreTrainedModel(PreTrainedModel):
         elif isinstance(module, nn.LayerNorm):
             init.ones_(module.weight)
             init.zeros_(module.bias)
-        elif isinstance(module, JEPAEmbeddings):
+        if isinstance(module, (JEPAEmbeddings, JEPAPredictor)) and self.config.modality_embeddings:
+            # V-JEPA 2.1 starts them near zero
+            init.normal_(module.image_modality_embedding, std=1e-6)
+            init.normal_(module.video_modality_embedding, std=1e-6)
+        if isinstance(module, JEPAEmbeddings):
             if module.position_embeddings is not None:
                 init.copy_(module.position_embeddings, fixed_position_embeddings(self.config, self.config.hidden_size))
         elif isinstance(module, JEPAPredictor):
@@ -456,8 +498,26 @@ class JEPAPreTrainedModel(PreTrainedModel):
             init.trunc_normal_(module.query, std=std)
 
 
+@dataclass
+class JEPAModelOutput(BaseModelOutputWithPooling):
+    r"""
+    last_hidden_state (`torch.FloatTensor` of shape `(batch, tokens, hidden_size)`): the last layer's output after the
+        final LayerNorm: the features to use downstream.
+    pooler_output (`torch.FloatTensor` of shape `(batch, hidden_size)`): the mean of `last_hidden_state` over tokens.
+    level_hidden_states (`torch.FloatTensor` of shape `(batch, tokens, num_levels * hidden_size)`, *optional*): with
+        `config.level_layers` and `output_levels=True`, the output of every level layer through its own LayerNorm,
+        concatenated along the channels, deepest last (its last `hidden_size` channels are `last_hidden_state`).
+    """
+
+    level_hidden_states: torch.FloatTensor | None = None
+
+
 class JEPAModel(JEPAPreTrainedModel):
-    """The JEPA encoder: a ViT without CLS token. With `mask`, only the listed tokens are embedded and attended."""
+    """The JEPA encoder: a ViT without CLS token. With `mask`, only the listed tokens are embedded and attended.
+
+    With `config.level_layers` (V-JEPA 2.1), the output of each listed layer but the last goes through its own
+    LayerNorm (`level_layernorms`), the last one's through `layernorm`.
+    """
 
     # Loading this class from a `JEPAForPreTraining` checkpoint keeps the target encoder; the rest is expected.
     _keys_to_ignore_on_load_unexpected = [r"^context_encoder\.", r"^predictor\.", r"^projector\."]
@@ -468,6 +528,10 @@ class JEPAModel(JEPAPreTrainedModel):
         self.layers = nn.ModuleList(
             JEPALayer(config, config.hidden_size, config.num_attention_heads, config.mlp_ratio, drop_path)
             for drop_path in _drop_path_rates(config, config.num_hidden_layers)
+        )
+        num_levels = len(config.level_layers) if config.level_layers else 1
+        self.level_layernorms = nn.ModuleList(
+            nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps) for _ in range(num_levels - 1)
         )
         self.layernorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.post_init()
@@ -483,8 +547,9 @@ class JEPAModel(JEPAPreTrainedModel):
         mask: list[torch.Tensor] | None = None,
         interpolate_pos_encoding: bool = False,
         pixel_values_videos: torch.Tensor | None = None,
+        output_levels: bool = False,
         **kwargs: Unpack[TransformersKwargs],
-    ) -> BaseModelOutputWithPooling:
+    ) -> JEPAModelOutput:
         r"""
         pixel_values (`torch.FloatTensor` of shape `(batch, channels, height, width)` or `(batch, frames, channels,
             height, width)`): images or video clips.
@@ -492,21 +557,51 @@ class JEPAModel(JEPAPreTrainedModel):
             encoded. Several masks are encoded side by side, giving a batch of `len(mask) * batch` sequences.
         interpolate_pos_encoding (`bool`): resample the position embeddings for inputs of another size.
         pixel_values_videos (`torch.FloatTensor`, *optional*): clips under the name video processors give them.
+        output_levels (`bool`): also return `level_hidden_states` (needs `config.level_layers`).
         """
+        config = self.config
+        if output_levels and not config.level_layers:
+            raise ValueError("output_levels needs a model with level_layers in its config.")
         pixel_values = _pixel_input(pixel_values, pixel_values_videos)
         hidden_states = self.embeddings(pixel_values, mask=mask, interpolate_pos_encoding=interpolate_pos_encoding)
         position_embeddings = None
-        if self.config.position_embedding_type == "rope":
+        if config.position_embedding_type == "rope":
             if mask is None:
                 positions = torch.arange(hidden_states.shape[1], device=hidden_states.device).unsqueeze(0)
             else:
                 positions = torch.cat(mask, dim=0)
             grid = self.embeddings.token_grid(pixel_values)
-            position_embeddings = rotary_cos_sin(positions, grid, self.layers[0].attention.head_dim)
-        for layer in self.layers:
+            head_dim = self.layers[0].attention.head_dim
+            position_embeddings = rotary_cos_sin(
+                positions, grid, head_dim, interleaved=config.rope_interleaved, rescale_to_grid=config.rope_grid_size
+            )
+        levels = []
+        level_norms = iter(self.level_layernorms)
+        intermediate_levels = (config.level_layers or [])[:-1]
+        for index, layer in enumerate(self.layers):
             hidden_states = layer(hidden_states, position_embeddings=position_embeddings, **kwargs)
+            if output_levels and index in intermediate_levels:
+                levels.append(next(level_norms)(hidden_states))
         sequence_output = self.layernorm(hidden_states)
-        return BaseModelOutputWithPooling(last_hidden_state=sequence_output, pooler_output=sequence_output.mean(1))
+        return JEPAModelOutput(
+            last_hidden_state=sequence_output,
+            pooler_output=sequence_output.mean(1),
+            level_hidden_states=torch.cat([*levels, sequence_output], dim=-1) if output_levels else None,
+        )
+
+
+class JEPALevelEmbedding(nn.Module):
+    """The predictor's input embedding for several levels (V-JEPA 2.1): an MLP from the concatenated levels
+    (`num_levels * hidden_size`) through `hidden_size` to `pred_hidden_size`."""
+
+    def __init__(self, config: JEPAConfig):
+        super().__init__()
+        self.fc1 = nn.Linear(config.pred_num_levels * config.hidden_size, config.hidden_size)
+        self.activation = ACT2FN[config.hidden_act]
+        self.fc2 = nn.Linear(config.hidden_size, config.pred_hidden_size)
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.activation(self.fc1(hidden_states)))
 
 
 class JEPAPredictor(nn.Module):
@@ -516,12 +611,21 @@ class JEPAPredictor(nn.Module):
     `learned`, as in I-JEPA, whose predictor keeps a frozen sin-cos table), or rotary embeddings. A trained predictor
     table would only learn where the mask tokens sit, which the fixed table already says, and the official
     checkpoints (and transformers, which has no I-JEPA predictor) give no learned predictor table to load.
+
+    V-JEPA 2.1 options: several levels in and out (`config.pred_num_levels`), image / video modality embeddings added
+    to every token, and a second projection `proj_context` predicting the context tokens (`pred_predict_context`).
     """
 
     def __init__(self, config: JEPAConfig):
         super().__init__()
         self.config = config
-        self.embed = nn.Linear(config.hidden_size, config.pred_hidden_size)
+        if config.pred_num_levels > 1:
+            self.embed = JEPALevelEmbedding(config)
+        else:
+            self.embed = nn.Linear(config.hidden_size, config.pred_hidden_size)
+        if config.modality_embeddings:
+            self.image_modality_embedding = nn.Parameter(torch.zeros(1, 1, config.pred_hidden_size))
+            self.video_modality_embedding = nn.Parameter(torch.zeros(1, 1, config.pred_hidden_size))
         # one `[1, pred_hidden_size]` token per entry of the first axis, chosen by `mask_index`
         self.mask_token = nn.Parameter(torch.zeros(config.pred_num_mask_tokens, 1, config.pred_hidden_size))
         self.register_buffer(
@@ -534,7 +638,9 @@ class JEPAPredictor(nn.Module):
             for drop_path in _drop_path_rates(config, config.pred_num_hidden_layers)
         )
         self.layernorm = nn.LayerNorm(config.pred_hidden_size, eps=config.layer_norm_eps)
-        self.proj = nn.Linear(config.pred_hidden_size, config.hidden_size)
+        output_size = config.pred_num_levels * config.prediction_size
+        self.proj = nn.Linear(config.pred_hidden_size, output_size)
+        self.proj_context = nn.Linear(config.pred_hidden_size, output_size) if config.pred_predict_context else None
 
     def forward(
         self,
@@ -542,18 +648,27 @@ class JEPAPredictor(nn.Module):
         context_mask: list[torch.Tensor],
         target_mask: list[torch.Tensor],
         mask_index: int = 0,
+        is_image: bool = False,
+        return_context: bool = False,
         **kwargs: Unpack[TransformersKwargs],
-    ) -> torch.Tensor:
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """
         Args:
-            context_hidden_states: `[len(context_mask) * B, K_context, hidden_size]`, the context encoder's output.
+            context_hidden_states: `[len(context_mask) * B, K_context, pred_num_levels * hidden_size]`, the context
+                encoder's output (its last `pred_num_levels` levels, concatenated).
             context_mask / target_mask: lists of `[B, K]` index tensors.
             mask_index: which of the `config.pred_num_mask_tokens` mask tokens fills the target positions.
+            is_image: the input was an image (its modality embedding is added, with `config.modality_embeddings`).
+            return_context: also return the predictions of the context tokens (needs `config.pred_predict_context`).
 
         Returns:
-            `[len(target_mask) * len(context_mask) * B, K_target, hidden_size]` predictions (target-major order);
-            every target block is predicted from every context in one batched pass.
+            `[len(target_mask) * len(context_mask) * B, K_target, pred_num_levels * prediction_size]` predictions
+            (target-major order); every target block is predicted from every context in one batched pass. With
+            `return_context`, also the `[len(target_mask) * len(context_mask) * B, K_context, ...]` predictions of
+            the context tokens, made beside each target block.
         """
+        if return_context and self.proj_context is None:
+            raise ValueError("return_context needs a predictor with pred_predict_context in its config.")
         if not 0 <= mask_index < self.mask_token.shape[0]:
             raise ValueError(
                 f"mask_index must lie in [0, {self.mask_token.shape[0]}) (pred_num_mask_tokens), got {mask_index}."
@@ -569,7 +684,8 @@ class JEPAPredictor(nn.Module):
         if self.position_embeddings is None:
             token_index = torch.cat([context_index.repeat(num_targets, 1), target_index], dim=1)
             head_dim = self.layers[0].attention.head_dim
-            position_embeddings = rotary_cos_sin(token_index, self.config.grid_size, head_dim)
+            interleaved = self.config.rope_interleaved
+            position_embeddings = rotary_cos_sin(token_index, self.config.grid_size, head_dim, interleaved=interleaved)
         else:
             positions = self.position_embeddings[0].to(context.dtype)
             context = context + positions[context_index]
@@ -577,10 +693,16 @@ class JEPAPredictor(nn.Module):
             position_embeddings = None
 
         hidden_states = torch.cat([context.repeat(num_targets, 1, 1), queries], dim=1)
+        if self.config.modality_embeddings:
+            modality = self.image_modality_embedding if is_image else self.video_modality_embedding
+            hidden_states = hidden_states + modality.to(hidden_states.dtype)
         for layer in self.layers:
             hidden_states = layer(hidden_states, position_embeddings=position_embeddings, **kwargs)
-        hidden_states = self.layernorm(hidden_states[:, context.shape[1] :])
-        return self.proj(hidden_states)
+        num_context = context.shape[1]
+        predictions = self.proj(self.layernorm(hidden_states[:, num_context:]))
+        if not return_context:
+            return predictions
+        return predictions, self.proj_context(self.layernorm(hidden_states[:, :num_context]))
 
 
 @dataclass
@@ -588,6 +710,8 @@ class JEPAForPreTrainingOutput(ModelOutput):
     r"""
     loss (`torch.FloatTensor`): prediction loss plus the weighted regularisation terms.
     prediction_loss (`torch.FloatTensor`): distance between predictions and targets (`config.loss_type`).
+    context_loss (`torch.FloatTensor`): with `config.pred_predict_context`, the distance between the predictor's
+        latents of the context tokens and the target encoder's (unweighted; V-JEPA 2.1's dense context loss).
     predictions (`torch.FloatTensor` of shape `(num_targets * num_contexts * batch, K_target, hidden_size)`).
     targets (`torch.FloatTensor`, same shape): the target encoder's (layer-normed) features at the target tokens.
     context_hidden_states (`torch.FloatTensor`): the context encoder's output for the context tokens.
@@ -602,6 +726,7 @@ class JEPAForPreTrainingOutput(ModelOutput):
 
     loss: torch.FloatTensor | None = None
     prediction_loss: torch.FloatTensor | None = None
+    context_loss: torch.FloatTensor | None = None
     predictions: torch.FloatTensor | None = None
     targets: torch.FloatTensor | None = None
     context_hidden_states: torch.FloatTensor | None = None
@@ -792,13 +917,26 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
             )
         return pixel_values.transpose(0, 1).flatten(0, 1), pixel_values.shape[1]
 
+    def predicted_levels(self, encoder: JEPAModel, pixel_values: torch.Tensor, **kwargs) -> torch.Tensor:
+        """An encoder's output at the levels the predictor reads and predicts: the last `config.pred_num_levels`
+        levels concatenated along the channels (the last layer's normed output with one level)."""
+        num_levels = self.config.pred_num_levels
+        output = encoder(pixel_values, output_levels=num_levels > 1, **kwargs)
+        if num_levels == 1:
+            return output.last_hidden_state
+        return output.level_hidden_states[..., -num_levels * self.config.hidden_size :]
+
     @torch.no_grad()
     def target_latents(self, pixel_values: torch.Tensor, interpolate_pos_encoding: bool = False) -> torch.Tensor:
-        """The target encoder's latents of every token `(batch, tokens, hidden_size)`, layer-normed when
-        `config.normalize_targets`: what the predictor's latents are compared with."""
-        latents = self.target_encoder(pixel_values, interpolate_pos_encoding=interpolate_pos_encoding)
-        latents = latents.last_hidden_state
-        return F.layer_norm(latents, latents.shape[-1:]) if self.config.normalize_targets else latents
+        """The target encoder's latents of every token `(batch, tokens, pred_num_levels * hidden_size)`, each level
+        layer-normed when `config.normalize_targets`: what the predictor's latents are compared with."""
+        latents = self.predicted_levels(
+            self.target_encoder, pixel_values, interpolate_pos_encoding=interpolate_pos_encoding
+        )
+        if not self.config.normalize_targets:
+            return latents
+        levels = latents.unflatten(-1, (self.config.pred_num_levels, -1))
+        return F.layer_norm(levels, levels.shape[-1:]).flatten(-2)
 
     def masked_prediction(
         self,
@@ -810,28 +948,50 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
         **kwargs: Unpack[TransformersKwargs],
     ) -> dict[str, torch.Tensor]:
         """The masked objective: the predictor's latents of the target tokens, the target encoder's, their distance
-        and the context encoder's output."""
+        and the context encoder's output; with `config.pred_predict_context`, also the distance of the predicted
+        context tokens to the target encoder's (V-JEPA 2.1's dense context loss)."""
+        config = self.config
         if context_mask is None or target_mask is None:
-            raise ValueError(f"The {self.config.objective!r} objective needs context_mask and target_mask.")
+            raise ValueError(f"The {config.objective!r} objective needs context_mask and target_mask.")
+        if config.prediction_size != config.hidden_size:
+            raise ValueError(
+                f"This predictor predicts {config.prediction_size}-wide features (a distillation teacher's), but the "
+                f"target encoder's are {config.hidden_size} wide: it runs, but cannot be trained against the EMA "
+                "target encoder."
+            )
         num_contexts, num_targets = len(context_mask), len(target_mask)
         batch_size = pixel_values.shape[0]
-        targets = self.target_latents(pixel_values, interpolate_pos_encoding)
-        with torch.no_grad():
-            _check_masks(target_mask, "target_mask", batch_size, targets.shape[1])
-            targets = gather_tokens(targets, target_mask)
-            targets = targets.unflatten(0, (num_targets, 1, batch_size)).expand(-1, num_contexts, -1, -1, -1)
-            targets = targets.flatten(0, 2)
+        latents = self.target_latents(pixel_values, interpolate_pos_encoding)
 
-        context = self.context_encoder(
-            pixel_values, mask=context_mask, interpolate_pos_encoding=interpolate_pos_encoding
-        ).last_hidden_state
-        predictions = self.predictor(context, context_mask, target_mask, mask_index=mask_index, **kwargs)
-        return {
-            "prediction_loss": self.prediction_loss(predictions, targets.to(predictions.dtype)),
-            "predictions": predictions,
-            "targets": targets,
-            "context_hidden_states": context,
-        }
+        def targets_at(masks: list[torch.Tensor], name: str) -> torch.Tensor:
+            """The target latents at each mask's tokens, in the predictor's target-major, context, sample order."""
+            _check_masks(masks, name, batch_size, latents.shape[1])
+            if name == "context_mask":  # the same context tokens for every target block
+                return gather_tokens(latents, masks).repeat(num_targets, 1, 1)
+            targets = gather_tokens(latents, masks).unflatten(0, (num_targets, 1, batch_size))
+            return targets.expand(-1, num_contexts, -1, -1, -1).flatten(0, 2)
+
+        with torch.no_grad():
+            targets = targets_at(target_mask, "target_mask")
+        context = self.predicted_levels(
+            self.context_encoder, pixel_values, mask=context_mask, interpolate_pos_encoding=interpolate_pos_encoding
+        )
+        is_image = self.context_encoder.embeddings.is_image(pixel_values)
+        outputs = {"targets": targets, "context_hidden_states": context}
+        if config.pred_predict_context:
+            predictions, context_predictions = self.predictor(
+                context, context_mask, target_mask, mask_index, is_image, return_context=True, **kwargs
+            )
+            with torch.no_grad():
+                context_targets = targets_at(context_mask, "context_mask")
+            outputs["context_loss"] = self.prediction_loss(
+                context_predictions, context_targets.to(context_predictions.dtype)
+            )
+        else:
+            predictions = self.predictor(context, context_mask, target_mask, mask_index, is_image, **kwargs)
+        outputs["predictions"] = predictions
+        outputs["prediction_loss"] = self.prediction_loss(predictions, targets.to(predictions.dtype))
+        return outputs
 
     def view_terms(
         self, global_embeddings: torch.Tensor, local_pixel_values: torch.Tensor | None
@@ -860,6 +1020,7 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
         local_pixel_values: torch.Tensor | None = None,
         interpolate_pos_encoding: bool = False,
         mask_index: int = 0,
+        context_loss_weight: float | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> JEPAForPreTrainingOutput:
         r"""
@@ -872,6 +1033,8 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
         local_pixel_values (`torch.FloatTensor`, *optional*): lower-resolution local views `(batch, views, ...)`
             (multi-view and hybrid objectives), encoded with interpolated position embeddings.
         mask_index (`int`): which of the predictor's mask tokens to use (one per masking scheme, as in V-JEPA).
+        context_loss_weight (`float`, *optional*): this step's weight of the context loss (V-JEPA 2.1 warms it up);
+            defaults to `config.context_loss_weight`.
         """
         config = self.config
         if config.objective == "masked" and local_pixel_values is not None:
@@ -885,6 +1048,9 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
                 pixel_values, context_mask, target_mask, interpolate_pos_encoding, mask_index, **kwargs
             )
             loss = outputs["prediction_loss"]
+            if "context_loss" in outputs:
+                weight = config.context_loss_weight if context_loss_weight is None else context_loss_weight
+                loss = loss + weight * outputs["context_loss"]
         context = outputs.get("context_hidden_states")
 
         if config.objective == "masked":
@@ -988,6 +1154,7 @@ __all__ = [
     "JEPAForPreTrainingOutput",
     "JEPAForVideoClassification",
     "JEPAModel",
+    "JEPAModelOutput",
     "JEPAPreTrainedModel",
     "JEPAPredictor",
 ]
