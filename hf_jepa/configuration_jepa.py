@@ -109,6 +109,10 @@ class JEPAConfig(PreTrainedConfig):
         context_loss_weight (`float`): Weight of the dense context loss, the distance between the predictor's latents
             of the context tokens and the target encoder's (V-JEPA 2.1's lambda; needs `pred_predict_context`).
             `JEPAForPreTraining.forward(context_loss_weight=...)` overrides it per step, for a warm-up.
+        image_context_loss_weight (`float`, *optional*): The context loss weight for image inputs of a video model
+            (V-JEPA 2.1 weighs images and clips apart); defaults to `context_loss_weight`.
+        context_loss_distance_weighting (`bool`): Weigh each context token's loss by `1 / sqrt(d)`, `d` its distance
+            in the token grid to the nearest target token of its target block (V-JEPA 2.1's `weight_distance_loss`).
         variance_weight (`float`): Weight of the VICReg variance term (0 disables it).
         covariance_weight (`float`): Weight of the VICReg covariance term (0 disables it).
         consistency_weight (`float`): Weight of the cross-frame consistency term for video (0 disables it).
@@ -169,6 +173,8 @@ class JEPAConfig(PreTrainedConfig):
     loss_type: str = "mse"
     normalize_targets: bool = True
     context_loss_weight: float = 0.0
+    image_context_loss_weight: float | None = None
+    context_loss_distance_weighting: bool = False
     variance_weight: float = 0.0
     covariance_weight: float = 0.0
     consistency_weight: float = 0.0
@@ -347,8 +353,11 @@ class JEPAConfig(PreTrainedConfig):
             )
         if self.modality_embeddings and not self.image_patch_embeddings:
             _invalid("modality_embeddings tell images from clips and need image_patch_embeddings.")
-        if self.context_loss_weight > 0 and not self.pred_predict_context:
-            _invalid(f"context_loss_weight ({self.context_loss_weight}) needs pred_predict_context.")
+        if self.image_context_loss_weight is not None and self.image_context_loss_weight < 0:
+            _invalid(f"image_context_loss_weight must be >= 0, got {self.image_context_loss_weight}.")
+        for name in ("context_loss_weight", "image_context_loss_weight", "context_loss_distance_weighting"):
+            if getattr(self, name) and not self.pred_predict_context:
+                _invalid(f"{name} ({getattr(self, name)}) needs pred_predict_context.")
 
     def _check_masking(self) -> None:
         if not 0.0 < self.mask_ratio < 1.0:

@@ -899,12 +899,26 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
         context = list(self.context_encoder.parameters())
         torch._foreach_lerp_(target, context, 1.0 - momentum)
 
-    def prediction_loss(self, predictions: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        if self.config.loss_type == "smooth_l1":
-            return F.smooth_l1_loss(predictions, targets)
-        if self.config.loss_type == "l1":
-            return F.l1_loss(predictions, targets)
-        return F.mse_loss(predictions, targets)
+    def prediction_loss(
+        self, predictions: torch.Tensor, targets: torch.Tensor, token_weights: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """The mean `config.loss_type` distance; with `token_weights` `[rows, tokens]`, each token's distance is
+        multiplied by its weight before the mean."""
+        loss = {"smooth_l1": F.smooth_l1_loss, "l1": F.l1_loss, "mse": F.mse_loss}[self.config.loss_type]
+        if token_weights is None:
+            return loss(predictions, targets)
+        return (loss(predictions, targets, reduction="none") * token_weights.unsqueeze(-1)).mean()
+
+    def context_distance_weights(self, context_index: torch.Tensor, target_index: torch.Tensor) -> torch.Tensor:
+        """`1 / sqrt(d)` for each context token of `[rows, K_context]`, `d` its Euclidean distance in (time, row,
+        column) token units to the nearest token of `[rows, K_target]` (at least 1: a token is never closer)."""
+        _, height, width = self.config.grid_size
+
+        def coordinates(index: torch.Tensor) -> torch.Tensor:
+            return torch.stack([index // (height * width), index // width % height, index % width], dim=-1).float()
+
+        distance = torch.cdist(coordinates(context_index), coordinates(target_index)).amin(-1)
+        return distance.clamp(min=1.0).rsqrt()
 
     def _views_first(self, pixel_values: torch.Tensor, name: str) -> tuple[torch.Tensor, int]:
         """`[batch, views, ...]` → `[views * batch, ...]` (view-major) and the number of views."""
@@ -984,8 +998,14 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
             )
             with torch.no_grad():
                 context_targets = targets_at(context_mask, "context_mask")
+                weights = None
+                if config.context_loss_distance_weighting:  # rows in the predictor's target-major order
+                    context_index = torch.cat(context_mask).repeat(num_targets, 1)
+                    target_index = torch.cat(target_mask).unflatten(0, (num_targets, 1, batch_size))
+                    target_index = target_index.expand(-1, num_contexts, -1, -1).flatten(0, 2)
+                    weights = self.context_distance_weights(context_index, target_index)
             outputs["context_loss"] = self.prediction_loss(
-                context_predictions, context_targets.to(context_predictions.dtype)
+                context_predictions, context_targets.to(context_predictions.dtype), weights
             )
         else:
             predictions = self.predictor(context, context_mask, target_mask, mask_index, is_image, **kwargs)
@@ -1034,7 +1054,7 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
             (multi-view and hybrid objectives), encoded with interpolated position embeddings.
         mask_index (`int`): which of the predictor's mask tokens to use (one per masking scheme, as in V-JEPA).
         context_loss_weight (`float`, *optional*): this step's weight of the context loss (V-JEPA 2.1 warms it up);
-            defaults to `config.context_loss_weight`.
+            defaults to `config.context_loss_weight` (`config.image_context_loss_weight` for images, when set).
         """
         config = self.config
         if config.objective == "masked" and local_pixel_values is not None:
@@ -1049,8 +1069,12 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
             )
             loss = outputs["prediction_loss"]
             if "context_loss" in outputs:
-                weight = config.context_loss_weight if context_loss_weight is None else context_loss_weight
-                loss = loss + weight * outputs["context_loss"]
+                if context_loss_weight is None:
+                    context_loss_weight = config.context_loss_weight
+                    is_image = self.context_encoder.embeddings.is_image(pixel_values)
+                    if is_image and config.image_context_loss_weight is not None:
+                        context_loss_weight = config.image_context_loss_weight
+                loss = loss + context_loss_weight * outputs["context_loss"]
         context = outputs.get("context_hidden_states")
 
         if config.objective == "masked":

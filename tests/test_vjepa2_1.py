@@ -199,9 +199,28 @@ def test_vjepa2_1_options_are_checked():
         (dict(video, rope_interleaved=True), "rope_interleaved needs position_embedding_type 'rope'"),
         (dict(rope, modality_embeddings=True), "modality_embeddings .* need image_patch_embeddings"),
         (dict(rope, context_loss_weight=0.1), "context_loss_weight .* needs pred_predict_context"),
+        (dict(rope, context_loss_distance_weighting=True), "context_loss_distance_weighting .* needs pred_predict"),
     ):
         with pytest.raises(ValueError, match=message):
             JEPAConfig(**options)
+
+
+def test_context_loss_weights_follow_the_distance_to_the_nearest_target_and_the_modality():
+    config = JEPAConfig(
+        image_size=16, patch_size=4, num_frames=4, hidden_size=24, num_hidden_layers=2, num_attention_heads=2,
+        pred_hidden_size=12, pred_num_hidden_layers=1, pred_num_attention_heads=1, position_embedding_type="rope",
+        image_patch_embeddings=True, pred_predict_context=True, context_loss_distance_weighting=True,
+        context_loss_weight=0.5, image_context_loss_weight=2.0,
+    )  # fmt: skip
+    model = JEPAForPreTraining(config)
+    # a 2 x 4 x 4 grid: token 0 is (0, 0, 0), 3 is (0, 0, 3), 15 is (0, 3, 3), 5 is (0, 1, 1), 31 is (1, 3, 3)
+    weights = model.context_distance_weights(torch.tensor([[0, 3, 15]]), torch.tensor([[5, 31]]))
+    torch.testing.assert_close(weights, torch.tensor([[2**-0.25, 5**-0.25, 1.0]]))
+    for pixel_values, weight in ((torch.randn(2, 4, 3, 16, 16), 0.5), (torch.randn(2, 3, 16, 16), 2.0)):
+        context_mask = [torch.arange(4).expand(2, -1)]
+        target_mask = [torch.arange(6, 9).expand(2, -1), torch.arange(9, 12).expand(2, -1)]
+        output = model(pixel_values, context_mask=context_mask, target_mask=target_mask)
+        torch.testing.assert_close(output.loss, output.prediction_loss + weight * output.context_loss)
 
 
 def test_a_vjepa2_1_model_trains_saves_and_reloads(tmp_path):
