@@ -37,6 +37,12 @@ class JEPAConfig(PreTrainedConfig):
     Use [`JEPAConfig.from_preset`] for the named sizes (`tiny`, `small`, `base`, `large`, `huge`, and the same
     names with a `-video` suffix).
 
+    V-JEPA 2.1 models (converted from `official_vjepa2_1`) are video models with `rope_interleaved`, `rope_grid_size`,
+    `level_layers`, `image_patch_embeddings` and `modality_embeddings` set. Their features, for images (`[batch,
+    channels, height, width]`) and clips alike, are `JEPAModel`'s `last_hidden_state`: the last layer through the last
+    level's norm, what the official encoder returns at inference; `output_levels=True` adds every level
+    (`level_hidden_states`, the official training output, e.g. for dense tasks that read several depths).
+
     Args:
         image_size (`int`): Height and width of the input images / frames in pixels.
         patch_size (`int`): Height and width of one patch.

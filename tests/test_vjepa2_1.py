@@ -156,10 +156,9 @@ def _without(variant: str, entry: str, key: str) -> dict:
     return checkpoint
 
 
-def _with_nan(variant: str, entry: str, key: str) -> dict:
+def _replaced(variant: str, entry: str, key: str, tensor: torch.Tensor) -> dict:
     checkpoint = load_official_checkpoint(FIXTURES / f"{variant}.pt")
-    checkpoint[entry] = dict(checkpoint[entry])
-    checkpoint[entry][key] = torch.full_like(checkpoint[entry][key], float("nan"))
+    checkpoint[entry] = {**checkpoint[entry], key: tensor}
     return checkpoint
 
 
@@ -171,8 +170,16 @@ def _with_nan(variant: str, entry: str, key: str) -> dict:
         (lambda: _without("distilled", "ema_encoder", "norms_block.3.weight"), r"missing \['norms_block.3.weight'\]"),
         (lambda: _without("distilled", "ema_encoder", "norms_block.0.weight"), "looks like official_vjepa2, not"),
         (
-            lambda: _with_nan("distilled", "predictor", "module.backbone.img_mod_embed"),
+            lambda: _replaced(
+                "distilled", "predictor", "module.backbone.img_mod_embed", torch.full((1, 1, 12), torch.nan)
+            ),
             "tensor image_modality_embedding holds non-finite values",
+        ),
+        (
+            lambda: _replaced(
+                "multilevel", "predictor", "module.backbone.predictor_proj_context.weight", torch.ones(47, 12)
+            ),
+            r"wrong shapes \['predictor_proj_context.weight \(47, 12\) \(for proj_context.weight \(48, 12\)\)'\]",
         ),
         (lambda: {"predictor": {}}, r"lacks the entries \['encoder', 'target_encoder'\]"),
     ],
@@ -182,6 +189,7 @@ def _with_nan(variant: str, entry: str, key: str) -> dict:
         "no-last-level-norm",
         "no-level-norms",
         "nan",
+        "wrong-shape",
         "no-encoder",
     ],
 )
