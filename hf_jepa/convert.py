@@ -82,8 +82,9 @@ _VJEPA2_CLIP = {"image_size": 256, "num_frames": 16}
 # encoders' rotary positions are rescaled to, by patch size (the official `interpolate_rope`).
 _VJEPA2_1_CLIP = {"image_size": 384, "num_frames": 16}
 _VJEPA2_1_ROPE_GRID = {16: 16, 14: 18}
-# The layers of V-JEPA 2.1's per-level norms, by encoder depth (fixed by the official code).
+# The layers of V-JEPA 2.1's per-level norms by encoder depth, and the predictor depths its code builds (fixed there).
 _VJEPA2_1_LEVEL_LAYERS = {12: [2, 5, 8, 11], 24: [5, 11, 17, 23], 40: [9, 19, 29, 39], 48: [11, 23, 37, 47]}
+_VJEPA2_1_PREDICTOR_DEPTHS = (4, 8, 12, 20, 24, 40)
 # The objective of each paper, the default for continued pretraining of its weights.
 _PAPER_LOSS = {
     "ijepa": "smooth_l1",
@@ -455,11 +456,10 @@ def _strip_prefixes(state: Mapping, part: str) -> dict[str, torch.Tensor]:
 
 
 def _official_format(checkpoint: Mapping) -> str | None:
-    """The official format of a checkpoint dict, read off its encoder (`encoder`, else the first of
-    `ENCODER_CHOICES` it holds): I-JEPA embeds 2D patches, V-JEPA and V-JEPA 2 3D tubelets, only V-JEPA's encoder
-    keeps a position table (V-JEPA 2's positions are rotary), and only V-JEPA 2.1's has per-level norms; None when it
-    holds no encoder."""
-    encoder = next((checkpoint[entry] for entry in ("encoder", *ENCODER_CHOICES) if entry in checkpoint), None)
+    """The official format of a checkpoint dict, read off its first encoder entry (`ENCODER_CHOICES`): I-JEPA embeds
+    2D patches, V-JEPA and V-JEPA 2 3D tubelets, only V-JEPA's encoder keeps a position table (V-JEPA 2's positions
+    are rotary), and only V-JEPA 2.1's has per-level norms; None when it holds no encoder."""
+    encoder = next((checkpoint[entry] for entry in ENCODER_CHOICES if entry in checkpoint), None)
     if not isinstance(encoder, Mapping):
         return None
     keys = {key.removeprefix("module.").removeprefix("backbone."): value for key, value in encoder.items()}
@@ -790,12 +790,15 @@ def jepa_to_official_vjepa2_1(
         or config.level_layers is None
         or config.level_layers != official_levels
         or model.predictor is None
+        or config.pred_num_hidden_layers not in _VJEPA2_1_PREDICTOR_DEPTHS
     ):
         raise ValueError(
             "The official V-JEPA 2.1 format holds video models with a predictor, interleaved rotary embeddings "
-            f"(rope_interleaved) and level norms at layers {official_levels} for {config.num_hidden_layers} layers; "
-            f"this model has position_embedding_type={config.position_embedding_type!r}, rope_interleaved="
-            f"{config.rope_interleaved}, level_layers={config.level_layers}, objective={config.objective!r}."
+            f"(rope_interleaved), level norms at layers {official_levels} for {config.num_hidden_layers} layers and "
+            f"a predictor depth in {_VJEPA2_1_PREDICTOR_DEPTHS}; this model has position_embedding_type="
+            f"{config.position_embedding_type!r}, rope_interleaved={config.rope_interleaved}, level_layers="
+            f"{config.level_layers}, objective={config.objective!r}, pred_num_hidden_layers="
+            f"{config.pred_num_hidden_layers}."
         )
     encoder_renames = _official_encoder_renames(config)
     checkpoint = {

@@ -145,9 +145,14 @@ def test_checkpoint_files_convert_to_hf_jepa_and_back(tmp_path, official_outputs
         assert all(torch.equal(written[entry][key], tensor.float()) for key, tensor in official[entry].items())
 
 
-def test_transformers_vjepa2_export_is_refused_naming_what_it_cannot_hold(converted):
+def test_exports_the_target_format_cannot_hold_are_refused_naming_why(converted):
     with pytest.raises(ValueError, match="VJEPA2Model cannot hold V-JEPA 2.1 options .*'rope_interleaved': True"):
         jepa_to_vjepa2(converted["multilevel"])
+    plain = JEPAForPreTraining(JEPAConfig.from_preset("tiny-video", position_embedding_type="rope"))
+    with pytest.raises(
+        ValueError, match="official V-JEPA 2.1 format holds .* rope_interleaved=False, level_layers=None"
+    ):
+        jepa_to_official_vjepa2_1(plain)
 
 
 def _without(variant: str, entry: str, key: str) -> dict:
