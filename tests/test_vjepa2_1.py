@@ -115,6 +115,27 @@ def test_the_objective_is_l1_on_per_level_normed_targets_plus_the_weighted_conte
     torch.testing.assert_close(output.loss, output.prediction_loss + 0.5 * output.context_loss)
 
 
+def test_pretraining_continues_from_a_converted_model_with_the_2_1_objective(official_outputs):
+    model = official_to_jepa(FIXTURES / "multilevel.pt", "official_vjepa2_1", context_loss_weight=0.5, **OVERRIDES)
+    model.target_encoder.requires_grad_(False)
+    target_start = model.target_encoder.layernorm.weight.clone()
+    optimizer = torch.optim.AdamW([parameter for parameter in model.parameters() if parameter.requires_grad], lr=3e-3)
+    masks = dict(
+        context_mask=[official_outputs["clip_context_mask"].long()],
+        target_mask=[official_outputs["clip_target_mask"].long()],
+    )
+    losses = []
+    for _ in range(6):
+        output = model(official_outputs["clip"], **masks, mask_index=MASK_INDEX["clip"])
+        output.loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        model.update_target_encoder(0.99)
+        losses.append(output.loss.item())
+    assert losses[-1] < 0.9 * losses[0], losses
+    assert not torch.equal(model.target_encoder.layernorm.weight, target_start)  # the EMA target followed
+
+
 def test_a_distilled_predictor_runs_but_does_not_train_against_the_ema_target(converted, official_outputs):
     masks = [official_outputs["clip_context_mask"].long()], [official_outputs["clip_target_mask"].long()]
     with pytest.raises(ValueError, match="predicts 20-wide features .* target encoder's are 12 wide"):
