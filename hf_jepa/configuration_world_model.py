@@ -8,6 +8,7 @@ from .configuration_jepa import JEPA_PRESETS, JEPAConfig
 
 EMBEDDING_TYPES = ("pooled", "patch")
 PREDICTOR_POSITION_TYPES = ("sincos", "rope")
+STATE_EMBEDDING_TYPES = ("token", "concat")
 WORLD_MODEL_LOSS_TYPES = ("mse", "l1")
 
 
@@ -31,6 +32,11 @@ class JEPAWorldModelConfig(PreTrainedConfig):
         encoder_config (`JEPAConfig` or `dict`): The frame encoder; an image encoder (`num_frames == 1`).
         action_dim (`int`): Size of one action.
         state_dim (`int`): Size of the proprioceptive state fed beside each frame; 0 for none.
+        state_embedding (`str`): How the predictor reads a frame's state. `"token"` (V-JEPA 2-AC): a token of its
+            own beside the action token. `"concat"` (DINO-WM): the normalised state is concatenated onto every latent
+            of its frame (each patch, or the pooled latent) before the predictor's input projection, which then
+            embeds both together (DINO-WM's linear state encoder followed by that projection is one linear map).
+            Only read when `state_dim > 0`.
         history_length (`int`): Frames the predictor sees: each frame attends to itself and the `history_length - 1`
             frames before it (a sliding block-causal window, so rollouts of any length see what training saw).
             Also the frames the rollout loss starts from, unless `rollout_history` says otherwise.
@@ -86,6 +92,7 @@ class JEPAWorldModelConfig(PreTrainedConfig):
     encoder_config: dict | JEPAConfig | None = None
     action_dim: int = 2
     state_dim: int = 0
+    state_embedding: str = "token"
     history_length: int = 3
     embedding_type: str = "pooled"
     predictor_hidden_size: int = 192
@@ -163,6 +170,17 @@ class JEPAWorldModelConfig(PreTrainedConfig):
         return self.state_dim > 0 and self.predict_states
 
     @property
+    def state_token(self) -> bool:
+        """Whether each frame's block has a state token: the model has states, embedded as a token."""
+        return self.state_dim > 0 and self.state_embedding == "token"
+
+    @property
+    def concatenated_state_size(self) -> int:
+        """Channels concatenated onto every latent before the predictor's input projection: the state's with
+        `state_embedding="concat"`, else 0."""
+        return self.state_dim if self.state_embedding == "concat" else 0
+
+    @property
     def rollout_start(self) -> int:
         """Frames the rollout loss starts from: `rollout_history`, else `history_length`."""
         return self.history_length if self.rollout_history is None else self.rollout_history
@@ -200,6 +218,8 @@ class JEPAWorldModelConfig(PreTrainedConfig):
             fail("project_latents needs sigreg_projector_size > 0 (the projector's width).")
         if self.embedding_type not in EMBEDDING_TYPES:
             fail(f"embedding_type must be one of {EMBEDDING_TYPES}, got {self.embedding_type!r}.")
+        if self.state_embedding not in STATE_EMBEDDING_TYPES:
+            fail(f"state_embedding must be one of {STATE_EMBEDDING_TYPES}, got {self.state_embedding!r}.")
         if self.loss_type not in WORLD_MODEL_LOSS_TYPES:
             fail(f"loss_type must be one of {WORLD_MODEL_LOSS_TYPES}, got {self.loss_type!r}.")
         width, heads = self.predictor_hidden_size, self.predictor_num_attention_heads
@@ -239,4 +259,4 @@ class JEPAWorldModelConfig(PreTrainedConfig):
                     fail(f"{prefix}_std must be positive, got {list(values)}.")
 
 
-__all__ = ["EMBEDDING_TYPES", "PREDICTOR_POSITION_TYPES", "JEPAWorldModelConfig"]
+__all__ = ["EMBEDDING_TYPES", "PREDICTOR_POSITION_TYPES", "STATE_EMBEDDING_TYPES", "JEPAWorldModelConfig"]

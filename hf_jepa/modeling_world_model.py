@@ -83,18 +83,19 @@ def predictor_rotary(
 class JEPAWorldModelPredictor(nn.Module):
     """Embeds frames, actions and states into the predictor width and predicts every frame's successor.
 
-    Input per frame `t`: its embeddings `[N, D]`, the action taken after it and (optionally) its state. Output per
-    frame: the predicted embeddings `[N, D]` of frame `t + 1` and, with a state head (`config.predicts_states`), the
-    predicted state of frame `t + 1`.
+    Input per frame `t`: its embeddings `[N, D]`, the action taken after it and (optionally) its state, a token of
+    its own or concatenated onto every embedding (`config.state_embedding`). Output per frame: the predicted
+    embeddings `[N, D]` of frame `t + 1` and, with a state head (`config.predicts_states`), the predicted state of
+    frame `t + 1`, read from the state token or, with concatenated states, from the mean of the frame's tokens.
     """
 
     def __init__(self, config: JEPAWorldModelConfig):
         super().__init__()
         self.config = config
         width, encoder_width = config.predictor_hidden_size, config.latent_size
-        self.frame_embed = nn.Linear(encoder_width, width)
+        self.frame_embed = nn.Linear(encoder_width + config.concatenated_state_size, width)
         self.action_embed = nn.Linear(config.action_dim, width)
-        self.state_embed = nn.Linear(config.state_dim, width) if config.state_dim else None
+        self.state_embed = nn.Linear(config.state_dim, width) if config.state_token else None
         self.register_buffer("position_embeddings", patch_position_embeddings(config), persistent=False)
         heads, mlp_ratio = config.predictor_num_attention_heads, config.predictor_mlp_ratio
         self.layers = nn.ModuleList(
@@ -121,6 +122,9 @@ class JEPAWorldModelPredictor(nn.Module):
             `[B, T, N, D]` predicted embeddings of the next frames, and `[B, T, S]` predicted next states (or None).
         """
         batch_size, num_frames, num_tokens, _ = embeddings.shape
+        if self.config.concatenated_state_size:
+            per_token = states.to(embeddings.dtype)[:, :, None].expand(-1, -1, num_tokens, -1)
+            embeddings = torch.cat([embeddings, per_token], dim=-1)
         frames = self.frame_embed(embeddings)
         if self.position_embeddings is not None:
             frames = frames + self.position_embeddings.to(frames.dtype)
@@ -140,10 +144,15 @@ class JEPAWorldModelPredictor(nn.Module):
             hidden_states = layer(hidden_states, position_embeddings=rotary, attention_mask=attention_mask, **kwargs)
         hidden_states = self.layernorm(hidden_states).unflatten(1, (num_frames, tokens_per_frame))
 
-        predicted = self.proj(hidden_states[:, :, num_conditions:])
+        frame_states = hidden_states[:, :, num_conditions:]
+        predicted = self.proj(frame_states)
         if self.config.normalize_latents:
             predicted = F.layer_norm(predicted, predicted.shape[-1:])
-        predicted_states = self.state_proj(hidden_states[:, :, 1]) if self.state_proj is not None else None
+        predicted_states = None
+        if self.state_proj is not None:
+            # the state token follows the action token; concatenated states are read back from the frame's tokens
+            state_source = hidden_states[:, :, 1] if self.state_embed is not None else frame_states.mean(2)
+            predicted_states = self.state_proj(state_source)
         return predicted, predicted_states
 
 

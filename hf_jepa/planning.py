@@ -11,11 +11,11 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
-from .data.episodes import render_to_pixel_values
+from .data.episodes import observation_state, render_to_pixel_values
 from .modeling_world_model import JEPAWorldModel
 
 Energy = Callable[[torch.Tensor], torch.Tensor]
@@ -286,6 +286,28 @@ class MPCResult:
         return [plan.energy for plan in self.plans]
 
 
+class WorldModelObservation(NamedTuple):
+    """What a world model's controller observes at a step: the rendered frame as the model's input `[3, S, S]` and,
+    for models with states, the environment's proprioceptive state `[S]` in its own units (else None)."""
+
+    pixel_values: torch.Tensor
+    state: torch.Tensor | None = None
+
+
+def read_state(observation: Any, info: dict, state_dim: int) -> torch.Tensor:
+    """The proprioceptive state a model with `state_dim` states reads at a step, as the recorder wrote it
+    (`observation_state`: `info["proprio"]`, else a flat observation); a `ValueError` when the environment gives none
+    of that size."""
+    state = observation_state(observation, info)
+    if state is None or state.shape != (state_dim,):
+        found = "none" if state is None else f"{state.size} values"
+        raise ValueError(
+            f"The model reads a state of {state_dim} values at every step, but the environment gives {found} "
+            '(info["proprio"], or a flat observation): plan in the environment the model was trained on.'
+        )
+    return torch.from_numpy(state)
+
+
 class MPCController:
     """Model-predictive control: plan `horizon` steps, execute the first `execute_steps`, observe, replan.
 
@@ -294,7 +316,7 @@ class MPCController:
         energy_for: Builds the energy to minimise from what has happened so far:
             `energy_for(observations, actions) -> energy`.
         execute_steps: Actions executed from each plan before replanning.
-        observe: Turns `(env, observation)` into what `energy_for` reads (default: the observation itself).
+        observe: Turns `(env, observation, info)` into what `energy_for` reads (default: the observation itself).
     """
 
     def __init__(
@@ -302,12 +324,12 @@ class MPCController:
         planner: SamplingPlanner,
         energy_for: Callable[[list[Any], list[torch.Tensor]], Energy],
         execute_steps: int = 1,
-        observe: Callable[[Any, Any], Any] | None = None,
+        observe: Callable[[Any, Any, dict], Any] | None = None,
     ):
         if not 1 <= execute_steps <= planner.horizon:
             raise ValueError(f"execute_steps must lie in [1, horizon={planner.horizon}], got {execute_steps}.")
         self.planner, self.energy_for, self.execute_steps = planner, energy_for, execute_steps
-        self.observe = observe if observe is not None else (lambda env, observation: observation)
+        self.observe = observe if observe is not None else (lambda env, observation, info: observation)
 
     @classmethod
     def from_world_model(
@@ -322,27 +344,39 @@ class MPCController:
     ) -> "MPCController":
         """A controller that reaches the goal frame `goal_pixel_values [C, H, W]` with `model`: it observes
         `env.render()` through `preprocess` (default: `render_to_pixel_values` at the encoder's size, the frames'
-        training preprocessing) and plans with
-        `goal_energy` over the last `history_length` frames and the actions between them."""
-        if model.config.state_dim:
-            raise ValueError("from_world_model plans from frames only; build energy_for yourself for state models.")
-        image_size = model.config.encoder_config.image_size
-        preprocess = preprocess or (lambda image: render_to_pixel_values(image, image_size))
+        training preprocessing) and, for a model with states, the environment's proprioceptive state (`read_state`),
+        as `WorldModelObservation`s, and plans with `goal_energy` over the last `history_length` frames, their states
+        and the actions between them. A model with states it does not predict (`predict_states=False`) cannot roll
+        out past one step from the current state alone: a `ValueError`."""
+        config = model.config
+        if config.state_dim and not config.predicts_states:
+            raise ValueError(
+                "The model reads states it does not predict (predict_states=False): a plan of several steps needs "
+                "the future states, which this controller does not compute; train it with predict_states=True."
+            )
+        preprocess = preprocess or (lambda image: render_to_pixel_values(image, config.encoder_config.image_size))
         device = next(model.parameters()).device
         with torch.no_grad():
             goal_embeddings = model.encode(goal_pixel_values.to(device)[None, None])[0, 0]
 
+        def observe(env: Any, observation: Any, info: dict) -> WorldModelObservation:
+            state = read_state(observation, info, config.state_dim) if config.state_dim else None
+            return WorldModelObservation(preprocess(env.render()), state)
+
         @torch.no_grad()
-        def energy_for(observations: list[torch.Tensor], actions: list[torch.Tensor]) -> Energy:
-            history = min(len(observations), model.config.history_length)
-            frames = torch.stack(observations[-history:]).to(device)
-            history_actions = None
+        def energy_for(observations: list[WorldModelObservation], actions: list[torch.Tensor]) -> Energy:
+            history = min(len(observations), config.history_length)
+            recent = observations[-history:]
+            frames = torch.stack([observation.pixel_values for observation in recent]).to(device)
+            history_actions, states = None, None
             if history > 1:
                 history_actions = model.normalize_actions(torch.stack(actions[-(history - 1) :]).to(device))
+            if config.state_dim:
+                states = model.normalize_states(torch.stack([observation.state for observation in recent]).to(device))
             embeddings = model.encode(frames.unsqueeze(0))[0]
-            return goal_energy(model, embeddings, goal_embeddings, history_actions, None, distance, all_steps)
+            return goal_energy(model, embeddings, goal_embeddings, history_actions, states, distance, all_steps)
 
-        return cls(planner, energy_for, execute_steps, observe=lambda env, observation: preprocess(env.render()))
+        return cls(planner, energy_for, execute_steps, observe=observe)
 
     def warm_start(self, previous: torch.Tensor | None) -> torch.Tensor | None:
         """The previous plan shifted by the executed steps, its last action repeated: the next plan's first mean."""
@@ -355,7 +389,7 @@ class MPCController:
         """Controls `env` (Gymnasium API: `reset(seed=, options=)`, `step(action)`) for at most `max_steps` steps or
         until it terminates or truncates. `options` go to `reset` (TwoRoom: `{"start": xy, "goal": xy}`)."""
         observation, info = env.reset(seed=seed, options=options)
-        observations, actions, plans = [self.observe(env, observation)], [], []
+        observations, actions, plans = [self.observe(env, observation, info)], [], []
         previous, done = None, False
         while len(actions) < max_steps and not done:
             plan = self.planner.plan(self.energy_for(observations, actions), initial_mean=self.warm_start(previous))
@@ -363,7 +397,7 @@ class MPCController:
             previous = plan.actions
             for action in plan.actions[: min(self.execute_steps, max_steps - len(actions))]:
                 observation, _, terminated, truncated, info = env.step(action.numpy())
-                observations.append(self.observe(env, observation))
+                observations.append(self.observe(env, observation, info))
                 actions.append(action)
                 done = terminated or truncated
                 if done:
@@ -380,7 +414,9 @@ __all__ = [
     "PlanResult",
     "SamplingPlanner",
     "TimedPlanner",
+    "WorldModelObservation",
     "build_planner",
     "goal_energy",
     "latent_distance",
+    "read_state",
 ]

@@ -205,8 +205,14 @@ def latent_prediction_errors(model: JEPAWorldModel, windows: EpisodeWindows, num
         pixels = torch.stack([item["pixel_values"] for item in items])
         actions = model.normalize_actions(torch.stack([item["actions"] for item in items]))
         embeddings = model.encode(pixels)  # [B, history + horizon, N, D]
+        states = {}
+        if model.config.state_dim:
+            recorded = model.normalize_states(torch.stack([item["states"] for item in items]))
+            states["history_states"] = recorded[:, :history]
+            if not model.config.predicts_states:  # the recorded states of the predicted frames, as in training
+                states["future_states"] = recorded[:, history:-1]
         predicted = model.rollout(
-            embeddings[:, :history], actions[:, history - 1 :], history_actions=actions[:, : history - 1]
+            embeddings[:, :history], actions[:, history - 1 :], history_actions=actions[:, : history - 1], **states
         )
         future = embeddings[:, history:]
         model_errors.append((predicted - future).pow(2).flatten(2).mean(2))  # [B, horizon]

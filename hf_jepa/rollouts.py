@@ -1,34 +1,55 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
-"""What a world model imagines and what its plans do, in TwoRoom.
+"""What a world model imagines and what its plans do, in the environment its episodes were recorded in.
 
-- `load_recorded_frames`: evenly spaced recorded frames of an episode dataset, encoded by the world model;
+- `load_recorded_frames`: evenly spaced recorded frames of an episode dataset, encoded by the world model, and the
+  environment the dataset was recorded in (`recorded_environment`; TwoRoom when it does not say);
 - `imagine`: the model's rollout of an action sequence, each predicted latent shown as the nearest recorded frame;
-- `two_room_pair`, `check_two_room_pair`, `two_room_env`: the start / goal pairs of `hf-jepa evaluate-planning`
-  and the environment a model plans in;
-- `replay` and `arena_frames`: the agent's path under executed model actions, drawn frame by frame;
-- `plan_in_two_room`: model-predictive control from a start to a goal, with all of the above.
+- `plan_in_environment`: model-predictive control from a start to a goal of any environment with `render_at(goal)`
+  goals (TwoRoom, Push-T), the pair given by a seed as in `hf-jepa evaluate-planning`, and `replay`, the states and
+  distances after every environment step of the executed actions;
+- TwoRoom's typed pairs: `two_room_pair`, `check_two_room_pair`, `plan_in_two_room`, and `arena_frames`, the agent's
+  path drawn frame by frame.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import datasets
 import numpy as np
 import torch
 
 from .data import EPISODE_COLUMN, FRAME_COLUMN, check_episode_dataset, load_media_dataset
 from .data.episodes import frame_transform, read_frames, render_to_pixel_values
-from .envs import TWO_ROOM_ID, TwoRoomEnv, make_env
+from .envs import TWO_ROOM_ID, TwoRoomEnv, make_env, recorded_environment
 from .envs.frame_skip import FrameSkip, model_frame_step
 from .envs.two_room import FLOOR_COLOR
 from .modeling_world_model import JEPAWorldModel
-from .planning import MPCController, MPCResult, TimedPlanner, build_planner, latent_distance
+from .planning import MPCController, MPCResult, TimedPlanner, WorldModelObservation, build_planner, latent_distance
 
 GOAL_COLOUR, TRAIL_COLOUR = np.array([30, 160, 60], dtype=np.uint8), np.array([240, 160, 160], dtype=np.uint8)
 
 
 @dataclass(frozen=True)
+class Environment:
+    """An environment a world model plans in: a Gymnasium id whose resets give `info["goal"]` and whose
+    `render_at(goal)` draws it, and its `gymnasium.make` arguments."""
+
+    env_id: str
+    env_kwargs: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The id without its package and version: `TwoRoom`, `PushT`."""
+        return self.env_id.rpartition("/")[2].rpartition("-v")[0] or self.env_id
+
+
+TWO_ROOM = Environment(TWO_ROOM_ID)
+
+
+@dataclass(frozen=True)
 class RecordedFrames:
     """Recorded frames to show imagined latents with: their dataset rows, episodes and frame indices, uint8 pixels
-    `[M, 3, H, W]`, the model's latents `[M, N, D]`, and the number of rows in the dataset."""
+    `[M, 3, H, W]`, the model's latents `[M, N, D]`, the number of rows in the dataset, and the environment it was
+    recorded in."""
 
     rows: np.ndarray
     episodes: np.ndarray
@@ -36,12 +57,14 @@ class RecordedFrames:
     pixels: torch.Tensor
     latents: torch.Tensor
     dataset_rows: int
+    environment: Environment
 
 
 @torch.no_grad()
 def load_recorded_frames(model: JEPAWorldModel, episodes_name: str, max_frames: int) -> RecordedFrames:
     """At most `max_frames` evenly spaced frames of an episode dataset (a saved folder or a Hub id), encoded by
-    `model`; a `ValueError` names a dataset that does not load or is not an episode dataset."""
+    `model`, and its environment (`recorded_environment`; TwoRoom for a dataset that does not name one, as the
+    recordings before it); a `ValueError` names a dataset that does not load or is not an episode dataset."""
     try:
         dataset = load_media_dataset(episodes_name)
     except (OSError, ValueError) as error:
@@ -55,18 +78,26 @@ def load_recorded_frames(model: JEPAWorldModel, episodes_name: str, max_frames: 
     ]
     columns = dataset.select_columns([EPISODE_COLUMN, FRAME_COLUMN]).with_format("numpy")[rows]
     return RecordedFrames(
-        rows, columns[EPISODE_COLUMN], columns[FRAME_COLUMN], pixels, torch.cat(latents), len(dataset)
+        rows,
+        columns[EPISODE_COLUMN],
+        columns[FRAME_COLUMN],
+        pixels,
+        torch.cat(latents),
+        len(dataset),
+        dataset_environment(dataset),
     )
 
 
 @torch.no_grad()
 def imagine(
-    model: JEPAWorldModel, start_pixels: torch.Tensor, actions: torch.Tensor, recorded: RecordedFrames
+    model: JEPAWorldModel, start: WorldModelObservation, actions: torch.Tensor, recorded: RecordedFrames
 ) -> tuple[list[int], list[float]]:
-    """The model's rollout of `actions [H, A]` from one frame `[3, S, S]`: for each predicted latent, the index in
-    `recorded` of the frame whose latent is nearest (in the planners' `latent_distance`) and that distance."""
-    start = model.encode(start_pixels[None, None])[0]
-    predicted = model.rollout(start[None], model.normalize_actions(actions[None]))[0]  # [H, N, D]
+    """The model's rollout of `actions [H, A]` from one observation (a frame `[3, S, S]` and, for a model with
+    states, its state): for each predicted latent, the index in `recorded` of the frame whose latent is nearest (in
+    the planners' `latent_distance`) and that distance."""
+    latent = model.encode(start.pixel_values[None, None])[0]
+    states = None if start.state is None else model.normalize_states(start.state[None, None])
+    predicted = model.rollout(latent[None], model.normalize_actions(actions[None]), history_states=states)[0]
     distances = torch.stack([latent_distance(recorded.latents, latent[None]) for latent in predicted])  # [H, M]
     nearest = distances.argmin(1)
     return nearest.tolist(), distances.gather(1, nearest[:, None])[:, 0].tolist()
@@ -75,8 +106,8 @@ def imagine(
 def two_room_pair(seed: int) -> tuple[tuple[float, float], tuple[float, float]]:
     """The start and goal of pair `seed` of the planning evaluation (TwoRoom's `reset(seed=seed)`: in different
     rooms)."""
-    start, info = TwoRoomEnv(render_mode=None).reset(seed=int(seed))
-    return tuple(start.tolist()), tuple(info["goal"].tolist())
+    start, goal = environment_pair(TWO_ROOM, int(seed))
+    return tuple(start.tolist()), tuple(goal.tolist())
 
 
 def check_two_room_pair(start: tuple[float, float], goal: tuple[float, float]) -> dict:
@@ -93,37 +124,76 @@ def check_two_room_pair(start: tuple[float, float], goal: tuple[float, float]) -
     return options
 
 
-def two_room_frame_step(model: JEPAWorldModel) -> int:
-    """TwoRoom steps per model step (the model's action is that many TwoRoom actions); a `ValueError` when the
-    model's actions are not whole TwoRoom actions."""
+def episodes_environment(episodes_name: str | None) -> Environment:
+    """The environment an episode dataset (a saved folder or a Hub id) was recorded in (`recorded_environment`);
+    TwoRoom for none, or for a dataset that does not name one (the recordings made before it did)."""
+    if episodes_name is None:
+        return TWO_ROOM
     try:
-        return model_frame_step(model.config.action_dim, TwoRoomEnv(render_mode=None))
+        dataset = load_media_dataset(episodes_name)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"Could not load the episode dataset {episodes_name!r}: {error}") from error
+    return dataset_environment(dataset)
+
+
+def dataset_environment(dataset: datasets.Dataset) -> Environment:
+    """`recorded_environment(dataset)` as an `Environment`, TwoRoom when the dataset does not name one."""
+    recorded = recorded_environment(dataset)
+    return Environment(*recorded) if recorded else TWO_ROOM
+
+
+def environment_pair(environment: Environment, pair: int) -> tuple[np.ndarray, np.ndarray]:
+    """The start state and the goal of pair `pair` of the planning evaluation (the environment's
+    `reset(seed=pair)`)."""
+    env = make_env(environment.env_id, **environment.env_kwargs)
+    start, info = env.reset(seed=pair)
+    env.close()
+    return np.asarray(start), np.asarray(info["goal"])
+
+
+def environment_frame_step(model: JEPAWorldModel, environment: Environment) -> int:
+    """Environment steps per model step (the model's action is that many environment actions); a `ValueError` when
+    the model's actions are not whole actions of the environment."""
+    env = make_env(environment.env_id, **environment.env_kwargs)
+    try:
+        return model_frame_step(model.config.action_dim, env)
     except ValueError as error:
-        raise ValueError(f"The model does not act in TwoRoom: {error}") from error
+        raise ValueError(f"The model does not act in {environment.env_id}: {error}") from error
+    finally:
+        env.close()
 
 
-def two_room_env(model: JEPAWorldModel, max_model_steps: int) -> FrameSkip:
-    """TwoRoom rendered at the model's frame size, one step of it = one model step (`two_room_frame_step`)."""
-    frame_step = two_room_frame_step(model)
-    env = make_env(TWO_ROOM_ID, model.config.encoder_config.image_size, max_episode_steps=max_model_steps * frame_step)
+def environment_at_model_size(model: JEPAWorldModel, environment: Environment, max_model_steps: int) -> FrameSkip:
+    """The environment rendered at the model's frame size, one step of it = one model step
+    (`environment_frame_step`)."""
+    frame_step = environment_frame_step(model, environment)
+    image_size = model.config.encoder_config.image_size
+    env = make_env(
+        environment.env_id, image_size, max_episode_steps=max_model_steps * frame_step, **environment.env_kwargs
+    )
     return FrameSkip(env, frame_step)
 
 
-def replay(start: tuple, goal: tuple, actions: list[torch.Tensor]) -> tuple[np.ndarray, list[int]]:
-    """The agent's position in TwoRoom after every environment step of the executed model actions (each their
-    environment actions concatenated, cut short by success as `FrameSkip` does), and the index of the position each
-    model step ends at."""
-    arena = TwoRoomEnv(render_mode=None)
-    arena.reset(options={"start": start, "goal": goal})
-    positions, ends = [arena.position.copy()], [0]
+def replay(
+    environment: Environment, actions: list[torch.Tensor], seed: int | None = None, options: dict | None = None
+) -> tuple[np.ndarray, list[float], list[int]]:
+    """The environment's state (its observation) and distance to the goal after every environment step of the
+    executed model actions (each their environment actions concatenated, cut short by success as `FrameSkip` does),
+    from `reset(seed=seed, options=options)`, and the index of the state each model step ends at."""
+    env = make_env(environment.env_id, **environment.env_kwargs)
+    observation, info = env.reset(seed=seed, options=options)
+    states, distances, ends = [np.asarray(observation).copy()], [float(info["distance"])], [0]
+    size = int(np.prod(env.action_space.shape))
     for action in actions:
-        for part in action.numpy().reshape(-1, 2):
-            _, _, terminated, _, _ = arena.step(part)
-            positions.append(arena.position.copy())
+        for part in action.numpy().reshape(-1, size):
+            observation, _, terminated, _, info = env.step(part)
+            states.append(np.asarray(observation).copy())
+            distances.append(float(info["distance"]))
             if terminated:
                 break
-        ends.append(len(positions) - 1)
-    return np.array(positions), ends
+        ends.append(len(states) - 1)
+    env.close()
+    return np.array(states), distances, ends
 
 
 def arena_frames(positions: np.ndarray, goal: tuple, side: int) -> list[np.ndarray]:
@@ -144,15 +214,25 @@ def arena_frames(positions: np.ndarray, goal: tuple, side: int) -> list[np.ndarr
     return frames
 
 
-@dataclass(frozen=True)
-class TwoRoomEpisode:
-    """A planned episode in TwoRoom: the controller's result, the start and goal frames rendered at the model's size,
-    the agent's position after every environment step, its distance to the goal after every model step, the time of
-    every plan and the environment steps per model step."""
+def state_frames(environment: Environment, states: np.ndarray, side: int) -> list[np.ndarray]:
+    """One `side` px frame per state of `replay` (the environment's `render_at`)."""
+    env = make_env(environment.env_id, side, **environment.env_kwargs)
+    env.reset(seed=0)
+    frames = [env.unwrapped.render_at(state) for state in states]
+    env.close()
+    return frames
 
+
+@dataclass(frozen=True)
+class PlannedEpisode:
+    """A planned episode: the environment, the controller's result, the start and goal frames rendered at the
+    model's size, the environment's state after every environment step (`replay`), the distance to the goal after
+    every model step, the time of every plan and the environment steps per model step."""
+
+    environment: Environment
     result: MPCResult
     frames: dict[str, np.ndarray]
-    positions: np.ndarray
+    states: np.ndarray
     distances: list[float]
     plan_seconds: list[float]
     frame_step: int
@@ -161,11 +241,12 @@ class TwoRoomEpisode:
         """The numbers, as JSON: success, distances, steps, plan energies and times, and the actions."""
         result = self.result
         return {
+            "environment": self.environment.env_id,
             "reached": bool(result.final_info.get("is_success")),
             "final_distance": float(result.final_info["distance"]),
             "frame_step": self.frame_step,
             "model_steps": len(result.actions),
-            "environment_steps": len(self.positions) - 1,
+            "environment_steps": len(self.states) - 1,
             "plan_energies": result.plan_energies,
             "distances": self.distances,
             "median_plan_seconds": float(np.median(self.plan_seconds)),
@@ -174,37 +255,60 @@ class TwoRoomEpisode:
         }
 
 
-def plan_in_two_room(
-    model: JEPAWorldModel, start: tuple, goal: tuple, max_steps: int, planner: str = "cem", **planner_settings
-) -> TwoRoomEpisode:
-    """Model-predictive control in TwoRoom from `start` to the goal frame of `goal`, at most `max_steps` model steps,
-    with `build_planner(planner, **planner_settings)` (horizon, population, ...) within TwoRoom's action bounds,
-    scoring every predicted step; a `ValueError` names a bad start, goal, setting or model."""
-    options = check_two_room_pair(start, goal)
-    env = two_room_env(model, max_steps)
-    frames = {name: env.unwrapped.render_at(position) for name, position in options.items()}
+def plan_in_environment(
+    model: JEPAWorldModel,
+    environment: Environment,
+    max_steps: int,
+    planner: str = "cem",
+    pair: int | None = None,
+    options: dict | None = None,
+    **planner_settings,
+) -> PlannedEpisode:
+    """Model-predictive control from the start of `reset(seed=pair, options=options)` to the frame of its goal
+    (`render_at(info["goal"])`, as `hf-jepa evaluate-planning`), at most `max_steps` model steps, with
+    `build_planner(planner, **planner_settings)` (horizon, population, ...) within the environment's action bounds,
+    scoring every predicted step; a `ValueError` names a bad setting or a model that does not act there."""
+    env = environment_at_model_size(model, environment, max_steps)
+    _, info = env.reset(seed=pair, options=options)
+    frames = {"start": env.unwrapped.render(), "goal": env.unwrapped.render_at(info["goal"])}
     goal_pixels = render_to_pixel_values(frames["goal"], model.config.encoder_config.image_size)
     bounds = dict(action_low=env.action_space.low.tolist(), action_high=env.action_space.high.tolist())
     timed = TimedPlanner(build_planner(planner, action_dim=model.config.action_dim, **bounds, **planner_settings))
-    result = MPCController.from_world_model(model, timed, goal_pixels, all_steps=True).run(
-        env, max_steps, options=options
-    )
+    controller = MPCController.from_world_model(model, timed, goal_pixels, all_steps=True)
+    result = controller.run(env, max_steps, seed=pair, options=options)
     env.close()
-    positions, ends = replay(options["start"], options["goal"], result.actions)
-    distances = np.linalg.norm(positions[ends] - np.asarray(options["goal"]), axis=1).tolist()
-    return TwoRoomEpisode(result, frames, positions, distances, timed.seconds, env.frame_step)
+    states, distances, ends = replay(environment, result.actions, pair, options)
+    return PlannedEpisode(
+        environment, result, frames, states, [distances[end] for end in ends], timed.seconds, env.frame_step
+    )
+
+
+def plan_in_two_room(
+    model: JEPAWorldModel, start: tuple, goal: tuple, max_steps: int, planner: str = "cem", **planner_settings
+) -> PlannedEpisode:
+    """`plan_in_environment` in TwoRoom from `start` to `goal` (its `states` are the agent's positions); a
+    `ValueError` names a bad start, goal, setting or model."""
+    options = check_two_room_pair(start, goal)
+    return plan_in_environment(model, TWO_ROOM, max_steps, planner, options=options, **planner_settings)
 
 
 __all__ = [
+    "TWO_ROOM",
+    "Environment",
+    "PlannedEpisode",
     "RecordedFrames",
-    "TwoRoomEpisode",
     "arena_frames",
     "check_two_room_pair",
+    "dataset_environment",
+    "environment_at_model_size",
+    "environment_frame_step",
+    "environment_pair",
+    "episodes_environment",
     "imagine",
     "load_recorded_frames",
+    "plan_in_environment",
     "plan_in_two_room",
     "replay",
-    "two_room_env",
-    "two_room_frame_step",
+    "state_frames",
     "two_room_pair",
 ]

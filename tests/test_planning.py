@@ -5,7 +5,7 @@ from conftest import MICRO
 
 from hf_jepa import CEMPlanner, JEPAWorldModel, JEPAWorldModelConfig, MPCController, MPPIPlanner, goal_energy
 from hf_jepa.data.episodes import render_to_pixel_values
-from hf_jepa.planning import TimedPlanner, build_planner, latent_distance
+from hf_jepa.planning import TimedPlanner, WorldModelObservation, build_planner, latent_distance
 
 HORIZON, ACTION_DIM = 5, 2
 TARGET = torch.linspace(-0.8, 0.8, HORIZON * ACTION_DIM).reshape(HORIZON, ACTION_DIM)
@@ -128,7 +128,32 @@ def test_mpc_from_world_model_plans_from_rendered_frames():
     result = controller.run(env, max_steps=3, seed=0)
     assert len(result.actions) == 3 and len(result.plan_energies) == 3
     env.reset(seed=0)  # the frames are observed with the training preprocessing (ImageNet-normalised)
-    assert torch.allclose(result.observations[0], render_to_pixel_values(env.render(), 16))
+    assert torch.allclose(result.observations[0].pixel_values, render_to_pixel_values(env.render(), 16))
+    assert result.observations[0].state is None
+
+
+@pytest.mark.parametrize("state_embedding", ["token", "concat"])
+def test_mpc_from_world_model_reads_the_state_from_the_environment(state_embedding):
+    stats = dict(state_mean=[0.5, 0.5], state_std=[0.25, 0.25])
+    model = micro_world_model(state_dim=2, state_embedding=state_embedding, **stats)
+    planner = CEMPlanner(horizon=3, action_dim=2, population=16, iterations=2, num_elites=4)
+    controller = MPCController.from_world_model(model, planner, torch.rand(3, 16, 16))
+    result = controller.run(PointMass(), max_steps=2, seed=0)
+    assert result.observations[0].state.tolist() == pytest.approx([0.1, 0.2])  # PointMass's observation: its position
+    expected = torch.tensor([0.1, 0.2]) + 0.1 * result.actions[0]
+    assert result.observations[1].state.tolist() == pytest.approx(expected.tolist())
+    start = result.observations[0]
+    elsewhere = WorldModelObservation(start.pixel_values, start.state + 0.3)
+    candidates = torch.rand(5, 3, 2)
+    energies = [controller.energy_for([observation], [])(candidates) for observation in (start, elsewhere)]
+    assert not torch.allclose(*energies)  # the plan depends on where the environment says the agent is
+    with pytest.raises(ValueError, match="a state of 3 values at every step, but the environment gives 2 values"):
+        three = micro_world_model(state_dim=3, state_embedding=state_embedding)
+        MPCController.from_world_model(three, planner, torch.rand(3, 16, 16)).run(PointMass(), max_steps=1)
+    with pytest.raises(ValueError, match="predict_states=False"):
+        MPCController.from_world_model(
+            micro_world_model(state_dim=2, predict_states=False), planner, torch.rand(3, 16, 16)
+        )
 
 
 def test_planner_errors_name_the_bad_value():

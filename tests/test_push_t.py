@@ -10,9 +10,10 @@ import torch
 
 pytest.importorskip("gym_pusht")
 
+from conftest import MICRO  # noqa: E402
 from test_world_model_training import fresh_accelerator_state_on_one_thread, quick_args  # noqa: E402, F401
 
-from hf_jepa import JEPAWorldModel  # noqa: E402
+from hf_jepa import JEPAWorldModel, JEPAWorldModelConfig, rollouts  # noqa: E402
 from hf_jepa.data.episodes import render_to_pixel_values  # noqa: E402
 from hf_jepa.envs import PUSH_T_ID, RecordingArguments, make_env, record_dataset  # noqa: E402
 from hf_jepa.planning import CEMPlanner, MPCController  # noqa: E402
@@ -40,7 +41,10 @@ def test_recorded_episodes_follow_lerobot_schema(episodes):
     assert len(dataset) == 4 * 9 and dataset["episode_index"][:] == [e for e in range(4) for _ in range(9)]
     assert dataset["frame_index"][:9] == list(range(9))
     row = dataset[0]
-    assert row["observation.image"].size == (16, 16) and len(row["observation.state"]) == 5
+    assert row["observation.image"].size == (16, 16)
+    # the state is the agent's proprioception, its position and velocity (at rest after reset), not the block's
+    states = np.asarray(dataset["observation.state"][:])
+    assert states.shape == (36, 4) and np.all(states[0, 2:] == 0.0) and np.abs(states[1:9, 2:]).max() > 0
     actions = np.asarray(dataset["action"][:])
     assert actions.shape == (36, 2) and np.all(np.abs(actions) <= 1.0)
 
@@ -86,3 +90,40 @@ def test_a_world_model_trained_on_push_t_plans_actions_within_bounds(tmp_path, e
     low, high = torch.as_tensor(env.action_space.low), torch.as_tensor(env.action_space.high)
     assert actions.shape[1] == 4 and (len(actions) == 3 or result.final_info["is_success"])
     assert bool(torch.all((actions >= low) & (actions <= high)))
+
+
+def test_the_plan_tabs_library_plans_in_the_environment_a_recording_names(episodes):
+    """What the Space's Plan tab runs for Push-T episodes, without Gradio: the environment read from the recording,
+    a start and goal from the pair seed, model-predictive control with a state model, the replay that draws it."""
+    path, _ = episodes
+    environment = rollouts.episodes_environment(str(path))
+    assert environment == rollouts.Environment(PUSH_T_ID, {})
+    torch.manual_seed(0)
+    config = JEPAWorldModelConfig(
+        encoder_config=dict(MICRO),
+        state_dim=4,
+        state_embedding="concat",
+        history_length=2,
+        predictor_hidden_size=24,
+        predictor_num_hidden_layers=1,
+        predictor_num_attention_heads=2,
+    )
+    model = JEPAWorldModel(config).eval()
+    recorded = rollouts.load_recorded_frames(model, str(path), max_frames=8)
+    assert recorded.environment == environment
+    settings = dict(horizon=2, population=8, iterations=1, num_elites=2, seed=0)
+    episode = rollouts.plan_in_environment(model, environment, 2, "cem", pair=1000, **settings)
+
+    env = make_env(PUSH_T_ID, 16)
+    start, info = env.reset(seed=1000)
+    np.testing.assert_allclose(episode.states[0], start)
+    np.testing.assert_array_equal(episode.frames["goal"], env.unwrapped.render_at(info["goal"]))
+    np.testing.assert_array_equal(episode.result.observations[0].state.numpy(), info["proprio"])
+    summary = episode.summary()
+    assert summary["environment"] == PUSH_T_ID and summary["model_steps"] == 2 == summary["environment_steps"]
+    assert episode.distances[0] == pytest.approx(info["distance"])
+    assert episode.distances[-1] == pytest.approx(summary["final_distance"])  # the replay retraces the run
+    frames = rollouts.state_frames(environment, episode.states, 32)
+    assert len(frames) == 3 and frames[0].shape == (32, 32, 3)
+    nearest, _ = rollouts.imagine(model, episode.result.observations[0], episode.result.plans[0].actions, recorded)
+    assert len(nearest) == 2 and all(0 <= index < 8 for index in nearest)

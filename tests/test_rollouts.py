@@ -12,7 +12,7 @@ from hf_jepa import JEPAWorldModel, JEPAWorldModelConfig, rollouts  # noqa: E402
 from hf_jepa.data.episodes import frame_transform, record_episodes, render_to_pixel_values  # noqa: E402
 from hf_jepa.envs import TWO_ROOM_ID, RepeatActionPolicy, TwoRoomEnv, make_env  # noqa: E402
 from hf_jepa.envs.frame_skip import FrameSkip, model_frame_step  # noqa: E402
-from hf_jepa.planning import latent_distance  # noqa: E402
+from hf_jepa.planning import WorldModelObservation, latent_distance  # noqa: E402
 
 START, GOAL = (0.2, 0.3), (0.8, 0.7)  # in the left and the right room
 
@@ -68,13 +68,14 @@ def test_pairs_are_the_evaluations_and_bad_ones_are_named():
 
 def test_replay_follows_the_actions_and_draws_every_position():
     actions = [torch.tensor([1.0, 0.0, 1.0, 0.0]), torch.tensor([0.0, 1.0, 0.0, 1.0])]
-    positions, ends = rollouts.replay(START, GOAL, actions)
+    positions, distances, ends = rollouts.replay(rollouts.TWO_ROOM, actions, options={"start": START, "goal": GOAL})
     env = TwoRoomEnv(render_mode=None)
     env.reset(options={"start": START, "goal": GOAL})
     expected = [env.position.copy()] + [
         env.step(part)[0].copy() for part in np.array([[1, 0], [1, 0], [0, 1], [0, 1]])
     ]
     assert np.allclose(positions, expected) and ends == [0, 2, 4]
+    assert distances == pytest.approx(np.linalg.norm(positions - GOAL, axis=1).tolist())
     frames = rollouts.arena_frames(positions, GOAL, side=64)
     assert len(frames) == 5 and frames[0].shape == (64, 64, 3)
     assert (frames[-1] == rollouts.TRAIL_COLOUR).all(-1).any() and (frames[0] == rollouts.GOAL_COLOUR).all(-1).any()
@@ -83,6 +84,7 @@ def test_replay_follows_the_actions_and_draws_every_position():
 def test_recorded_frames_and_imagined_rollouts_are_the_nearest_encoded_frames(model, episodes, tmp_path):
     recorded = rollouts.load_recorded_frames(model, episodes, max_frames=10)
     assert len(recorded.rows) == 10 and recorded.rows[0] == 0 and recorded.rows[-1] == recorded.dataset_rows - 1
+    assert recorded.environment == rollouts.TWO_ROOM  # a dataset that does not name its environment
     assert recorded.pixels.shape == (10, 3, 16, 16) and recorded.latents.shape[0] == 10
     transform = frame_transform(16)
     with torch.no_grad():
@@ -91,7 +93,7 @@ def test_recorded_frames_and_imagined_rollouts_are_the_nearest_encoded_frames(mo
 
     start = render_to_pixel_values(TwoRoomEnv(image_size=16).render_at(START), 16)
     actions = torch.rand(3, 4, generator=torch.Generator().manual_seed(0)) * 2 - 1
-    nearest, distances = rollouts.imagine(model, start, actions, recorded)
+    nearest, distances = rollouts.imagine(model, WorldModelObservation(start), actions, recorded)
     with torch.no_grad():
         latent = model.encode(start[None, None])[0]
         predicted = model.rollout(latent[None], model.normalize_actions(actions[None]))[0]
@@ -109,8 +111,8 @@ def test_plan_in_two_room_executes_and_reports_the_episode(model):
     )
     result = episode.result
     assert episode.frame_step == 2 and len(result.actions) == 3 == len(result.plans) == len(episode.plan_seconds)
-    positions, ends = rollouts.replay(START, GOAL, result.actions)
-    assert np.allclose(episode.positions, positions)
+    positions, _, ends = rollouts.replay(rollouts.TWO_ROOM, result.actions, options={"start": START, "goal": GOAL})
+    assert np.allclose(episode.states, positions)
     assert episode.distances == pytest.approx(np.linalg.norm(positions[ends] - GOAL, axis=1).tolist())
     assert episode.frames["goal"].shape == (16, 16, 3)
     summary = episode.summary()
@@ -118,7 +120,7 @@ def test_plan_in_two_room_executes_and_reports_the_episode(model):
     assert summary["final_distance"] == pytest.approx(episode.distances[-1], abs=1e-6)
     with pytest.raises(ValueError, match="planner must be one of"):
         rollouts.plan_in_two_room(model, START, GOAL, 1, "random", horizon=2)
-    assert rollouts.two_room_frame_step(model) == 2
-    with pytest.raises(ValueError, match="The model does not act in TwoRoom"):
+    assert rollouts.environment_frame_step(model, rollouts.TWO_ROOM) == 2
+    with pytest.raises(ValueError, match="The model does not act in hf_jepa/TwoRoom-v0"):
         bad = JEPAWorldModel(JEPAWorldModelConfig(encoder_config=dict(MICRO), action_dim=3)).eval()
-        rollouts.two_room_env(bad, 1)
+        rollouts.environment_at_model_size(bad, rollouts.TWO_ROOM, 1)

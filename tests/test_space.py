@@ -515,7 +515,7 @@ def test_plan_tab_executes_mpc_and_shows_the_nearest_recorded_frames(client, wor
     assert "one model step = 2 TwoRoom steps" in summary and chosen["value"] == str(episodes_path)
     start, goal, horizon, max_steps = (0.2, 0.3), (0.8, 0.7), 3, 4
     executed, energies, distances, gallery, info = client.predict(
-        world_model, str(episodes_path), *start, *goal, "cem", horizon, 16, 2, max_steps, 0, api_name="/plan"
+        world_model, str(episodes_path), *start, *goal, 1000, "cem", horizon, 16, 2, max_steps, 0, api_name="/plan"
     )
     # the episode: what the executed actions do in a fresh TwoRoom, frame for frame
     assert not info["reached"] and info["model_steps"] == max_steps  # a three-step model does not reach the goal
@@ -553,13 +553,13 @@ def test_plan_tab_executes_mpc_and_shows_the_nearest_recorded_frames(client, wor
     )
 
     *_, info = client.predict(
-        world_model, str(episodes_path), *start, *goal, "mppi", horizon, 16, 2, 2, 0, api_name="/plan"
+        world_model, str(episodes_path), *start, *goal, 1000, "mppi", horizon, 16, 2, 2, 0, api_name="/plan"
     )
     assert info["model_steps"] == len(info["plan_energies"]) == 2
 
 
 def test_plan_tab_names_bad_inputs(client, checkpoints, world_model, episodes, unusable_episodes):  # noqa: F811
-    settings = ["cem", 3, 16, 2, 2, 0]
+    settings = [1000, "cem", 3, 16, 2, 2, 0]  # the pair seed (read outside TwoRoom), then the planner
 
     def plan(model, episodes_name, start, goal):
         return client.predict(model, str(episodes_name), *start, *goal, *settings, api_name="/plan")
@@ -577,7 +577,7 @@ def test_plan_tab_names_bad_inputs(client, checkpoints, world_model, episodes, u
         plan(world_model, unusable_episodes["not_episodes"], (0.2, 0.3), (0.8, 0.7))
 
     # the evaluation's pair 1000: start and goal in different rooms
-    *pair, preview = client.predict(1000, api_name="/draw_pair")
+    *pair, preview = client.predict(1000, None, api_name="/draw_pair")
     start, info = TwoRoomEnv(render_mode=None).reset(seed=1000)
     assert pair == pytest.approx([*start, *info["goal"]]) and (pair[0] < 0.5) != (pair[2] < 0.5)
     assert read_png(preview).shape == (256, 256, 3)

@@ -58,6 +58,7 @@ def test_config_defaults_round_trip_and_accept_a_jepa_config(tmp_path):
         (dict(state_mean=[0.0]), "state_dim is 0"),
         (dict(encoder_config=dict(MICRO, num_frames=4)), "num_frames"),
         (dict(predictor_position_embedding_type="learned"), "predictor_position_embedding_type"),
+        (dict(state_dim=2, state_embedding="film"), "state_embedding must be one of"),
         (dict(rollout_history=3), r"rollout_history must be None or in \[1, history_length=2\]"),
         (dict(rollout_history=0), "rollout_history"),
     ],
@@ -255,6 +256,32 @@ def test_ac_arrangement_trains_on_states_it_does_not_predict_and_normalized_late
     predicting = JEPAWorldModel(tiny_config(state_dim=3))
     with pytest.raises(ValueError, match="future_states are read only by models with states they do not predict"):
         predicting.rollout(latents[:, :1, :1], actions, history_states=batch["states"][:, :1], future_states=future)
+
+
+@pytest.mark.parametrize("embedding_type", ["pooled", "patch"])
+def test_concatenated_states_reach_every_latent_of_their_frame_and_are_predicted(embedding_type):
+    """DINO-WM's arrangement: no state token, the state concatenated onto each latent before the input projection."""
+    torch.manual_seed(0)
+    model = JEPAWorldModel(tiny_config(embedding_type=embedding_type, state_dim=3, state_embedding="concat")).eval()
+    assert model.predictor.state_embed is None and model.predictor.frame_embed.in_features == 32 + 3
+    batch = tiny_batch(state_dim=3)
+    with torch.no_grad():
+        out = model(**batch)
+        later_state = {**batch, "states": batch["states"].clone()}
+        later_state["states"][:, 2] += 1.0
+        changed = model(**later_state).predicted_embeddings
+    tokens = 1 if embedding_type == "pooled" else 16
+    assert out.predicted_embeddings.shape == (2, 4, tokens, 32) and out.state_loss > 0
+    assert torch.equal(changed[:, :2], out.predicted_embeddings[:, :2])  # block-causal: earlier frames unchanged
+    assert not torch.allclose(changed[:, 2], out.predicted_embeddings[:, 2], atol=1e-4)
+    model.train()
+    model(**batch).loss.backward()
+    assert model.predictor.frame_embed.weight.grad[:, 32:].abs().sum() > 0  # the state's columns learn
+    assert model.predictor.state_proj.weight.grad.abs().sum() > 0
+    with torch.no_grad():
+        embeddings = model.encode(batch["pixel_values"])
+        rolled = model.rollout(embeddings[:, :1], batch["actions"][:, :3], history_states=batch["states"][:, :1])
+    assert rolled.shape == (2, 3, tokens, 32)
 
 
 def test_save_and_load_with_auto_model(tmp_path):

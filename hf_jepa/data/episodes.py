@@ -64,9 +64,12 @@ def episode_features(action_dim: int, state_dim: int | None = None) -> datasets.
 # ---------------------------------------------------------------- recording
 
 
-def observation_state(observation: Any) -> np.ndarray | None:
-    """The proprioceptive state in an observation: a flat numeric observation itself, a dict's `agent_pos` (Push-T)
-    or the concatenation of a dict's 1-D entries; None for image observations."""
+def observation_state(observation: Any, info: dict | None = None) -> np.ndarray | None:
+    """The proprioceptive state of a step: `info["proprio"]` when the environment gives it (hf_jepa's TwoRoom and
+    Push-T), else in the observation: a flat numeric observation itself, a dict's `agent_pos` (gym-pusht) or the
+    concatenation of a dict's 1-D entries; None for image observations."""
+    if info is not None and "proprio" in info:
+        return np.asarray(info["proprio"], dtype=np.float32).reshape(-1)
     if isinstance(observation, dict):
         if "agent_pos" in observation:
             return np.asarray(observation["agent_pos"], dtype=np.float32).reshape(-1)
@@ -97,12 +100,18 @@ def _random_policy(env, seed: int) -> Policy:
 def _record_episode(env, policy: Policy, rng: np.random.Generator, seed: int, max_steps: int, image_size):
     """One episode as lists of per-frame values: the frame after reset, then one per step."""
     observation, info = env.reset(seed=seed)
-    frames, states, actions, rewards, dones = [_frame(env, image_size)], [observation_state(observation)], [], [], []
+    frames, states, actions, rewards, dones = (
+        [_frame(env, image_size)],
+        [observation_state(observation, info)],
+        [],
+        [],
+        [],
+    )
     for _ in range(max_steps):
         action = np.asarray(policy(observation, info, rng), dtype=np.float32).reshape(-1)
         observation, reward, terminated, truncated, info = env.step(action)
         frames.append(_frame(env, image_size))
-        states.append(observation_state(observation))
+        states.append(observation_state(observation, info))
         actions.append(action)
         rewards.append(float(reward))
         dones.append(bool(terminated or truncated))

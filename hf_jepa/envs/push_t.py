@@ -14,7 +14,9 @@ gym-pusht's `PushTEnv` is kept for its physics and drawing; this subclass change
   (`goal_pose`), success when it covers more than 95 % of it (`info["coverage"]`).
 
 Observations are gym-pusht's state `[agent_x, agent_y, block_x, block_y, block_angle]`; `info["distance"]` is the
-block's distance to the goal's in pixels. Episodes terminate on success.
+block's distance to the goal's in pixels; `info["proprio"]` is the agent's proprioceptive state, its position and
+velocity `[x, y, vx, vy]` (DINO-WM's), which `hf-jepa record-episodes` writes as `observation.state` and planning
+reads. Episodes terminate on success.
 """
 
 import math
@@ -158,6 +160,7 @@ class PushTEnv(GymPushTEnv):
             "angle_error": angle_difference(state[4], self.goal_state[4]),
             "coverage": coverage,
             "is_success": bool(success),
+            "proprio": np.array([*self.agent.position, *self.agent.velocity], dtype=np.float32),
         }
 
     def step(self, action):

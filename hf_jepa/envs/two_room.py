@@ -52,8 +52,10 @@ class TwoRoomEnv(gym.Env):
 
     Observation: the agent's position, `Box(0, 1, (2,), float32)`. Action: `Box(-1, 1, (2,), float32)`, scaled by
     `max_step`. `reset(seed=..., options={"start": xy, "goal": xy})`: by default a random start and a random goal
-    in the other room. `info` holds `goal`, `distance` and `is_success`; an episode terminates on success (and is
-    truncated by the `max_episode_steps` of `gymnasium.make`). Reward: 1 on success, else 0.
+    in the other room. `info` holds `goal`, `distance`, `is_success` and `proprio` (the agent's proprioceptive
+    state, its position: what `hf-jepa record-episodes` writes as `observation.state` and planning reads); an episode
+    terminates on success (and is truncated by the `max_episode_steps` of `gymnasium.make`). Reward: 1 on success,
+    else 0.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
@@ -149,6 +151,7 @@ class TwoRoomEnv(gym.Env):
             "goal": self.goal.astype(np.float32),
             "distance": distance,
             "is_success": distance < self.goal_tolerance,
+            "proprio": self.position.astype(np.float32),
         }
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):

@@ -1,6 +1,7 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
 """JEPA explorer: what a JEPA model hides (masks), sees (patch features) and predicts (latents of hidden patches),
-and how a JEPA world model plans (the Plan tab, model-predictive control on TwoRoom).
+and how a JEPA world model plans (the Plan tab, model-predictive control in the environment its episodes were recorded
+in: TwoRoom, Push-T).
 
     hf-jepa space    # or: python hf_jepa/space/app.py, and python app.py in a Space folder
 
@@ -8,7 +9,7 @@ The models and episode datasets offered are those of `hf_jepa.spaces.offered_mod
 (`JEPA_MODEL`, `JEPA_EPISODES`, the files beside this one, `outputs/`). This file holds the inputs, what each tab
 shows and the layout; the library computes it: `hf_jepa.evaluation.inspection` (masks, predictions, similarity, PCA,
 video surprise), `hf_jepa.visualization` (their pictures) and `hf_jepa.rollouts` (recorded frames, imagined rollouts,
-replays, planning in TwoRoom).
+replays, planning).
 """
 
 import functools
@@ -34,15 +35,15 @@ from hf_jepa.spaces import MAX_RECORDED_FRAMES, WORLD_MODEL_TYPE
 PLANNING_AVAILABLE = importlib.util.find_spec("gymnasium") is not None
 if PLANNING_AVAILABLE:
     from hf_jepa import rollouts
-    from hf_jepa.envs import TwoRoomEnv
-    from hf_jepa.planning import PLANNERS
+    from hf_jepa.planning import PLANNERS, WorldModelObservation
 
 APP_DIR = Path(__file__).resolve().parent
 EXAMPLES_DIR = APP_DIR / "examples"
 TRAINED_DIR = Path("outputs").resolve()  # where the README's main job and video recipe write their models
 PANEL_SIDE = 384  # rendered panels are about this many pixels wide, rounded to whole patches
 ARENA_SIDE = 256  # the executed episode is drawn this many pixels wide
-FIRST_PAIR_SEED = 1000  # pair i of hf-jepa evaluate-planning is TwoRoom's reset(seed=1000 + i)
+FIRST_PAIR_SEED = 1000  # pair i of hf-jepa evaluate-planning is the environment's reset(seed=1000 + i)
+GIF_FPS = 10  # the render_fps of TwoRoom and Push-T
 
 
 def shows_errors(function):
@@ -271,10 +272,7 @@ def episode_choices() -> list[str]:
 @functools.lru_cache(maxsize=2)
 def load_world_model(name: str) -> torch.nn.Module:
     """An offered world model (the Plan tab offers only those, `is_world_model`) in eval mode."""
-    config = checkpoint_config(name)
-    if config.state_dim:
-        raise gr.Error(f"{name!r} takes states (state_dim {config.state_dim}); the Plan tab plans from frames only.")
-    return inspection.load_checkpoint(name, config)
+    return inspection.load_checkpoint(name, checkpoint_config(name))
 
 
 @functools.lru_cache(maxsize=2)
@@ -293,14 +291,17 @@ def describe_world_model(model_name: str) -> tuple[str, dict]:
     """The world model's summary, and its training episodes chosen for the imagined frames when they are offered."""
     model = load_world_model(model_name)
     config = model.config
-    frame_step = rollouts.two_room_frame_step(model)
+    trained_on = spaces.trained_on(model_name)
+    environment = rollouts.episodes_environment(trained_on)
+    frame_step = rollouts.environment_frame_step(model, environment)
     parameters = sum(parameter.numel() for parameter in model.parameters())
+    states = f", {config.state_dim} state values ({config.state_embedding})" if config.state_dim else ""
     summary = (
         f"**{type(model).__name__}**, {config.encoder_config.image_size} px frames, {config.embedding_type} latents "
-        f"({config.tokens_per_frame} x {config.latent_size} values per frame), history {config.history_length} "
-        f"frames, one model step = {frame_step} TwoRoom steps, {parameters / 1e6:.1f}M parameters"
+        f"({config.tokens_per_frame} x {config.latent_size} values per frame){states}, history "
+        f"{config.history_length} frames, one model step = {frame_step} {environment.name} steps, "
+        f"{parameters / 1e6:.1f}M parameters"
     )
-    trained_on = spaces.trained_on(model_name)
     if trained_on is None:
         return summary + ".", gr.skip()
     summary += f"; trained on `{trained_on}`."
@@ -308,10 +309,28 @@ def describe_world_model(model_name: str) -> tuple[str, dict]:
 
 
 @shows_errors
-def draw_pair(seed: int) -> tuple[float, float, float, float, np.ndarray]:
-    """Pair `seed` of the planning evaluation: start and goal, and the arena showing them."""
-    start, goal = rollouts.two_room_pair(int(seed))
-    return *start, *goal, pair_preview(*start, *goal)
+def draw_pair(seed: int, episodes_name: str | None = None) -> tuple:
+    """Pair `seed` of the planning evaluation in the episodes' environment: in TwoRoom its start and goal and the
+    arena showing them; elsewhere (Push-T) the positions left as they are and the start and goal frames."""
+    environment = rollouts.episodes_environment(episodes_name)
+    if environment == rollouts.TWO_ROOM:
+        start, goal = rollouts.two_room_pair(int(seed))
+        return *start, *goal, pair_preview(*start, *goal)
+    start, goal = rollouts.environment_pair(environment, int(seed))
+    return *[gr.skip()] * 4, np.concatenate(rollouts.state_frames(environment, np.stack([start, goal]), ARENA_SIDE), 1)
+
+
+def show_pair(start_x: float, start_y: float, goal_x: float, goal_y: float, seed: int, episodes_name: str | None):
+    """The pair the Plan tab would plan in the episodes' environment: TwoRoom's typed start and goal in the arena;
+    elsewhere the start and goal frames of pair `seed`, side by side. Episodes that do not load leave the picture as
+    it is (planning names them)."""
+    try:
+        environment = rollouts.episodes_environment(episodes_name)
+    except ValueError:
+        return gr.skip()
+    if environment == rollouts.TWO_ROOM:
+        return pair_preview(start_x, start_y, goal_x, goal_y)
+    return draw_pair(seed, episodes_name)[-1]
 
 
 @shows_errors
@@ -328,12 +347,13 @@ def click_goal(event: gr.SelectData) -> tuple[float, float]:
 
 
 def imagined_gallery(
-    model: torch.nn.Module, episode: "rollouts.TwoRoomEpisode", recorded: "rollouts.RecordedFrames"
+    model: torch.nn.Module, episode: "rollouts.PlannedEpisode", recorded: "rollouts.RecordedFrames"
 ) -> tuple[list, dict]:
     """The first plan's imagined rollout between the start and the goal, each predicted latent shown as the nearest
     recorded frame: the gallery, and the rows and distances of those recorded frames."""
     first_plan = episode.result.plans[0].actions
-    nearest, distances = rollouts.imagine(model, episode.result.observations[0], first_plan, recorded)
+    start: WorldModelObservation = episode.result.observations[0]
+    nearest, distances = rollouts.imagine(model, start, first_plan, recorded)
     gallery = [(draw.thumbnail(episode.frames["start"]), "start (observed)")]
     for step, (index, distance) in enumerate(zip(nearest, distances), start=1):
         where = f"episode {recorded.episodes[index]}, frame {recorded.frame_indices[index]}"
@@ -353,25 +373,32 @@ def imagined_gallery(
 def plan_episode(
     model_name: str, episodes_name: str | None, *pair_and_settings
 ) -> tuple[str, pd.DataFrame, pd.DataFrame, list, dict]:
-    """Model-predictive control on TwoRoom from the start to the goal image with the world model: the executed
-    episode (an animated GIF of every environment step), the energy of each plan, the true distance to the goal at
-    each model step, the first plan's imagined rollout as the nearest recorded frames, and the numbers.
-    `pair_and_settings`: start x, y, goal x, y, then the `planner_controls` (CEM keeps a tenth as elites)."""
-    start_x, start_y, goal_x, goal_y, kind, horizon, population, iterations, max_steps, seed = pair_and_settings
+    """Model-predictive control in the episodes' environment from the start to the goal image with the world model:
+    the executed episode (an animated GIF of every environment step), the energy of each plan, the true distance to
+    the goal at each model step, the first plan's imagined rollout as the nearest recorded frames, and the numbers.
+    `pair_and_settings`: start x, y, goal x, y (TwoRoom), the pair seed (the other environments), then the
+    `planner_controls` (CEM keeps a tenth as elites)."""
+    start_x, start_y, goal_x, goal_y, pair_seed, kind, horizon, population, iterations, max_steps, seed = (
+        pair_and_settings
+    )
     model = load_world_model(model_name)
-    start, goal = (start_x, start_y), (goal_x, goal_y)
-    rollouts.check_two_room_pair(start, goal)  # before the recorded frames are encoded
     recorded = recorded_frames(model_name, episodes_name)
     settings = dict(horizon=int(horizon), population=int(population), iterations=int(iterations), seed=int(seed))
-    elites = max(2, int(population) // 10)
-    episode = rollouts.plan_in_two_room(model, start, goal, int(max_steps), kind, num_elites=elites, **settings)
+    settings.update(planner=kind, num_elites=max(2, int(population) // 10))
+    if recorded.environment == rollouts.TWO_ROOM:
+        start, goal = (start_x, start_y), (goal_x, goal_y)
+        episode = rollouts.plan_in_two_room(model, start, goal, int(max_steps), **settings)
+        frames = rollouts.arena_frames(episode.states, goal, ARENA_SIDE)
+    else:
+        environment, steps = recorded.environment, int(max_steps)
+        episode = rollouts.plan_in_environment(model, environment, steps, pair=int(pair_seed), **settings)
+        frames = rollouts.state_frames(recorded.environment, episode.states, ARENA_SIDE)
     gallery, imagined = imagined_gallery(model, episode, recorded)
     info = {**episode.summary(), **imagined}
-    frames = rollouts.arena_frames(episode.positions, goal, ARENA_SIDE)
     energy = episode.result.plan_energies
     energies = pd.DataFrame({"model step": range(len(energy)), "plan energy": energy})
     reached = pd.DataFrame({"model step": range(len(episode.distances)), "distance to the goal": episode.distances})
-    return draw.write_gif(frames, TwoRoomEnv.metadata["render_fps"]), energies, reached, gallery, info
+    return draw.write_gif(frames, GIF_FPS), energies, reached, gallery, info
 
 
 # ---------------------------------------------------------------------------------------------------- layout
@@ -476,7 +503,9 @@ def video_tab(model: gr.Dropdown, clips: list[str]) -> gr.Number:
 def plan_tab(demo: gr.Blocks, world_models: list[str]) -> None:
     """The Plan tab, for world models: the model and episodes choices, the pair, the planner, what it did."""
     gr.Markdown(
-        "Model-predictive control on **TwoRoom** (reach the goal through the door): the planner (CEM or MPPI) "
+        "Model-predictive control in the environment the chosen episodes were recorded in (**TwoRoom**: reach the "
+        "goal through the door, typed or clicked; **Push-T**: the start and goal of the pair seed): the planner (CEM "
+        "or MPPI) "
         "scores action sequences by the distance between the latents the world model predicts and the goal "
         "image's, executes the first action and plans again. Below: the executed episode, the energy of every plan "
         "beside the true distance to the goal, and the first plan's **imagined** rollout: for each predicted "
@@ -496,7 +525,7 @@ def plan_tab(demo: gr.Blocks, world_models: list[str]) -> None:
     world_summary = gr.Markdown(elem_id="world_model_summary")
     with gr.Row():
         with gr.Column():
-            pair, arena = pair_controls()
+            pair, arena = pair_controls(demo, episode_data)
         with gr.Column():
             settings = planner_controls()
             plan_button = gr.Button("Plan and execute", variant="primary", elem_id="plan_button")
@@ -527,9 +556,10 @@ def plan_tab(demo: gr.Blocks, world_models: list[str]) -> None:
     world_model.change(describe_world_model, world_model, described, api_name="describe_world_model")
 
 
-def pair_controls() -> tuple[list[gr.Number], gr.Image]:
-    """The start and goal (a pair of the planning evaluation, typed, or the goal clicked on the arena) and the arena
-    picture, which shows the executed episode once planned."""
+def pair_controls(demo: gr.Blocks, episode_data: gr.Dropdown) -> tuple[list[gr.Number], gr.Image]:
+    """The start and goal (a pair of the planning evaluation: in TwoRoom typed, or the goal clicked on the arena;
+    elsewhere the pair seed's) and the arena picture, which shows the executed episode once planned. The pair is drawn
+    again in the chosen episodes' environment when the page loads and when the episodes change."""
     *first_pair, first_preview = draw_pair(FIRST_PAIR_SEED)
     with gr.Row():
         seed_label = "Pair seed (as hf-jepa evaluate-planning)"
@@ -541,7 +571,6 @@ def pair_controls() -> tuple[list[gr.Number], gr.Image]:
     with gr.Row():
         goal_x = gr.Number(first_pair[2], label="Goal x", elem_id="goal_x")
         goal_y = gr.Number(first_pair[3], label="Goal y (down)", elem_id="goal_y")
-    pair = [start_x, start_y, goal_x, goal_y]
     arena = gr.Image(
         first_preview,
         label="Executed episode (green ring: the goal; click to move the goal)",
@@ -549,11 +578,14 @@ def pair_controls() -> tuple[list[gr.Number], gr.Image]:
         format="png",
         height=ARENA_SIDE + 40,
     )
-    pair_button.click(draw_pair, pair_seed, [*pair, arena], api_name="draw_pair")
+    positions = [start_x, start_y, goal_x, goal_y]
+    pair_button.click(draw_pair, [pair_seed, episode_data], [*positions, arena], api_name="draw_pair")
+    for event in (demo.load, episode_data.change):
+        event(show_pair, [*positions, pair_seed, episode_data], arena, api_visibility="private")
     arena.select(click_goal, None, [goal_x, goal_y], api_visibility="private").then(
-        pair_preview, pair, arena, api_visibility="private"
+        pair_preview, positions, arena, api_visibility="private"
     )
-    return pair, arena
+    return [*positions, pair_seed], arena
 
 
 def planner_controls() -> list[gr.components.Component]:
