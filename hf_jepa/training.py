@@ -27,9 +27,17 @@ import numpy as np
 import torch
 from accelerate import Accelerator
 from accelerate.logging import get_logger
-from accelerate.utils import DataLoaderConfiguration, DistributedType, ProjectConfiguration, set_seed
+from accelerate.utils import (
+    DataLoaderConfiguration,
+    DistributedType,
+    FullyShardedDataParallelPlugin,
+    ProjectConfiguration,
+    set_seed,
+)
 from safetensors import SafetensorError
 from safetensors.torch import load_model, save_model
+from torch.distributed.fsdp import FSDPModule
+from torch.distributed.fsdp.wrap import transformer_auto_wrap_policy
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from transformers import PreTrainedConfig, PreTrainedModel
@@ -128,6 +136,9 @@ class TrainingLoopArguments(DataArguments):
             "bf16 backward is slow (see `default_attn_implementation`)."
         },
     )
+    gradient_checkpointing: bool = field(
+        default=False, metadata={"help": "Recompute the transformer blocks' activations in the backward."}
+    )
 
     # Optimisation
     output_dir: str = field(default="outputs/jepa-tiny", metadata={"help": "Where the model and checkpoints go."})
@@ -157,7 +168,13 @@ class TrainingLoopArguments(DataArguments):
             "help": "Steps with a non-finite loss that are skipped (no update) before the run stops with an error."
         },
     )
-    mixed_precision: str = field(default="no", metadata={"help": "no, bf16 (CPU and GPU) or fp16 (GPU)."})
+    mixed_precision: str | None = field(
+        default=None,
+        metadata={
+            "help": "no, bf16 (CPU and GPU) or fp16 (GPU). Default: what `accelerate config` or `accelerate launch "
+            "--mixed_precision` chose, else no."
+        },
+    )
 
     # Logging, checkpoints, sharing
     logging_steps: int = field(default=10)
@@ -183,11 +200,8 @@ class TrainingLoopArguments(DataArguments):
             )
         if self.max_nonfinite_steps < 0:
             raise ValueError(f"max_nonfinite_steps must be at least 0, got {self.max_nonfinite_steps}.")
-        if self.mixed_precision not in ("no", "bf16", "fp16"):
+        if self.mixed_precision not in (None, "no", "bf16", "fp16"):
             raise ValueError(f"mixed_precision must be no, bf16 or fp16, got {self.mixed_precision!r}.")
-        if self.attn_implementation is None:
-            device_type = "cuda" if torch.cuda.is_available() else "cpu"  # where accelerate will run
-            self.attn_implementation = default_attn_implementation(self.mixed_precision, device_type)
         if self.hub_strategy not in ("end", "every_save"):
             raise ValueError(f"hub_strategy must be 'end' or 'every_save', got {self.hub_strategy!r}.")
         if self.push_to_hub and not self.hub_model_id:
@@ -208,7 +222,6 @@ class PretrainingArguments(TrainingLoopArguments):
             "folder to continue pretraining from."
         },
     )
-    gradient_checkpointing: bool = field(default=False, metadata={"help": "Recompute activations in the backward."})
 
     # Augmentation and normalisation of the training data
     crop_scale: list[float] = field(default_factory=lambda: [0.3, 1.0], metadata={"help": "RandomResizedCrop scale."})
@@ -709,13 +722,53 @@ def save_checkpoint_and_push(
 
 
 def build_accelerator(args: TrainingLoopArguments) -> Accelerator:
-    return Accelerator(
+    """The run's accelerator. What `args` leaves open comes from the launch: the mixed precision of `accelerate
+    config` or `accelerate launch --mixed_precision` (none without them), then the attention implementation that suits
+    it on this device; `args` records both, so that training_args.json says what ran. FSDP is set up for this
+    package's models (`configure_fsdp`); DeepSpeed is refused."""
+    accelerator = Accelerator(
         gradient_accumulation_steps=args.gradient_accumulation_steps,
         mixed_precision=args.mixed_precision,
         log_with=None if args.report_to == "none" else args.report_to,
         project_config=ProjectConfiguration(project_dir=args.output_dir, logging_dir=f"{args.output_dir}/runs"),
         dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True, data_seed=args.seed),
     )
+    args.mixed_precision = accelerator.mixed_precision
+    if args.attn_implementation is None:
+        args.attn_implementation = default_attn_implementation(accelerator.mixed_precision, accelerator.device.type)
+    if accelerator.distributed_type == DistributedType.DEEPSPEED:
+        raise ValueError(
+            "DeepSpeed is not supported (ZeRO's sharded and 16-bit parameters would leave the EMA target encoder "
+            "silently unchanged): choose FSDP or multi-GPU (DDP) in `accelerate config`."
+        )
+    if accelerator.distributed_type == DistributedType.FSDP:
+        configure_fsdp(accelerator.state.fsdp_plugin)
+    return accelerator
+
+
+# FSDP's units (the modules sharded and gathered together) for each FSDP version, as class names: see `configure_fsdp`
+FSDP_UNITS = {1: ["JEPALayer", "JEPAModel"], 2: ["JEPALayer"]}
+
+
+def configure_fsdp(plugin: FullyShardedDataParallelPlugin) -> None:
+    """FSDP for this package's models, so that `accelerate config` needs no class names. FSDP1 flattens the
+    parameters of each unit into one tensor of one `requires_grad` and shards it: every encoder is a unit of its own
+    (which keeps a frozen encoder apart from the trained weights, and shards the EMA's two encoders alike) and so is
+    every transformer block; and the original parameters stay visible (`use_orig_params`), which the optimiser's
+    groups hold. FSDP2 shards parameter by parameter: its units are the blocks (Accelerate adds the input embedding and
+    the final norm). Class names chosen in `accelerate config` are kept, unless FSDP1 would break with them."""
+    if plugin.transformer_cls_names_to_wrap is None:
+        plugin.transformer_cls_names_to_wrap = FSDP_UNITS[plugin.fsdp_version]
+    if plugin.fsdp_version == 1:
+        policy = getattr(plugin.auto_wrap_policy, "__name__", "no_wrap")
+        classes = ",".join(plugin.transformer_cls_names_to_wrap)
+        if policy != transformer_auto_wrap_policy.__name__ or "JEPAModel" not in classes.split(","):
+            raise ValueError(
+                "FSDP1 needs the transformer-based auto-wrap policy with JEPAModel among the classes to wrap (each "
+                f"encoder a unit of its own), got {policy} with {classes}. Leave the class names empty in `accelerate "
+                "config` (fsdp_auto_wrap_policy: TRANSFORMER_BASED_WRAP), or choose FSDP2."
+            )
+        plugin.use_orig_params = True
 
 
 def global_batch_size(args: TrainingLoopArguments, accelerator: Accelerator) -> int:
@@ -1003,6 +1056,8 @@ def pretrain(args: PretrainingArguments) -> dict:
     accelerator = build_accelerator(args)
     set_seed(args.seed)
     model, base_model = build_model(args)
+    if args.gradient_checkpointing:
+        model.activation_checkpointing_enable()
     config = model.config
     training_data = build_training_data(args, config, accelerator)
     optimizer = build_optimizer(model, args)
@@ -1020,12 +1075,14 @@ def pretrain(args: PretrainingArguments) -> dict:
         total=schedules.total_steps, initial=state.step, disable=not accelerator.is_main_process, desc="pretrain"
     )
     step_logger = StepLogger(accelerator, args, schedules, progress)
-    evaluator = make_step_evaluator(args, config) if args.eval_steps and accelerator.is_main_process else None
+    evaluator = make_step_evaluator(args, config) if args.eval_steps else None
     background_pushes = []
 
     def after_step(step: int) -> None:
-        if evaluator is not None and step % args.eval_steps == 0:  # main process only
-            log_metrics(accelerator, args, step, {"eval/knn_accuracy": evaluator(unwrapped.target_encoder)})
+        if evaluator is not None and step % args.eval_steps == 0:
+            log_metrics(
+                accelerator, args, step, {"eval/knn_accuracy": step_knn_accuracy(accelerator, model, evaluator)}
+            )
         if args.checkpointing_steps and step % args.checkpointing_steps == 0:
             background_pushes.extend(save_checkpoint_and_push(accelerator, args, unwrapped, optimizer, state))
 
@@ -1045,7 +1102,7 @@ def pretrain(args: PretrainingArguments) -> dict:
     return finish_run(
         accelerator,
         args,
-        unwrapped,
+        model,
         state,
         step_logger.last_loss,
         base_model,
@@ -1079,7 +1136,7 @@ def run_summary(
 def finish_run(
     accelerator: Accelerator,
     args: PretrainingArguments,
-    model: JEPAForPreTraining,
+    model: torch.nn.Module,
     state: TrainingState,
     final_loss: float,
     base_model: str | None,
@@ -1087,8 +1144,10 @@ def finish_run(
     wall_time_seconds: float,
     background_pushes: list,
 ) -> dict:
-    """Waits for every process and checkpoint upload, then saves, evaluates and pushes the final model."""
+    """Waits for every process and checkpoint upload, then saves (`model` as prepared: its weights are gathered on
+    every process, which FSDP needs), evaluates and pushes the final model."""
     accelerator.wait_for_everyone()
+    state_dict = accelerator.get_state_dict(model)
     summary = run_summary(accelerator, args, state, final_loss, wall_time_seconds, dataset_name)
     summary["base_model"] = base_model
     if state.samples_skipped:
@@ -1097,7 +1156,7 @@ def finish_run(
         if push.exception() is not None:
             logger.warning(f"Pushing a checkpoint to the Hub failed: {push.exception()}")
     if accelerator.is_main_process:
-        summary.update(save_final_model(args, model, summary))
+        summary.update(save_final_model(args, accelerator.unwrap_model(model), state_dict, summary))
     accelerator.end_training()
     return summary
 
@@ -1148,6 +1207,20 @@ def evaluation_arguments(args: PretrainingArguments, **overrides) -> EvaluationA
     return EvaluationArguments(**{**values, **overrides})
 
 
+def step_knn_accuracy(accelerator: Accelerator, model: torch.nn.Module, evaluator: Callable) -> float:
+    """`--eval_steps`: every process runs the evaluator on the same data. Under FSDP the sharded target encoder's
+    forward is a collective; under DDP a process left waiting at the next step's all-reduce could time out. FSDP2
+    keeps the root's own parameters (the target encoder's patch embedding among them) sharded outside the model's
+    forward: they are gathered while the target encoder runs on its own."""
+    if accelerator.is_fsdp2:
+        model.unshard()
+    try:
+        return evaluator(accelerator.unwrap_model(model).target_encoder)
+    finally:
+        if accelerator.is_fsdp2:
+            model.reshard()
+
+
 def make_step_evaluator(args: PretrainingArguments, config: JEPAConfig):
     """`--eval_steps`: the kNN accuracy of the target encoder on the labelled splits, as a function of the encoder.
     The images go through the processor that the run will save with the model."""
@@ -1187,10 +1260,23 @@ def public_arguments(args: TrainingLoopArguments) -> dict:
     return {key: value for key, value in asdict(args).items() if key != "hub_token"}
 
 
-def save_final_model(args: PretrainingArguments, model: JEPAForPreTraining, summary: dict) -> dict:
-    """Writes the Hub-ready folder: model + code, processor, model card; evaluates and pushes when asked."""
+def save_gathered_model(model: PreTrainedModel, state_dict: dict[str, torch.Tensor], output_dir: str | Path) -> None:
+    """`model.save_pretrained` with the weights that `accelerator.get_state_dict` gathered. FSDP2 gives the model a
+    class that torch defines (`FSDP<name>`), whose source files save_pretrained would ship as the model's code: the
+    weights are then saved from an empty instance (on the meta device) of the model's own class."""
+    if isinstance(model, FSDPModule):  # class FSDP<name>(FSDPModule, <name>)
+        with torch.device("meta"):
+            model = type(model).__bases__[1](model.config)
+    model.save_pretrained(output_dir, state_dict=state_dict)
+
+
+def save_final_model(
+    args: PretrainingArguments, model: JEPAForPreTraining, state_dict: dict[str, torch.Tensor], summary: dict
+) -> dict:
+    """Writes the Hub-ready folder: model (its weights `state_dict`, gathered by `accelerator.get_state_dict`) + code,
+    processor, model card; evaluates and pushes when asked."""
     output_dir = Path(args.output_dir)
-    model.save_pretrained(output_dir)
+    save_gathered_model(model, state_dict, output_dir)
     build_processor(model.config, args.image_mean, args.image_std).save_pretrained(output_dir)
     results = {}
     if args.do_eval:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import datasets
+import torch
 from accelerate import Accelerator
 from accelerate.logging import get_logger
 from accelerate.utils import set_seed
@@ -51,6 +52,7 @@ from .training import (
     run_steps,
     run_summary,
     save_checkpoint,
+    save_gathered_model,
     start_tracking,
     target_spread,
 )
@@ -204,6 +206,8 @@ def train_world_model(args: WorldModelTrainingArguments) -> dict:
     dataset = load_episodes(args)
     stats = compute_normalization_stats(dataset)
     model = build_world_model(args, stats)
+    if args.gradient_checkpointing:
+        model.activation_checkpointing_enable()
     windows = build_windows(args, dataset, model, stats)
     check_one_batch_per_process(f"The episodes hold {len(windows)} training windows", len(windows), args, accelerator)
     loader = DataLoader(
@@ -254,7 +258,7 @@ def train_world_model(args: WorldModelTrainingArguments) -> dict:
         after_step=after_step,
     )
     return finish_world_model_run(
-        accelerator, args, unwrapped, state, step_logger.last_loss, time.perf_counter() - start_time
+        accelerator, args, model, state, step_logger.last_loss, time.perf_counter() - start_time
     )
 
 
@@ -278,16 +282,19 @@ def start_world_model_run(
 def finish_world_model_run(
     accelerator: Accelerator,
     args: WorldModelTrainingArguments,
-    model: JEPAWorldModel,
+    model: torch.nn.Module,
     state: TrainingState,
     final_loss: float,
     wall_time_seconds: float,
 ) -> dict:
-    """Saves the model (its config carries the normalisation statistics) with a model card; pushes when asked."""
+    """Saves the model (`model` as prepared: its weights are gathered on every process, which FSDP needs; its config
+    carries the normalisation statistics) with a model card; pushes when asked."""
     accelerator.wait_for_everyone()
     summary = run_summary(accelerator, args, state, final_loss, wall_time_seconds, args.dataset_name)
+    state_dict = accelerator.get_state_dict(model)
     if accelerator.is_main_process:
-        model.save_pretrained(args.output_dir)
+        model = accelerator.unwrap_model(model)
+        save_gathered_model(model, state_dict, args.output_dir)
         write_world_model_card(
             args.output_dir,
             config=model.config,
