@@ -42,7 +42,7 @@ def _install_stand_ins() -> None:
     except ImportError:
         layers = types.ModuleType("timm.models.layers")
 
-        def drop_path(x, drop_prob=0.0, training=False):
+        def drop_path(x: torch.Tensor, drop_prob: float = 0.0, training: bool = False) -> torch.Tensor:
             if drop_prob:
                 raise NotImplementedError("the fixture models have no stochastic depth")
             return x
