@@ -91,6 +91,7 @@ def build(official_repo: Path, output_dir: Path) -> None:
     from app.vjepa_2_1.models.predictor import VisionTransformerPredictor
     from app.vjepa_2_1.models.vision_transformer import VisionTransformer
 
+    torch.manual_seed(0)  # the official modules initialise from the global generator
     generator = torch.Generator().manual_seed(0)
     norm_layer = partial(nn.LayerNorm, eps=1e-6)
     shape = dict(img_size=(IMAGE_SIZE, IMAGE_SIZE), patch_size=PATCH_SIZE, num_frames=NUM_FRAMES)
