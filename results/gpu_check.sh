@@ -4,7 +4,8 @@
 # results/gpu_check.md.
 #
 #   bash results/gpu_check.sh prepare   # here, once, in the repo root (network): the wheels of this repo's stack for
-#                                       # the device's Python 3.12 into .whl/, the full Fashion-MNIST into .gpu_data/
+#                                       # the device's Python 3.12 into .whl/ (~19 MB), the full Fashion-MNIST's IDX
+#                                       # files (Debian's dataset-fashion-mnist) into .gpu_data/ (~31 MB)
 #   device run: command="bash results/gpu_check.sh", carry=[".whl", ".gpu_data"], timeout_s=590
 #
 # Sections, each timed and recorded (a failing one is recorded and the next runs): CUDA facts (no device sync from
@@ -19,14 +20,13 @@ if [ "${1:-}" = prepare ]; then
   grep -qx "/.whl/" .git/info/exclude || echo "/.whl/" >> .git/info/exclude
   grep -qx "/.gpu_data/" .git/info/exclude || echo "/.gpu_data/" >> .git/info/exclude
   packages=$(python -c "import importlib.metadata as m; print(' '.join(f'{n}=={m.version(n)}' for n in
-    ('transformers', 'accelerate', 'datasets', 'huggingface_hub', 'tokenizers', 'dill', 'multiprocess', 'hf_xet',
-     'kernels', 'httpx2', 'click', 'fsspec')))")  # not pyarrow (~40 MB): datasets needs >= 24, check the device's
+    ('transformers', 'accelerate', 'datasets', 'huggingface_hub', 'dill', 'multiprocess', 'kernels', 'httpx2', 'click',
+     'fsspec')))")  # the device's tokenizers and pyarrow fit (datasets needs pyarrow >= 24: else carry it, ~40 MB)
   python -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
     --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
     -d .whl $packages
-  python -c "from hf_jepa.data import load_media_dataset; import datasets
-datasets.DatasetDict({s: load_media_dataset('fashion_mnist', split=s) for s in ('train', 'test')}).save_to_disk(
-    '.gpu_data/fashion_mnist')"
+  mkdir -p .gpu_data && cp -r "$(python -c 'from hf_jepa.data.shipped import FASHION_MNIST_DIR as d; print(d)')" \
+    .gpu_data/fashion-mnist
   du -sh .whl .gpu_data
   exit
 fi
@@ -37,9 +37,9 @@ mkdir -p "$OUT" /tmp/gpu_check
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
   || exit 1
 export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_HOME=/tmp/gpu_check/hf
+mkdir -p /usr/share/datasets && cp -r .gpu_data/fashion-mnist /usr/share/datasets/  # where `fashion_mnist` is read
 report=$OUT/gpu_check.md
 log=$OUT/gpu_check.log
-data=.gpu_data/fashion_mnist
 {
   echo "# GPU check (issue 27), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo
@@ -115,7 +115,7 @@ quality() {  # quality TFLOPS NAME: the main job's recipe at a training-FLOP bud
   local left=$(( ${QUALITY_DEADLINE:-480} - (SECONDS - start) ))
   [ $left -gt 60 ] || { echo "no time left"; return 1; }
   timeout $left python3 scripts/benchmark_quality.py --recipe results/small_budget_search/masked-vicreg.yaml \
-    --dataset_name $data --seeds 0 --train_tflops "$1" --max_eval_samples 10000 --baselines false \
+    --dataset_name fashion_mnist --seeds 0 --train_tflops "$1" --max_eval_samples 10000 --baselines false \
     --output_dir "/tmp/gpu_check/quality-$2" --json "$OUT/quality_$2.json"
 }
 
