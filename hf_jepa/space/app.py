@@ -392,7 +392,7 @@ def plan_episode(
     else:
         environment, steps = recorded.environment, int(max_steps)
         episode = rollouts.plan_in_environment(model, environment, steps, pair=int(pair_seed), **settings)
-        frames = rollouts.state_frames(recorded.environment, episode.states, ARENA_SIDE)
+        frames = rollouts.state_frames(environment, episode.states, ARENA_SIDE)
     gallery, imagined = imagined_gallery(model, episode, recorded)
     info = {**episode.summary(), **imagined}
     energy = episode.result.plan_energies
