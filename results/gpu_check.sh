@@ -9,11 +9,12 @@
 #   device run: command="bash results/gpu_check.sh", carry=[".whl", ".gpu_data"], timeout_s=590
 #
 # Sections, each timed and recorded (a failing one is recorded and the next runs): CUDA facts (no device sync from
-# masks in the forward, fp32 regularisers under fp16 autocast, bf16 precision from `accelerate launch`); the bf16
-# training benchmark of ViT-S/16 and ViT-B/16 (images/s, MFU against the measured bf16 peak, peak memory, activation
-# checkpointing); FSDP2 on one GPU; a bf16 `accelerate launch` pretraining that saves and resumes; then, while time
+# masks in the forward, fp32 regularisers under fp16 autocast); the bf16 training benchmark of ViT-S/16 and ViT-B/16
+# (images/s, MFU against the measured bf16 peak, peak memory, activation checkpointing); FSDP2 on one GPU; an
+# `accelerate launch --mixed_precision bf16` pretraining that records bf16, saves and resumes; then, while time
 # is left (QUALITY_DEADLINE seconds after the start, default 480), the small-budget quality curve at 8x and 16x the
-# reference compute on the full Fashion-MNIST split (resumable: a later run continues an interrupted budget).
+# reference compute on the full Fashion-MNIST split (a budget cut short continues from its checkpoints when the
+# script runs again on the same, still warm, machine).
 set -uo pipefail
 
 if [ "${1:-}" = prepare ]; then
