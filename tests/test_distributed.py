@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from accelerate import Accelerator
+from accelerate import Accelerator, FullyShardedDataParallelPlugin
 from accelerate.state import AcceleratorState
 from accelerate.utils import DistributedType
 from safetensors.torch import load_file
@@ -186,3 +186,20 @@ def test_deepspeed_is_refused_in_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(training, "Accelerator", DeepSpeedAccelerator)
     with pytest.raises(ValueError, match="^DeepSpeed is not supported.*FSDP or multi-GPU"):
         training.build_accelerator(quick_args(tmp_path))
+
+
+def test_fsdp_units_are_chosen_for_jepa_and_fsdp1_without_encoder_units_is_refused():
+    plugins = {
+        version: FullyShardedDataParallelPlugin(fsdp_version=version, auto_wrap_policy="transformer_based_wrap")
+        for version in (1, 2)
+    }
+    for plugin in plugins.values():
+        training.configure_fsdp(plugin)
+    assert plugins[1].transformer_cls_names_to_wrap == ["JEPALayer", "JEPAModel"] and plugins[1].use_orig_params
+    assert plugins[2].transformer_cls_names_to_wrap == ["JEPALayer"]
+    for wrapping in (dict(auto_wrap_policy="no_wrap"), dict(transformer_cls_names_to_wrap=["JEPALayer"])):
+        plugin = FullyShardedDataParallelPlugin(
+            **{"fsdp_version": 1, "auto_wrap_policy": "transformer_based_wrap", **wrapping}
+        )
+        with pytest.raises(ValueError, match="^FSDP1 needs the transformer-based auto-wrap policy with JEPAModel"):
+            training.configure_fsdp(plugin)
