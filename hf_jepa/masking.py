@@ -247,6 +247,13 @@ def sample_masks(config: JEPAConfig, batch_size: int, generator: torch.Generator
     return sampler(config.grid_size, batch_size, generator=generator, **masking_parameters(config))
 
 
+def refill(batch: dict, size: int) -> dict:
+    """`batch` with its samples (pixels, local views, labels) repeated in turn up to `size` rows."""
+    index = torch.arange(size) % len(batch["pixel_values"])
+    per_sample = ("pixel_values", "local_pixel_values", "labels")
+    return {**batch, **{name: batch[name][index] for name in per_sample if name in batch}}
+
+
 class JEPAMaskCollator:
     """Collates examples into a batch and adds the masks of `config`'s strategy, as `JEPAForPreTraining` takes them:
     one `context_mask` / `target_mask` row per sample, or per view and sample (view-major) for the hybrid objective;
@@ -263,12 +270,22 @@ class JEPAMaskCollator:
         seed: the seed of the masks.
         collate_fn: how examples become a batch; pretraining passes `data.collate_skipping_bad`, which also counts the
             undecodable samples.
+        keep_batch_size: a batch that lost undecodable samples gets repeats of its decodable ones in their place
+            (`refill`). Several processes need it: their batches are all-gathered (`gather_batch`), which takes one
+            size from every process.
     """
 
-    def __init__(self, config: JEPAConfig, seed: int = 0, collate_fn: Callable[[list[dict]], dict] = collate_examples):
+    def __init__(
+        self,
+        config: JEPAConfig,
+        seed: int = 0,
+        collate_fn: Callable[[list[dict]], dict] = collate_examples,
+        keep_batch_size: bool = False,
+    ):
         self.config = config
         self.seed = seed
         self.collate_fn = collate_fn
+        self.keep_batch_size = keep_batch_size
         self.generator = torch.Generator().manual_seed(seed)
 
     def keyed_generator(self, sample_keys: list) -> torch.Generator:
@@ -279,6 +296,8 @@ class JEPAMaskCollator:
 
     def __call__(self, examples: list[dict]) -> dict:
         batch = self.collate_fn(examples)
+        if self.keep_batch_size and 0 < len(batch["pixel_values"]) < len(examples):
+            batch = refill(batch, len(examples))
         pixel_values = batch["pixel_values"]
         if self.config.objective == "multiview" or len(pixel_values) == 0:
             return batch

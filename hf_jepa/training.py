@@ -807,7 +807,10 @@ def build_training_data(args: PretrainingArguments, config: JEPAConfig, accelera
         shuffle=not args.streaming,
         drop_last=True,
         num_workers=args.dataloader_num_workers,
-        collate_fn=JEPAMaskCollator(config, args.seed, collate_fn=data.collate_skipping_bad),  # masks in the workers
+        # masks drawn in the workers; several processes keep their batches of one size
+        collate_fn=JEPAMaskCollator(
+            config, args.seed, data.collate_skipping_bad, keep_batch_size=accelerator.num_processes > 1
+        ),
         generator=loader_generator(args.seed),
     )
     name = data.dataset_name_or_default(args, config.is_video) or args.train_dir
@@ -844,14 +847,15 @@ def epoch_batches(
     accelerator: Accelerator, training_data: TrainingData, state: TrainingState, args: PretrainingArguments
 ) -> Iterator[dict]:
     """The batches of the epoch `state` is in, from the first one not yet trained on (exact resume). Counts the
-    undecodable samples (and stops the run when there are too many); the epoch advances once every batch is read."""
+    undecodable samples (and stops the run when there are too many); the epoch advances once every batch is read. A
+    batch of only undecodable samples is skipped by one process, and stops several: the others would wait for it."""
     training_data.dataset.set_epoch(state.epoch)
     if not args.streaming:
         training_data.loader.set_epoch(state.epoch)
     for batch in accelerator.skip_first_batches(training_data.loader, state.batches_in_epoch):
         state.batches_in_epoch += 1
         state.samples_skipped += batch["num_skipped"]
-        state.samples_seen += batch["num_skipped"] + len(batch["pixel_values"])
+        state.samples_seen += args.per_device_train_batch_size  # every batch is full (drop_last)
         if batch["num_skipped"]:
             state.last_skipped = f"{batch['skipped_ids'][0]} ({batch['skipped_errors'][0]})"
         if state.samples_skipped:
@@ -864,6 +868,12 @@ def epoch_batches(
             )
         if len(batch["pixel_values"]):
             yield batch
+        elif accelerator.num_processes > 1:
+            raise ValueError(
+                f"Every sample of a batch of process {accelerator.process_index} is undecodable (the last: "
+                f"{state.last_skipped}): one process of {accelerator.num_processes} cannot skip a step. Remove the "
+                "broken samples from the data."
+            )
     state.epoch += 1
     state.batches_in_epoch = 0
 

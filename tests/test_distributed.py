@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -203,3 +204,23 @@ def test_fsdp_units_are_chosen_for_jepa_and_fsdp1_without_encoder_units_is_refus
         )
         with pytest.raises(ValueError, match="^FSDP1 needs the transformer-based auto-wrap policy with JEPAModel"):
             training.configure_fsdp(plugin)
+
+
+def test_a_batch_of_only_undecodable_samples_stops_several_processes(tmp_path):
+    """One process cannot skip a step that the others take (they would wait for it); one alone skips the batch."""
+    broken = {
+        "pixel_values": torch.empty(0),
+        "num_skipped": 4,
+        "skipped_ids": ["a.png"] * 4,
+        "skipped_errors": ["?"] * 4,
+    }
+    training_data = training.TrainingData([broken], SimpleNamespace(set_epoch=lambda epoch: None), "image", None)
+    args = quick_args(tmp_path, streaming=True, max_bad_fraction=1.0, per_device_train_batch_size=4)
+    for num_processes in (1, 2):
+        accelerator = SimpleNamespace(num_processes=num_processes, process_index=1, skip_first_batches=lambda b, n: b)
+        batches = training.epoch_batches(accelerator, training_data, training.TrainingState(), args)
+        if num_processes == 1:
+            assert list(batches) == []
+        else:
+            with pytest.raises(ValueError, match="^Every sample of a batch of process 1 is undecodable"):
+                list(batches)

@@ -103,6 +103,23 @@ def test_collator_stacks_examples_and_adds_masks():
     assert batch["context_mask"][0].shape[0] == 5
 
 
+@pytest.mark.parametrize("keep_batch_size", [False, True])
+def test_collator_replaces_undecodable_samples_where_batches_keep_their_size(keep_batch_size):
+    """Processes all-gather their batches for the batch statistics (one size from each): there, undecodable samples
+    are replaced by repeats of the batch's decodable ones."""
+    config = JEPAConfig.from_preset("tiny")
+    examples = [{"pixel_values": torch.full((3, 32, 32), float(index)), "labels": index} for index in range(3)]
+    examples.insert(1, {"skipped": True, "id": "broken.png", "error": "truncated"})
+    collator = JEPAMaskCollator(config, collate_fn=data.collate_skipping_bad, keep_batch_size=keep_batch_size)
+    batch = collator(examples)
+    expected = [0, 1, 2, 0] if keep_batch_size else [0, 1, 2]
+    assert batch["labels"].tolist() == expected and batch["num_skipped"] == 1
+    assert batch["pixel_values"][:, 0, 0, 0].tolist() == expected
+    assert all(mask.shape[0] == len(expected) for mask in [*batch["context_mask"], *batch["target_mask"]])
+    every_one_broken = collator([examples[1]] * 2)
+    assert len(every_one_broken["pixel_values"]) == 0 and "context_mask" not in every_one_broken
+
+
 def test_collator_seeds_masks_by_the_batch_samples_not_by_the_call():
     config = JEPAConfig.from_preset("tiny")
     examples = [{"pixel_values": torch.randn(3, 32, 32), "sample_key": (0, index)} for index in range(4)]
