@@ -108,6 +108,13 @@ def comparable_training_arguments(training: dict) -> dict:
     return json.loads(json.dumps({key: value for key, value in training.items() if key != "resume_from_checkpoint"}))
 
 
+def trains_as_wanted(started: dict, wanted: dict) -> bool:
+    """Whether a seed folder's training_args.json (`started`) holds the pretraining that `wanted` asks for. A setting
+    that `wanted` leaves open (None: e.g. `mixed_precision`, the launcher's choice) matches the value the run chose."""
+    started, wanted = comparable_training_arguments(started), comparable_training_arguments(wanted)
+    return started.keys() == wanted.keys() and all(value in (None, started[key]) for key, value in wanted.items())
+
+
 def benchmark_seed(
     args: QualityBenchmarkArguments, training: PretrainingArguments, flops_per_step: float
 ) -> list[dict]:
@@ -181,9 +188,7 @@ def run_quality_benchmark(args: QualityBenchmarkArguments) -> dict:
             training.max_steps = max(1, round(args.train_tflops * 1e12 / flops_per_step()))
         seed_dir = Path(training.output_dir)
         # the seed's training_args.json says which pretraining its folder holds; quality_runs.json how it was probed
-        started = read_training_arguments(seed_dir)
-        wanted = comparable_training_arguments(public_arguments(training))
-        if comparable_training_arguments(started) == wanted:
+        if trains_as_wanted(read_training_arguments(seed_dir), public_arguments(training)):
             earlier = read_json(seed_dir / "quality_runs.json")
             if earlier is not None and earlier["probe_settings"] == probe_settings(args):
                 print(f"seed {seed}: reusing the results in {seed_dir / 'quality_runs.json'}")
