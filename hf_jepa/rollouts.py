@@ -1,8 +1,9 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
 """What a world model imagines and what its plans do, in the environment its episodes were recorded in.
 
-- `load_recorded_frames`: evenly spaced recorded frames of an episode dataset, encoded by the world model, and the
-  environment the dataset was recorded in (`recorded_environment`; TwoRoom when it does not say);
+- `load_recorded_frames`: evenly spaced recorded frames of an episode dataset, encoded by the world model;
+- `episodes_environment`: the environment an episode dataset was recorded in (TwoRoom when it does not say), where a
+  model trained on it plans;
 - `imagine`: the model's rollout of an action sequence, each predicted latent shown as the nearest recorded frame;
 - `plan_in_environment`: model-predictive control from a start to a goal of any environment with `render_at(goal)`
   goals (TwoRoom, Push-T), the pair given by a seed as in `hf-jepa evaluate-planning`, and `replay`, the states and
@@ -13,13 +14,12 @@
 
 from dataclasses import dataclass, field
 
-import datasets
 import numpy as np
 import torch
 
 from .data import EPISODE_COLUMN, FRAME_COLUMN, check_episode_dataset, load_media_dataset
-from .data.episodes import frame_transform, read_frames, render_to_pixel_values
-from .envs import TWO_ROOM_ID, TwoRoomEnv, make_env, recorded_environment
+from .data.episodes import frame_transform, read_frames, recorded_environment, render_to_pixel_values
+from .envs import TWO_ROOM_ID, TwoRoomEnv, make_env
 from .envs.frame_skip import FrameSkip, model_frame_step
 from .envs.two_room import FLOOR_COLOR
 from .modeling_world_model import JEPAWorldModel
@@ -48,8 +48,7 @@ TWO_ROOM = Environment(TWO_ROOM_ID)
 @dataclass(frozen=True)
 class RecordedFrames:
     """Recorded frames to show imagined latents with: their dataset rows, episodes and frame indices, uint8 pixels
-    `[M, 3, H, W]`, the model's latents `[M, N, D]`, the number of rows in the dataset, and the environment it was
-    recorded in."""
+    `[M, 3, H, W]`, the model's latents `[M, N, D]`, and the number of rows in the dataset."""
 
     rows: np.ndarray
     episodes: np.ndarray
@@ -57,14 +56,12 @@ class RecordedFrames:
     pixels: torch.Tensor
     latents: torch.Tensor
     dataset_rows: int
-    environment: Environment
 
 
 @torch.no_grad()
 def load_recorded_frames(model: JEPAWorldModel, episodes_name: str, max_frames: int) -> RecordedFrames:
     """At most `max_frames` evenly spaced frames of an episode dataset (a saved folder or a Hub id), encoded by
-    `model`, and its environment (`recorded_environment`; TwoRoom for a dataset that does not name one, as the
-    recordings before it); a `ValueError` names a dataset that does not load or is not an episode dataset."""
+    `model`; a `ValueError` names a dataset that does not load or is not an episode dataset."""
     try:
         dataset = load_media_dataset(episodes_name)
     except (OSError, ValueError) as error:
@@ -78,13 +75,7 @@ def load_recorded_frames(model: JEPAWorldModel, episodes_name: str, max_frames: 
     ]
     columns = dataset.select_columns([EPISODE_COLUMN, FRAME_COLUMN]).with_format("numpy")[rows]
     return RecordedFrames(
-        rows,
-        columns[EPISODE_COLUMN],
-        columns[FRAME_COLUMN],
-        pixels,
-        torch.cat(latents),
-        len(dataset),
-        dataset_environment(dataset),
+        rows, columns[EPISODE_COLUMN], columns[FRAME_COLUMN], pixels, torch.cat(latents), len(dataset)
     )
 
 
@@ -133,11 +124,6 @@ def episodes_environment(episodes_name: str | None) -> Environment:
         dataset = load_media_dataset(episodes_name)
     except (OSError, ValueError) as error:
         raise ValueError(f"Could not load the episode dataset {episodes_name!r}: {error}") from error
-    return dataset_environment(dataset)
-
-
-def dataset_environment(dataset: datasets.Dataset) -> Environment:
-    """`recorded_environment(dataset)` as an `Environment`, TwoRoom when the dataset does not name one."""
     recorded = recorded_environment(dataset)
     return Environment(*recorded) if recorded else TWO_ROOM
 
@@ -299,7 +285,6 @@ __all__ = [
     "RecordedFrames",
     "arena_frames",
     "check_two_room_pair",
-    "dataset_environment",
     "environment_at_model_size",
     "environment_frame_step",
     "environment_pair",

@@ -93,7 +93,7 @@ def test_a_world_model_trained_on_push_t_plans_actions_within_bounds(tmp_path, e
 
 
 def test_the_plan_tabs_library_plans_in_the_environment_a_recording_names(episodes):
-    """What the Space's Plan tab runs for Push-T episodes, without Gradio: the environment read from the recording,
+    """What the Space's Plan tab runs for Push-T episodes, without Gradio: the environment named by the recording,
     a start and goal from the pair seed, model-predictive control with a state model, the replay that draws it."""
     path, _ = episodes
     environment = rollouts.episodes_environment(str(path))
@@ -110,7 +110,6 @@ def test_the_plan_tabs_library_plans_in_the_environment_a_recording_names(episod
     )
     model = JEPAWorldModel(config).eval()
     recorded = rollouts.load_recorded_frames(model, str(path), max_frames=8)
-    assert recorded.environment == environment
     settings = dict(horizon=2, population=8, iterations=1, num_elites=2, seed=0)
     episode = rollouts.plan_in_environment(model, environment, 2, "cem", pair=1000, **settings)
 

@@ -84,7 +84,7 @@ def test_replay_follows_the_actions_and_draws_every_position():
 def test_recorded_frames_and_imagined_rollouts_are_the_nearest_encoded_frames(model, episodes, tmp_path):
     recorded = rollouts.load_recorded_frames(model, episodes, max_frames=10)
     assert len(recorded.rows) == 10 and recorded.rows[0] == 0 and recorded.rows[-1] == recorded.dataset_rows - 1
-    assert recorded.environment == rollouts.TWO_ROOM  # a dataset that does not name its environment
+    assert rollouts.episodes_environment(episodes) == rollouts.TWO_ROOM  # recorded without naming its environment
     assert recorded.pixels.shape == (10, 3, 16, 16) and recorded.latents.shape[0] == 10
     transform = frame_transform(16)
     with torch.no_grad():

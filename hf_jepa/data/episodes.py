@@ -11,6 +11,7 @@ normalisation statistics barely move) and is never used as a transition by `Epis
 """
 
 import functools
+import json
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -175,6 +176,24 @@ def record_episodes(
     if state_dim is None:
         del columns[STATE_COLUMN]
     return datasets.Dataset.from_dict(columns, features=episode_features(len(columns[ACTION_COLUMN][0]), state_dim))
+
+
+def describe_environment(dataset: datasets.Dataset, env_id: str, env_kwargs: dict) -> None:
+    """Names the environment a recording comes from in the dataset's description (kept by `save_to_disk`, `select`
+    and the Space's copy of the episodes), for `recorded_environment`."""
+    dataset.info.description = json.dumps({"env_id": env_id, "env_kwargs": env_kwargs})
+
+
+def recorded_environment(dataset: datasets.Dataset) -> tuple[str, dict] | None:
+    """The environment id and `gymnasium.make` arguments that `describe_environment` wrote into a dataset's
+    description; None for other datasets."""
+    try:
+        recorded = json.loads(dataset.info.description or "")
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("env_id"), str):
+        return None
+    return recorded["env_id"], dict(recorded.get("env_kwargs") or {})
 
 
 # ---------------------------------------------------------------- reading

@@ -4,7 +4,7 @@
 Importing this package registers `hf_jepa/TwoRoom-v0` and `hf_jepa/PushT-v0` (`push_t.py`, imported on first use)
 with Gymnasium (the `world-model` extra installs Gymnasium and Push-T). `RecordingArguments` / `record_dataset` are
 what `scripts/record_episodes.py` runs; a recording names its environment in the dataset's description
-(`recorded_environment`), so that the Space's Plan tab knows what to build.
+(`data.episodes.recorded_environment`), so that the Space's Plan tab knows where a model trained on it plans.
 """
 
 import importlib
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import datasets
 import gymnasium as gym
 
-from ..data.episodes import record_episodes, recording_fps
+from ..data.episodes import describe_environment, record_episodes, recording_fps
 from ..data.lerobot import write_lerobot_dataset
 from .two_room import RepeatActionPolicy, TwoRoomEnv, repeat_action_policy
 
@@ -108,7 +108,7 @@ def record_dataset(args: RecordingArguments) -> datasets.Dataset:
     finally:
         env.close()
     logger.info("Recorded %d episodes, %d frames, from %s.", args.num_episodes, len(dataset), args.env_id)
-    dataset.info.description = json.dumps({"env_id": args.env_id, "env_kwargs": json.loads(args.env_kwargs or "{}")})
+    describe_environment(dataset, args.env_id, json.loads(args.env_kwargs or "{}"))
     if args.format == "lerobot":
         write_lerobot_dataset(dataset, args.output_dir, fps=recording_fps(env, args.fps), task=args.env_id)
         logger.info("Wrote a LeRobot v3.0 dataset to %s.", args.output_dir)
@@ -121,18 +121,6 @@ def record_dataset(args: RecordingArguments) -> datasets.Dataset:
     return dataset
 
 
-def recorded_environment(dataset: datasets.Dataset) -> tuple[str, dict] | None:
-    """The environment id and `gymnasium.make` arguments that `record_dataset` wrote into a dataset's description
-    (kept by `save_to_disk`, `select` and the Space's copy of the episodes); None for other datasets."""
-    try:
-        recorded = json.loads(dataset.info.description or "")
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(recorded, dict) or not isinstance(recorded.get("env_id"), str):
-        return None
-    return recorded["env_id"], dict(recorded.get("env_kwargs") or {})
-
-
 __all__ = [
     "PUSH_T_ID",
     "TWO_ROOM_ID",
@@ -142,6 +130,5 @@ __all__ = [
     "load_policy",
     "make_env",
     "record_dataset",
-    "recorded_environment",
     "repeat_action_policy",
 ]

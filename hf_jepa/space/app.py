@@ -383,15 +383,15 @@ def plan_episode(
     )
     model = load_world_model(model_name)
     recorded = recorded_frames(model_name, episodes_name)
+    environment = rollouts.episodes_environment(episodes_name)
     settings = dict(horizon=int(horizon), population=int(population), iterations=int(iterations), seed=int(seed))
     settings.update(planner=kind, num_elites=max(2, int(population) // 10))
-    if recorded.environment == rollouts.TWO_ROOM:
+    if environment == rollouts.TWO_ROOM:
         start, goal = (start_x, start_y), (goal_x, goal_y)
         episode = rollouts.plan_in_two_room(model, start, goal, int(max_steps), **settings)
         frames = rollouts.arena_frames(episode.states, goal, ARENA_SIDE)
     else:
-        environment, steps = recorded.environment, int(max_steps)
-        episode = rollouts.plan_in_environment(model, environment, steps, pair=int(pair_seed), **settings)
+        episode = rollouts.plan_in_environment(model, environment, int(max_steps), pair=int(pair_seed), **settings)
         frames = rollouts.state_frames(environment, episode.states, ARENA_SIDE)
     gallery, imagined = imagined_gallery(model, episode, recorded)
     info = {**episode.summary(), **imagined}
