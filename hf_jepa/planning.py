@@ -5,6 +5,12 @@ A planner minimises an *energy*: any callable `energy(actions [P, H, A]) -> [P]`
 sequences at once. With a [`JEPAWorldModel`], [`goal_energy`] is the distance between the latents the model predicts
 for each candidate and the goal observation's latents, so one planning iteration is `H` batched predictor passes.
 [`MPCController`] plans, executes the first `execute_steps` actions in an environment, and replans.
+
+V-JEPA 2-AC plans this way with these settings: `distance="l1"` on the last predicted frame only (`all_steps=False`),
+CEM with momentum on the mean and std (`momentum_mean`, `momentum_std`), sampling only the action dimensions it
+moves (`sample_dims`; the others stay at the middle of their bounds) within per-dimension bounds (its `maxnorm`), and
+the states of the predicted frames computed from the actions (`state_from_actions="droid_pose"`), since its predictor
+does not predict them.
 """
 
 import math
@@ -118,25 +124,55 @@ class SamplingPlanner:
 
 
 class CEMPlanner(SamplingPlanner):
-    """Cross-entropy method: refit a diagonal Gaussian to the `num_elites` lowest-energy candidates.
+    """Cross-entropy method: refit a diagonal Gaussian to the `num_elites` lowest-energy candidates, optionally
+    keeping a fraction of the previous mean and std (momentum, as V-JEPA 2-AC's planner).
 
     Args:
         num_elites: Candidates kept per iteration.
         min_std: Floor of the standard deviation, as a fraction of half the action range (keeps exploring).
+        momentum_mean / momentum_std: Fraction of the previous mean / std kept at each refit (scalars or one value
+            per dimension): `new = (1 - momentum) * elites' + momentum * previous`; 0 refits from the elites alone.
+        sample_dims: The action dimensions sampled (default: all); the others stay at the mean (the middle of the
+            bounds, or the warm start), as V-JEPA 2-AC keeps its rotation at 0.
         (the rest: see `SamplingPlanner`)
     """
 
-    def __init__(self, horizon: int, action_dim: int, num_elites: int = 30, min_std: float = 0.05, **kwargs):
+    def __init__(
+        self,
+        horizon: int,
+        action_dim: int,
+        num_elites: int = 30,
+        min_std: float = 0.05,
+        momentum_mean: float | Sequence[float] = 0.0,
+        momentum_std: float | Sequence[float] = 0.0,
+        sample_dims: Sequence[int] | None = None,
+        **kwargs,
+    ):
         super().__init__(horizon, action_dim, **kwargs)
         if not 1 <= num_elites <= self.population:
             raise ValueError(f"num_elites must lie in [1, population={self.population}], got {num_elites}.")
         self.num_elites, self.min_std = num_elites, min_std
+        self.momentum_mean = torch.as_tensor(momentum_mean, dtype=torch.float32).expand(action_dim).clone()
+        self.momentum_std = torch.as_tensor(momentum_std, dtype=torch.float32).expand(action_dim).clone()
+        for name, momentum in (("momentum_mean", self.momentum_mean), ("momentum_std", self.momentum_std)):
+            if not torch.all((momentum >= 0) & (momentum < 1)):
+                raise ValueError(f"{name} must lie in [0, 1), got {momentum.tolist()}.")
+        dims = list(range(action_dim)) if sample_dims is None else list(sample_dims)
+        if not dims or any(not 0 <= dim < action_dim for dim in dims):
+            raise ValueError(f"sample_dims must be action dimensions in [0, {action_dim}), got {dims}.")
+        self.sampled = torch.zeros(action_dim)
+        self.sampled[dims] = 1.0
+
+    def sample(self, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+        return super().sample(mean, std * self.sampled)
 
     def update(self, candidates, energies, mean, std):
         elites = candidates[energies.topk(self.num_elites, largest=False).indices]
         floor = self.min_std * (self.high - self.low) / 2
         spread = elites.std(0, unbiased=False) if self.num_elites > 1 else torch.zeros_like(mean)
-        return elites.mean(0), torch.maximum(spread, floor)
+        new_mean = (1 - self.momentum_mean) * elites.mean(0) + self.momentum_mean * mean
+        new_std = (1 - self.momentum_std) * spread + self.momentum_std * std
+        return new_mean, torch.maximum(new_std, floor)
 
 
 class MPPIPlanner(SamplingPlanner):
@@ -192,15 +228,28 @@ def build_planner(
     action_low: float | Sequence[float] = -1.0,
     action_high: float | Sequence[float] = 1.0,
     seed: int = 0,
+    min_std: float = 0.05,
+    momentum_mean: float | Sequence[float] = 0.0,
+    momentum_std: float | Sequence[float] = 0.0,
+    sample_dims: Sequence[int] | None = None,
 ) -> SamplingPlanner:
-    """A `CEMPlanner` (`kind="cem"`, keeping `num_elites`) or an `MPPIPlanner` (`"mppi"`) with these settings."""
+    """A `CEMPlanner` (`kind="cem"`, keeping `num_elites`, with `momentum_mean`, `momentum_std` and `sample_dims`)
+    or an `MPPIPlanner` (`"mppi"`, which has none of these three) with these settings."""
     if kind not in PLANNERS:
         raise ValueError(f"planner must be one of {PLANNERS}, got {kind!r}.")
     settings = dict(
-        population=population, iterations=iterations, action_low=action_low, action_high=action_high, seed=seed
+        population=population,
+        iterations=iterations,
+        action_low=action_low,
+        action_high=action_high,
+        seed=seed,
+        min_std=min_std,
     )
     if kind == "cem":
-        return CEMPlanner(horizon, action_dim, num_elites=num_elites, **settings)
+        cem = dict(momentum_mean=momentum_mean, momentum_std=momentum_std, sample_dims=sample_dims)
+        return CEMPlanner(horizon, action_dim, num_elites=num_elites, **settings, **cem)
+    if momentum_mean or momentum_std or sample_dims is not None:
+        raise ValueError("momentum_mean, momentum_std and sample_dims are CEM settings; MPPI has none of them.")
     return MPPIPlanner(horizon, action_dim, **settings)
 
 
@@ -226,6 +275,74 @@ def latent_distance(predicted: torch.Tensor, goal: torch.Tensor, distance: str =
     return values.flatten(1).mean(1)
 
 
+StateStep = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def add_action(state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+    """The state after a delta action of the same size: `state + action` (a state that integrates its actions)."""
+    return state + action
+
+
+def euler_to_matrix(angles: torch.Tensor) -> torch.Tensor:
+    """Rotation matrices `[..., 3, 3]` of extrinsic x-y-z Euler angles `[..., 3]` (scipy's `from_euler("xyz")`):
+    `Rz(yaw) @ Ry(pitch) @ Rx(roll)`."""
+    cos, sin = angles.cos().unbind(-1), angles.sin().unbind(-1)
+    one, zero = torch.ones_like(cos[0]), torch.zeros_like(cos[0])
+
+    def matrix(*rows: torch.Tensor) -> torch.Tensor:
+        return torch.stack(rows, -1).unflatten(-1, (3, 3))
+
+    x = matrix(one, zero, zero, zero, cos[0], -sin[0], zero, sin[0], cos[0])
+    y = matrix(cos[1], zero, sin[1], zero, one, zero, -sin[1], zero, cos[1])
+    z = matrix(cos[2], -sin[2], zero, sin[2], cos[2], zero, zero, zero, one)
+    return z @ y @ x
+
+
+def matrix_to_euler(matrix: torch.Tensor) -> torch.Tensor:
+    """Extrinsic x-y-z Euler angles `[..., 3]` of rotation matrices `[..., 3, 3]` (the inverse of
+    `euler_to_matrix`, pitch in [-pi/2, pi/2])."""
+    roll = torch.atan2(matrix[..., 2, 1], matrix[..., 2, 2])
+    pitch = torch.asin((-matrix[..., 2, 0]).clamp(-1, 1))
+    yaw = torch.atan2(matrix[..., 1, 0], matrix[..., 0, 0])
+    return torch.stack([roll, pitch, yaw], -1)
+
+
+def droid_pose(state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+    """The DROID end-effector pose `[x, y, z, roll, pitch, yaw, gripper]` after a delta action of the same layout,
+    as V-JEPA 2-AC's planner computes it: position added, rotation composed (`R(delta) @ R(pose)`, extrinsic x-y-z
+    Euler angles), gripper added and clipped to [0, 1]."""
+    position = state[..., :3] + action[..., :3]
+    rotation = matrix_to_euler(euler_to_matrix(action[..., 3:6]) @ euler_to_matrix(state[..., 3:6]))
+    gripper = (state[..., 6:] + action[..., 6:]).clamp(0, 1)
+    return torch.cat([position, rotation, gripper], -1)
+
+
+STATE_FROM_ACTIONS: dict[str, StateStep] = {"add": add_action, "droid_pose": droid_pose}
+
+
+def state_step(name: str, state_dim: int, action_dim: int) -> StateStep:
+    """The `STATE_FROM_ACTIONS` function `name`, checked against the sizes of the model's states and actions."""
+    if name not in STATE_FROM_ACTIONS:
+        raise ValueError(f"state_from_actions must be one of {tuple(STATE_FROM_ACTIONS)}, got {name!r}.")
+    sizes = {"add": (state_dim, state_dim), "droid_pose": (7, 7)}[name]
+    if (state_dim, action_dim) != sizes:
+        raise ValueError(
+            f"state_from_actions={name!r} needs states and actions of {sizes[0]} and {sizes[1]} values, but the model "
+            f"has state_dim={state_dim} and action_dim={action_dim}."
+        )
+    return STATE_FROM_ACTIONS[name]
+
+
+def integrate_states(step: StateStep, state: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+    """The states `[P, H - 1, S]` after each of the candidates' actions `[P, H, A]` but the last, from the current
+    state `[S]` (all in the environment's units): what the later steps of a rollout read."""
+    current, states = state.expand(actions.shape[0], -1), []
+    for action in actions[:, :-1].unbind(1):
+        current = step(current, action)
+        states.append(current)
+    return torch.stack(states, 1) if states else actions.new_zeros(actions.shape[0], 0, state.shape[-1])
+
+
 def goal_energy(
     model: JEPAWorldModel,
     history_embeddings: torch.Tensor,
@@ -234,6 +351,7 @@ def goal_energy(
     history_states: torch.Tensor | None = None,
     distance: str = "l2",
     all_steps: bool = False,
+    future_states: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> Energy:
     """The energy of planning towards a goal with a world model.
 
@@ -245,6 +363,8 @@ def goal_energy(
         history_states: `[h, S]` normalised states, for models with states.
         distance: `"l2"` or `"l1"` between predicted and goal latents, averaged over tokens and channels.
         all_steps: Score every predicted step against the goal (reach it fast) instead of only the last one.
+        future_states: For models with states they do not predict: the normalised states `[P, H - 1, S]` of the
+            predicted frames but the last, from the candidates' actions `[P, H, A]` (environment units).
 
     Returns:
         `energy(actions [P, H, A]) -> [P]` taking actions in the environment's units (normalised with the statistics
@@ -257,11 +377,13 @@ def goal_energy(
     def energy(actions: torch.Tensor) -> torch.Tensor:
         size = actions.shape[0]
         device, dtype = history_embeddings.device, history_embeddings.dtype
+        actions = actions.to(device=device, dtype=dtype)
         predicted = model.rollout(
             expand(history_embeddings, size),
-            model.normalize_actions(actions.to(device=device, dtype=dtype)),
+            model.normalize_actions(actions),
             history_actions=expand(history_actions, size),
             history_states=expand(history_states, size),
+            future_states=None if future_states is None else future_states(actions),
         )
         if not all_steps:
             predicted = predicted[:, -1:]
@@ -341,19 +463,27 @@ class MPCController:
         distance: str = "l2",
         all_steps: bool = False,
         preprocess: Callable[[Any], torch.Tensor] | None = None,
+        state_from_actions: str | None = None,
     ) -> "MPCController":
         """A controller that reaches the goal frame `goal_pixel_values [C, H, W]` with `model`: it observes
         `env.render()` through `preprocess` (default: `render_to_pixel_values` at the encoder's size, the frames'
         training preprocessing) and, for a model with states, the environment's proprioceptive state (`read_state`),
         as `WorldModelObservation`s, and plans with `goal_energy` over the last `history_length` frames, their states
-        and the actions between them. A model with states it does not predict (`predict_states=False`) cannot roll
-        out past one step from the current state alone: a `ValueError`."""
+        and the actions between them. A model with states it does not predict (`predict_states=False`, as V-JEPA
+        2-AC) reads the states of the predicted frames computed from the actions by `state_from_actions`, a name in
+        `STATE_FROM_ACTIONS` (`"droid_pose"`: V-JEPA 2-AC's end-effector pose; `"add"`: a state that integrates its
+        delta actions); without one it is a `ValueError`."""
         config = model.config
-        if config.state_dim and not config.predicts_states:
+        needs_states = bool(config.state_dim) and not config.predicts_states
+        if needs_states and state_from_actions is None:
             raise ValueError(
                 "The model reads states it does not predict (predict_states=False): a plan of several steps needs "
-                "the future states, which this controller does not compute; train it with predict_states=True."
+                "the future states; compute them from the actions with state_from_actions (one of "
+                f"{tuple(STATE_FROM_ACTIONS)}), or train the model with predict_states=True."
             )
+        if state_from_actions is not None and not needs_states:
+            raise ValueError("state_from_actions is read only by models with states they do not predict.")
+        step = state_step(state_from_actions, config.state_dim, config.action_dim) if needs_states else None
         preprocess = preprocess or (lambda image: render_to_pixel_values(image, config.encoder_config.image_size))
         device = next(model.parameters()).device
         with torch.no_grad():
@@ -373,8 +503,17 @@ class MPCController:
                 history_actions = model.normalize_actions(torch.stack(actions[-(history - 1) :]).to(device))
             if config.state_dim:
                 states = model.normalize_states(torch.stack([observation.state for observation in recent]).to(device))
+            future_states = None
+            if step is not None:
+                state = recent[-1].state.to(device)
+
+                def future_states(actions: torch.Tensor) -> torch.Tensor:
+                    return model.normalize_states(integrate_states(step, state.to(actions.dtype), actions))
+
             embeddings = model.encode(frames.unsqueeze(0))[0]
-            return goal_energy(model, embeddings, goal_embeddings, history_actions, states, distance, all_steps)
+            return goal_energy(
+                model, embeddings, goal_embeddings, history_actions, states, distance, all_steps, future_states
+            )
 
         return cls(planner, energy_for, execute_steps, observe=observe)
 
@@ -412,11 +551,15 @@ __all__ = [
     "MPCResult",
     "MPPIPlanner",
     "PlanResult",
+    "STATE_FROM_ACTIONS",
     "SamplingPlanner",
     "TimedPlanner",
     "WorldModelObservation",
+    "add_action",
     "build_planner",
+    "droid_pose",
     "goal_energy",
+    "integrate_states",
     "latent_distance",
     "read_state",
 ]

@@ -28,7 +28,15 @@ from .envs.frame_skip import FrameSkip, model_frame_step
 from .evaluation.probes import effective_rank
 from .hub.cards import write_world_model_card
 from .modeling_world_model import JEPAWorldModel
-from .planning import PLANNERS, GreedyPlanner, MPCController, TimedPlanner, build_planner
+from .planning import (
+    DISTANCES,
+    PLANNERS,
+    STATE_FROM_ACTIONS,
+    GreedyPlanner,
+    MPCController,
+    TimedPlanner,
+    build_planner,
+)
 from .tables import format_table
 
 logger = logging.getLogger(__name__)
@@ -54,10 +62,36 @@ class PlanningEvaluationArguments:
     population: int = field(default=300, metadata={"help": "Candidate action sequences per iteration."})
     iterations: int = field(default=10, metadata={"help": "Planner iterations per plan."})
     num_elites: int = field(default=30, metadata={"help": "CEM elites."})
+    min_std: float = field(
+        default=0.05, metadata={"help": "Floor of the sampling std, as a fraction of half the action range."}
+    )
+    momentum_mean: float = field(
+        default=0.0, metadata={"help": "CEM: fraction of the previous mean kept at each refit (V-JEPA 2-AC: 0.15)."}
+    )
+    momentum_std: float = field(
+        default=0.0, metadata={"help": "CEM: fraction of the previous std kept at each refit (V-JEPA 2-AC: 0.15)."}
+    )
+    sample_dims: list[int] | None = field(
+        default=None,
+        metadata={
+            "help": "CEM: the action dimensions sampled (default all); the others stay at the middle of their bounds."
+        },
+    )
+    distance: str = field(default="l2", metadata={"help": "l2 or l1 between predicted and goal latents."})
+    state_from_actions: str | None = field(
+        default=None,
+        metadata={
+            "help": "For models with states they do not predict (V-JEPA 2-AC): how the predicted frames' states "
+            "follow from the actions: droid_pose (V-JEPA 2-AC's end-effector pose) or add (state + action)."
+        },
+    )
     execute_steps: int = field(default=1, metadata={"help": "Model steps executed from each plan before replanning."})
     all_steps: bool = field(
         default=True,
-        metadata={"help": "Score every predicted step against the goal (TwoRoom: 92 % success vs 64 % for the last)."},
+        metadata={
+            "help": "Score every predicted step against the goal (TwoRoom: 92 % success vs 64 % for the last; "
+            "V-JEPA 2-AC scores the last)."
+        },
     )
     baselines: bool = field(default=True, metadata={"help": "Also run the greedy one-step lookahead and random."})
     greedy_population: int = field(default=300, metadata={"help": "Actions the greedy baseline scores per step."})
@@ -71,6 +105,12 @@ class PlanningEvaluationArguments:
     def __post_init__(self):
         if self.planner not in PLANNERS:
             raise ValueError(f"planner must be one of {PLANNERS}, got {self.planner!r}.")
+        if self.distance not in DISTANCES:
+            raise ValueError(f"distance must be one of {DISTANCES}, got {self.distance!r}.")
+        if self.state_from_actions not in (None, *STATE_FROM_ACTIONS):
+            raise ValueError(
+                f"state_from_actions must be one of {tuple(STATE_FROM_ACTIONS)}, got {self.state_from_actions!r}."
+            )
         for name in ("num_pairs", "max_steps", "horizon", "latent_horizon", "latent_windows"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
@@ -127,8 +167,16 @@ def planning_success(
     image_size = model.config.encoder_config.image_size
     low, high = env.action_space.low.tolist(), env.action_space.high.tolist()
     settings = dict(population=args.population, iterations=args.iterations, action_low=low, action_high=high)
+    cem = dict(momentum_mean=args.momentum_mean, momentum_std=args.momentum_std, sample_dims=args.sample_dims)
     planner = build_planner(
-        args.planner, args.horizon, model.config.action_dim, num_elites=args.num_elites, seed=args.seed, **settings
+        args.planner,
+        args.horizon,
+        model.config.action_dim,
+        num_elites=args.num_elites,
+        seed=args.seed,
+        min_std=args.min_std,
+        **settings,
+        **cem,
     )
     methods = {args.planner: lambda: TimedPlanner(planner)}
     if args.baselines:
@@ -141,7 +189,13 @@ def planning_success(
             seed = args.seed + pair
             goal = render_to_pixel_values(base_env.unwrapped.render_at(start_and_goal(env, seed)), image_size)
             controller = MPCController.from_world_model(
-                model, planner, goal, args.execute_steps, all_steps=args.all_steps
+                model,
+                planner,
+                goal,
+                args.execute_steps,
+                distance=args.distance,
+                all_steps=args.all_steps,
+                state_from_actions=args.state_from_actions,
             )
             outcomes[name].append(run_controller(controller, env, seed, max_model_steps))
         plan_seconds[name] = float(np.median(planner.seconds))

@@ -5,7 +5,16 @@ from conftest import MICRO
 
 from hf_jepa import CEMPlanner, JEPAWorldModel, JEPAWorldModelConfig, MPCController, MPPIPlanner, goal_energy
 from hf_jepa.data.episodes import render_to_pixel_values
-from hf_jepa.planning import TimedPlanner, WorldModelObservation, build_planner, latent_distance
+from hf_jepa.planning import (
+    TimedPlanner,
+    WorldModelObservation,
+    build_planner,
+    droid_pose,
+    euler_to_matrix,
+    integrate_states,
+    latent_distance,
+    matrix_to_euler,
+)
 
 HORIZON, ACTION_DIM = 5, 2
 TARGET = torch.linspace(-0.8, 0.8, HORIZON * ACTION_DIM).reshape(HORIZON, ACTION_DIM)
@@ -183,3 +192,66 @@ def test_build_planner_from_plain_settings_and_timed_plans():
     assert all(plan.actions.shape == (3, 4) for plan in plans)
     with pytest.raises(ValueError, match=r"planner must be one of \('cem', 'mppi'\), got 'random'"):
         build_planner("random", HORIZON, ACTION_DIM)
+
+
+def test_cem_with_momentum_samples_only_the_chosen_dimensions_and_keeps_part_of_its_mean():
+    """V-JEPA 2-AC's CEM: dimension 1 held at the middle of its bounds, the refit keeps a part of the old mean."""
+    planner = make_planner("cem", action_low=[-1.0, 0.2], action_high=[1.0, 0.6], sample_dims=[0], momentum_mean=0.25)
+    result = planner.plan(quadratic_energy)
+    assert torch.all(result.actions[:, 1] == 0.4) and result.actions[:, 0].abs().max() <= 1.0
+    assert result.energy < float(quadratic_energy(torch.tensor([[0.0, 0.4]]).expand(1, HORIZON, 2)))
+    mean, std = torch.zeros(HORIZON, 2), torch.ones(HORIZON, 2)
+    candidates, energies = torch.ones(64, HORIZON, 2), torch.arange(64.0)
+    both = CEMPlanner(HORIZON, 2, population=64, num_elites=8, min_std=0.0, momentum_mean=0.25, momentum_std=[0.5, 0])
+    new_mean, new_std = both.update(candidates, energies, mean, std)
+    assert torch.allclose(new_mean, torch.full_like(mean, 0.75))  # 0.75 * elites' mean 1 + 0.25 * previous 0
+    assert new_std[:, 0].eq(0.5).all() and new_std[:, 1].eq(0.0).all()
+    with pytest.raises(ValueError, match=r"sample_dims must be action dimensions in \[0, 2\), got \[2\]"):
+        make_planner("cem", sample_dims=[2])
+    with pytest.raises(ValueError, match="momentum_std must lie in"):
+        make_planner("cem", momentum_std=1.0)
+    with pytest.raises(ValueError, match="CEM settings; MPPI has none"):
+        build_planner("mppi", HORIZON, ACTION_DIM, momentum_mean=0.1)
+
+
+def test_droid_pose_adds_the_position_composes_the_rotation_and_clips_the_gripper():
+    angles = torch.tensor([[0.3, -0.4, 1.2], [-2.0, 1.1, 0.5]])
+    assert torch.allclose(matrix_to_euler(euler_to_matrix(angles)), angles, atol=1e-6)
+    # extrinsic x-y-z: roll about x first, then pitch about the fixed y, then yaw about the fixed z
+    roll, yaw = euler_to_matrix(torch.tensor([0.5, 0.0, 0.0])), euler_to_matrix(torch.tensor([0.0, 0.0, 0.5]))
+    assert torch.allclose(euler_to_matrix(torch.tensor([0.5, 0.0, 0.5])), yaw @ roll, atol=1e-6)
+    assert torch.allclose(roll[1:, 1:], torch.tensor([[0.8776, -0.4794], [0.4794, 0.8776]]), atol=1e-4)
+    pose = torch.tensor([0.1, 0.2, 0.3, 0.0, 0.0, 0.4, 0.9])
+    action = torch.tensor([0.05, -0.05, 0.0, 0.0, 0.0, 0.2, 0.5])
+    expected = torch.tensor([0.15, 0.15, 0.3, 0.0, 0.0, 0.6, 1.0])  # yaws add up, the gripper stops at 1
+    assert torch.allclose(droid_pose(pose, action), expected, atol=1e-6)
+    states = integrate_states(droid_pose, pose, action.expand(4, 3, 7))
+    assert states.shape == (4, 2, 7) and torch.allclose(states[:, 1, 5], torch.full((4,), 0.8), atol=1e-6)
+    assert integrate_states(droid_pose, pose, action.expand(4, 1, 7)).shape == (4, 0, 7)
+
+
+def test_mpc_plans_with_a_model_that_does_not_predict_its_states_from_states_computed_from_the_actions():
+    model = micro_world_model(state_dim=2, predict_states=False, state_mean=[0.5, 0.5], state_std=[0.25, 0.25])
+    planner = CEMPlanner(horizon=3, action_dim=2, population=16, iterations=2, num_elites=4)
+    goal = torch.rand(3, 16, 16)
+    controller = MPCController.from_world_model(model, planner, goal, distance="l1", state_from_actions="add")
+    result = controller.run(PointMass(), max_steps=2, seed=0)
+    assert len(result.actions) == 2
+    start, candidates = result.observations[0], torch.rand(5, 3, 2)
+    with torch.no_grad():
+        passed = start.state + torch.stack([candidates[:, 0], candidates[:, :2].sum(1)], 1)  # the states it adds up
+        predicted = model.rollout(
+            model.encode(start.pixel_values[None, None]).expand(5, -1, -1, -1),
+            candidates,
+            history_states=model.normalize_states(start.state).expand(5, 1, 2),
+            future_states=model.normalize_states(passed),
+        )
+        expected = latent_distance(predicted[:, -1:], model.encode(goal[None, None]), "l1")
+        energy = controller.energy_for([start], [])(candidates)
+    assert torch.allclose(energy, expected, atol=1e-6)
+    with pytest.raises(ValueError, match="compute them from the actions with state_from_actions"):
+        MPCController.from_world_model(model, planner, goal)
+    with pytest.raises(ValueError, match="needs states and actions of 7 and 7 values"):
+        MPCController.from_world_model(model, planner, goal, state_from_actions="droid_pose")
+    with pytest.raises(ValueError, match="read only by models with states they do not predict"):
+        MPCController.from_world_model(micro_world_model(), planner, goal, state_from_actions="add")
