@@ -46,6 +46,7 @@ from transformers import (
 
 from .configuration_jepa import JEPAConfig
 from .data import build_processor
+from .hub.cards import write_conversion_card
 from .modeling_jepa import JEPAForPreTraining, JEPAModel, sincos_position_embeddings
 
 logger = logging.getLogger(__name__)
@@ -949,7 +950,8 @@ def convert_checkpoint(
 
     Nothing is written when `output_dir` is, contains or lies inside the source, nor into a folder that holds a model
     already unless `overwrite_output_dir`. A source that looks like another format than `source_format`, or whose
-    weights do not all fit the model (or are NaN / inf), is refused with a `ValueError`.
+    weights do not all fit the model (or are NaN / inf), is refused with a `ValueError`. The folder records what it
+    was converted from (`conversion.json`, and a model card unless a `README.md` is there already).
     """
     if target_format not in TARGET_FORMATS:
         raise ValueError(
@@ -978,6 +980,7 @@ def convert_checkpoint(
     else:
         jepa_to_vjepa2(model).save_pretrained(output_dir)
         VJEPA2VideoProcessor(crop_size=model.config.image_size).save_pretrained(output_dir)
+    write_conversion_card(output_dir, source, source_format, target_format, overwrite=overwrite_output_dir)
     logger.info(f"Wrote the {source_format} checkpoint {source} as {target_format} to {output_dir}.")
     return output_dir
 

@@ -40,6 +40,7 @@ from .convert import (
     _strip_prefixes,
     load_official_checkpoint,
 )
+from .hub.cards import record_conversion, write_world_model_card
 from .modeling_world_model import JEPAWorldModel
 
 logger = logging.getLogger(__name__)
@@ -190,12 +191,14 @@ def convert_ac_checkpoint(
     overwrite_output_dir: bool = False,
 ) -> Path:
     """Converts an official V-JEPA 2-AC checkpoint file into a `JEPAWorldModel` folder at `output_dir` (to plan
-    with, or to fine-tune on one's own episodes with `hf-jepa train-world-model`)."""
+    with, or to fine-tune on one's own episodes), with a model card that says what it was converted from."""
     output_dir = Path(output_dir)
     _check_output_dir(source, output_dir, overwrite_output_dir)
     model = official_ac_to_world_model(source, encoder_entry, **(config_overrides or {}))
     output_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(output_dir)
+    record_conversion(output_dir, source, OFFICIAL_VJEPA2_AC, "hf_jepa")
+    write_world_model_card(output_dir)
     logger.info(f"Wrote the {OFFICIAL_VJEPA2_AC} checkpoint {source} as a JEPAWorldModel to {output_dir}.")
     return output_dir
 

@@ -14,12 +14,15 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import output_without_hf_jepa
+from conftest import MICRO, output_without_hf_jepa
+from huggingface_hub import ModelCard
 from safetensors.torch import load_file
 
-from hf_jepa import JEPAWorldModel
+from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAWorldModel
 from hf_jepa.commands.convert import main as convert_cli
+from hf_jepa.convert import convert_checkpoint
 from hf_jepa.convert_world_model import official_ac_to_world_model
+from hf_jepa.hub.cards import write_conversion_card, write_world_model_card
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "vjepa2_ac"
@@ -100,6 +103,11 @@ def test_hf_jepa_convert_writes_a_world_model_that_loads_without_hf_jepa(tmp_pat
     expression = "model.predictor(inputs['latents'][:, :-1], inputs['actions'], inputs['states'][:, :-1])[0]"
     remote = output_without_hf_jepa(tmp_path / "ac", inputs, expression, tmp_path)
     assert_close(remote, official_outputs["predicted"])
+    card = (tmp_path / "ac" / "README.md").read_text()
+    assert "Converted with hf_jepa from the official_vjepa2_ac checkpoint `vjepa2_ac_tiny.pt`" in card
+    assert "Trained on" not in card
+    write_world_model_card(tmp_path / "ac")  # rewritten, after a planning evaluation say: the origin stays
+    assert "from the official_vjepa2_ac checkpoint `vjepa2_ac_tiny.pt`" in (tmp_path / "ac" / "README.md").read_text()
     with pytest.raises(ValueError, match="converts to target_format hf_jepa only"):
         convert_cli([*command, "--target_format", "vjepa2"])
 
@@ -207,14 +215,14 @@ def test_the_fixture_is_what_the_official_code_computes(official, official_outpu
         assert torch.equal(tensor, official_outputs[name])
 
 
-def test_the_converted_model_fine_tunes_its_predictor_with_the_encoder_frozen(official_outputs):
-    model = official_ac_to_world_model(FIXTURE / fixture_script.CHECKPOINT_NAME, **fixture_script.CONFIG_OVERRIDES)
-    inputs = {name: official_outputs[name] for name in ("pixel_values", "actions", "states")}
+def fine_tune(model: JEPAWorldModel, inputs: dict[str, torch.Tensor], steps: int) -> None:
+    """`steps` AdamW steps on the model's loss for one batch; checks that the loss falls and the encoder stays as it
+    was, frozen in eval mode."""
     encoder_before = {name: tensor.clone() for name, tensor in model.encoder.state_dict().items()}
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-2)
     model.train()
     losses = []
-    for _ in range(5):
+    for _ in range(steps):
         loss = model(**inputs).loss
         optimizer.zero_grad()
         loss.backward()
@@ -224,3 +232,23 @@ def test_the_converted_model_fine_tunes_its_predictor_with_the_encoder_frozen(of
     assert not model.encoder.training
     for name, tensor in model.encoder.state_dict().items():
         assert torch.equal(tensor, encoder_before[name]), name
+
+
+def test_the_converted_model_fine_tunes_its_predictor_with_the_encoder_frozen(official_outputs):
+    model = official_ac_to_world_model(FIXTURE / fixture_script.CHECKPOINT_NAME, **fixture_script.CONFIG_OVERRIDES)
+    fine_tune(model, {name: official_outputs[name] for name in ("pixel_values", "actions", "states")}, steps=5)
+
+
+def test_converted_folders_say_what_they_were_converted_from(tmp_path):
+    JEPAForPreTraining(JEPAConfig(**MICRO)).save_pretrained(tmp_path / "runs" / "mymodel")
+    convert_checkpoint(tmp_path / "runs" / "mymodel", "hf_jepa", tmp_path / "ijepa", target_format="ijepa")
+    card = ModelCard.load(tmp_path / "ijepa" / "README.md")
+    assert "from the hf_jepa checkpoint `mymodel` to the ijepa format" in card.text  # a local path: its name only
+    assert card.data.base_model is None and str(tmp_path) not in card.content
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "README.md").write_text("notes")
+    convert_checkpoint(tmp_path / "runs" / "mymodel", "hf_jepa", tmp_path / "notes")
+    assert (tmp_path / "notes" / "README.md").read_text() == "notes"  # the user's card is kept, the record written
+    assert '"source_format": "hf_jepa"' in (tmp_path / "notes" / "conversion.json").read_text()
+    card = write_conversion_card(tmp_path / "notes", "facebook/ijepa_vith14_1k", "ijepa", "hf_jepa", overwrite=True)
+    assert card.data.base_model == "facebook/ijepa_vith14_1k"  # a Hub id is the card's base model

@@ -19,6 +19,8 @@ from .run_files import is_credential, read_json, read_training_arguments
 
 # Shipped as package data of hf_jepa.hub (see pyproject.toml)
 MODEL_CARD_TEMPLATE = Path(__file__).with_name("jepa_model_card.md")
+# What a converted folder was converted from, kept beside the weights so that a card rewritten later still says it
+CONVERSION_FILE = "conversion.json"
 
 
 def _is_hub_id(name: str) -> bool:
@@ -322,6 +324,54 @@ def write_model_card(
     return card
 
 
+def record_conversion(output_dir: str | Path, source: str | Path, source_format: str, target_format: str) -> dict:
+    """Writes `output_dir/conversion.json`: `{"source", "source_format", "target_format", "source_on_hub"}`, the source
+    as a public card names it (a Hub id as is, a local checkpoint by its last path part). Returns the record."""
+    conversion = dict(
+        source=_public_name(str(source)),
+        source_format=source_format,
+        target_format=target_format,
+        source_on_hub=_is_hub_id(str(source)),
+    )
+    (Path(output_dir) / CONVERSION_FILE).write_text(json.dumps(conversion, indent=2) + "\n")
+    return conversion
+
+
+def _conversion_text(conversion: dict) -> str:
+    source, source_format, target_format = (conversion[key] for key in ("source", "source_format", "target_format"))
+    return (
+        f"Converted with hf_jepa from the {source_format} checkpoint `{source}` to the {target_format} format: "
+        f"`hf-jepa convert --source {source} --source_format {source_format} --target_format {target_format}`."
+    )
+
+
+def _converted_from(conversion: dict | None) -> str | None:
+    """The conversion's source as a card's `base_model`: only a Hub id."""
+    return conversion["source"] if conversion and conversion["source_on_hub"] else None
+
+
+def write_conversion_card(
+    output_dir: str | Path, source: str | Path, source_format: str, target_format: str, overwrite: bool = False
+) -> ModelCard | None:
+    """Records the conversion (`record_conversion`) and writes the converted folder's card: where it was converted
+    from, in which format, with the source as `base_model` where it is a Hub id. A `README.md` already in the folder
+    is kept unless `overwrite` (None is returned then)."""
+    conversion = record_conversion(output_dir, source, source_format, target_format)
+    path = Path(output_dir) / "README.md"
+    if path.is_file() and not overwrite:
+        return None
+    data = ModelCardData(
+        library_name="transformers",
+        license="apache-2.0",
+        tags=["jepa", "hf_jepa", "converted"],
+        base_model=_converted_from(conversion),
+    )
+    lines = [f"# {Path(output_dir).name}", "", _conversion_text(conversion)]
+    card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines) + "\n")
+    card.save(path)
+    return card
+
+
 def write_world_model_card(
     output_dir: str | Path,
     config: JEPAWorldModelConfig | None = None,
@@ -332,25 +382,30 @@ def write_world_model_card(
 ) -> ModelCard:
     """The model card of a `JEPAWorldModel` checkpoint, written to `output_dir/README.md`: what it is, how to load and
     plan with it, the training facts and, when `planning_results.json` is in the folder (written by
-    `scripts/evaluate_planning.py`), the planning results. Arguments left `None` are read from the folder."""
+    `scripts/evaluate_planning.py`), the planning results, and for a converted model (`conversion.json`, written by
+    `record_conversion`) where it was converted from. Arguments left `None` are read from the folder."""
     output_dir = Path(output_dir)
     config = config or JEPAWorldModelConfig.from_pretrained(output_dir)
     training_args = read_training_arguments(output_dir) if training_args is None else training_args
     training_summary = _training_summary(output_dir, training_summary)
     if planning_results is None:
         planning_results = read_json(output_dir / "planning_results.json", None)
+    conversion = read_json(output_dir / CONVERSION_FILE, None)
     repo_id = repo_id or training_args.get("hub_model_id") or str(output_dir)
     dataset = training_args.get("dataset_name")
     encoder = config.encoder_config
+    origin = [_conversion_text(conversion)] if conversion else []
+    if dataset or not conversion:
+        origin.append(f"Trained on {_public_name(dataset) if dataset else 'recorded episodes'}.")
     lines = [
         f"# {repo_id.rstrip('/').split('/')[-1]}",
         "",
-        "An action-conditioned JEPA world model trained with hf_jepa: a frame encoder "
+        "An action-conditioned JEPA world model: a frame encoder "
         f"({encoder.hidden_size} wide, {encoder.num_hidden_layers} layers, {encoder.image_size} px), an action "
         f"encoder and a block-causal predictor ({config.predictor_num_hidden_layers} layers over "
         f"{config.history_length} frames of {config.embedding_type} embeddings) predicting the next frame's latent.",
-        f"Trained on {_public_name(dataset) if dataset else 'recorded episodes'}; actions of {config.action_dim} "
-        "values, normalised with the statistics saved in `config.json`.",
+        *origin,
+        f"Actions of {config.action_dim} values, normalised with the statistics saved in `config.json`.",
         "",
         "```python",
         "import hf_jepa",
@@ -372,10 +427,18 @@ def write_world_model_card(
         license="apache-2.0",
         tags=["jepa", "world-model", "planning", "hf_jepa"],
         datasets=[dataset] if dataset and _is_hub_id(dataset) else None,
+        base_model=_converted_from(conversion),
     )
     card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines) + "\n")
     card.save(output_dir / "README.md")
     return card
 
 
-__all__ = ["MODEL_CARD_TEMPLATE", "write_model_card", "write_world_model_card"]
+__all__ = [
+    "CONVERSION_FILE",
+    "MODEL_CARD_TEMPLATE",
+    "record_conversion",
+    "write_conversion_card",
+    "write_model_card",
+    "write_world_model_card",
+]
