@@ -105,7 +105,7 @@ def test_hf_jepa_convert_writes_a_world_model_that_loads_without_hf_jepa(tmp_pat
     assert_close(remote, official_outputs["predicted"])
     card = (tmp_path / "ac" / "README.md").read_text()
     assert "Converted with hf_jepa from the official_vjepa2_ac checkpoint `vjepa2_ac_tiny.pt`" in card
-    assert "Trained on" not in card
+    assert "Trained on" not in card and "Actions of 7 values, taken as they are." in card
     write_world_model_card(tmp_path / "ac")  # rewritten, after a planning evaluation say: the origin stays
     assert "from the official_vjepa2_ac checkpoint `vjepa2_ac_tiny.pt`" in (tmp_path / "ac" / "README.md").read_text()
     with pytest.raises(ValueError, match="converts to target_format hf_jepa only"):

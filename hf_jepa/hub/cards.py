@@ -405,7 +405,8 @@ def write_world_model_card(
         f"encoder and a block-causal predictor ({config.predictor_num_hidden_layers} layers over "
         f"{config.history_length} frames of {config.embedding_type} embeddings) predicting the next frame's latent.",
         *origin,
-        f"Actions of {config.action_dim} values, normalised with the statistics saved in `config.json`.",
+        f"Actions of {config.action_dim} values, "
+        + ("normalised with the statistics saved in `config.json`." if config.action_mean else "taken as they are."),
         "",
         "```python",
         "import hf_jepa",
