@@ -23,8 +23,7 @@ from .modeling_jepa import (
 )
 from .modeling_world_model import JEPAWorldModel, JEPAWorldModelOutput
 from .planning import CEMPlanner, GreedyPlanner, MPCController, MPPIPlanner, goal_energy
-from .training import PretrainingArguments, pretrain
-from .world_model_training import WorldModelTrainingArguments, train_world_model
+from .training import PretrainingArguments, WorldModelTrainingArguments, pretrain, train_world_model
 
 __version__ = "0.1.0"
 

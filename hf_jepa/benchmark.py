@@ -44,7 +44,7 @@ from .convert import jepa_to_ijepa
 from .masking import JEPAMaskCollator, sample_masks
 from .modeling_jepa import JEPAForPreTraining, JEPAModel
 from .tables import format_records
-from .training import (
+from .training.engine import (
     PretrainingArguments,
     Schedules,
     build_optimizer,

@@ -22,7 +22,7 @@ from .evaluation import EvaluationArguments, effective_rank, evaluate
 from .hub.run_files import read_training_arguments
 from .masking import JEPAMaskCollator
 from .tables import REPORTED_MODELS, format_records
-from .training import (
+from .training.engine import (
     PretrainingArguments,
     build_model,
     evaluation_arguments,

@@ -38,7 +38,7 @@ from .data import EPISODE_COLUMN, check_episode_dataset, is_saved_dataset, load_
 from .hub.cards import MODEL_CARD_TEMPLATE
 from .hub.run_files import read_training_arguments
 from .hub.upload import upload_to_new_or_existing_repo
-from .world_model_training import training_episodes_folder
+from .training.world_model import training_episodes_folder
 
 logger = logging.getLogger(__name__)
 

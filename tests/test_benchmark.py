@@ -19,7 +19,7 @@ from hf_jepa.benchmark import (
     training_flops,
 )
 from hf_jepa.masking import sample_masks
-from hf_jepa.training import PretrainingArguments, optimizer_groups
+from hf_jepa.training.engine import PretrainingArguments, optimizer_groups
 
 
 def transformer_flops(tokens: int, width: int, depth: int) -> int:

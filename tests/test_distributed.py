@@ -19,7 +19,7 @@ from safetensors.torch import load_file
 from test_training import fresh_accelerator_state, quick_args  # noqa: F401 (the fixture is autouse)
 from transformers import AutoModel
 
-from hf_jepa import training
+from hf_jepa.training import engine as training
 
 TESTS = Path(__file__).resolve().parent
 
@@ -56,7 +56,7 @@ FSDP_ON_CPU = """
     from accelerate.state import AcceleratorState, PartialState
     from accelerate.utils import DistributedType
 
-    from hf_jepa import training
+    from hf_jepa.training import engine as training
 
     device_from_id = fsdp_init._get_device_from_device_id
     fsdp_init._get_device_from_device_id = lambda device_id, *args: (

@@ -16,7 +16,7 @@ from hf_jepa.data import EpisodeWindows, compute_normalization_stats, load_media
 from hf_jepa.data import lerobot as lerobot_module
 from hf_jepa.data.episodes import read_frames, record_episodes
 from hf_jepa.data.lerobot import load_lerobot_dataset, read_lerobot_stats, write_lerobot_dataset
-from hf_jepa.world_model_training import WorldModelTrainingArguments, train_world_model
+from hf_jepa.training import WorldModelTrainingArguments, train_world_model
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lerobot_v30"
 WRITTEN = dict(np.load(FIXTURE.with_name("lerobot_v30_frames.npz")))

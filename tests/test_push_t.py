@@ -18,7 +18,7 @@ from hf_jepa.data.episodes import render_to_pixel_values  # noqa: E402
 from hf_jepa.envs import PUSH_T_ID, RecordingArguments, make_env, record_dataset  # noqa: E402
 from hf_jepa.planning import CEMPlanner, MPCController  # noqa: E402
 from hf_jepa.planning_evaluation import FrameSkip  # noqa: E402
-from hf_jepa.world_model_training import train_world_model  # noqa: E402
+from hf_jepa.training import train_world_model  # noqa: E402
 
 
 @pytest.fixture(scope="module")

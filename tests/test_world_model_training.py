@@ -20,8 +20,7 @@ from hf_jepa.data import compute_normalization_stats, record_episodes  # noqa: E
 from hf_jepa.envs import RepeatActionPolicy, TwoRoomEnv  # noqa: E402  (registers hf_jepa/TwoRoom-v0)
 from hf_jepa.planning import CEMPlanner, MPCController  # noqa: E402
 from hf_jepa.planning_evaluation import PlanningEvaluationArguments, evaluate_planning  # noqa: E402
-from hf_jepa.training import NonFiniteTrainingError  # noqa: E402
-from hf_jepa.world_model_training import WorldModelTrainingArguments, train_world_model  # noqa: E402
+from hf_jepa.training import NonFiniteTrainingError, WorldModelTrainingArguments, train_world_model  # noqa: E402
 
 TINY = (
     "history_length=2,rollout_steps=1,predictor_hidden_size=24,predictor_num_hidden_layers=1,"

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from accelerate import PartialState
 
-from ..world_model_training import WorldModelTrainingArguments, train_world_model
+from ..training import WorldModelTrainingArguments, train_world_model
 from .arguments import parse_arguments
 
 

@@ -42,20 +42,20 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from transformers import PreTrainedConfig, PreTrainedModel
 
-from . import data
-from .configuration_jepa import JEPA_PRESETS, JEPAConfig
-from .data import DataArguments, build_processor
-from .evaluation import (
+from .. import data
+from ..configuration_jepa import JEPA_PRESETS, JEPAConfig
+from ..data import DataArguments, build_processor
+from ..evaluation import (
     EvaluationArguments,
     MissingLabelsError,
     build_labelled_data,
     evaluate,
     knn_accuracy_during_training,
 )
-from .hub.cards import write_model_card
-from .hub.upload import push_to_hub
-from .masking import JEPAMaskCollator, sample_masks
-from .modeling_jepa import JEPAForPreTraining, JEPAForPreTrainingOutput, JEPAModel
+from ..hub.cards import write_model_card
+from ..hub.upload import push_to_hub
+from ..masking import JEPAMaskCollator, sample_masks
+from ..modeling_jepa import JEPAForPreTraining, JEPAForPreTrainingOutput, JEPAModel
 
 logger = get_logger(__name__)
 

@@ -19,8 +19,8 @@ from accelerate.utils import set_seed
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from .configuration_world_model import JEPAWorldModelConfig
-from .data.episodes import (
+from ..configuration_world_model import JEPAWorldModelConfig
+from ..data.episodes import (
     ACTION_COLUMN,
     STATE_COLUMN,
     EpisodeWindows,
@@ -28,12 +28,12 @@ from .data.episodes import (
     compute_normalization_stats,
     frame_transform,
 )
-from .data.loading import load_media_dataset
-from .hub.cards import write_world_model_card
-from .hub.run_files import read_training_arguments
-from .hub.upload import push_to_hub
-from .modeling_world_model import JEPAWorldModel
-from .training import (
+from ..data.loading import load_media_dataset
+from ..hub.cards import write_world_model_card
+from ..hub.run_files import read_training_arguments
+from ..hub.upload import push_to_hub
+from ..modeling_world_model import JEPAWorldModel
+from .engine import (
     RUN_FACTS,
     Schedules,
     StepLogger,
