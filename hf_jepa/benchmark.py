@@ -44,14 +44,9 @@ from .convert import jepa_to_ijepa
 from .masking import JEPAMaskCollator, sample_masks
 from .modeling_jepa import JEPAForPreTraining, JEPAModel
 from .tables import format_records
-from .training.engine import (
-    PretrainingArguments,
-    Schedules,
-    build_optimizer,
-    default_attn_implementation,
-    training_step,
-    training_transform,
-)
+from .training.distributed import default_attn_implementation
+from .training.engine import Schedules, build_optimizer, training_step
+from .training.pretraining import PretrainingArguments, training_transform
 
 PRECISIONS = ("fp32", "bf16")
 MATMUL_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}

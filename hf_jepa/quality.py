@@ -22,13 +22,13 @@ from .evaluation import EvaluationArguments, effective_rank, evaluate
 from .hub.run_files import read_training_arguments
 from .masking import JEPAMaskCollator
 from .tables import REPORTED_MODELS, format_records
-from .training.engine import (
+from .training.arguments import public_arguments
+from .training.pretraining import (
     PretrainingArguments,
     build_model,
     evaluation_arguments,
     pretrain,
     pretraining_inputs,
-    public_arguments,
     training_transform,
 )
 

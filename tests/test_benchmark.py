@@ -19,7 +19,8 @@ from hf_jepa.benchmark import (
     training_flops,
 )
 from hf_jepa.masking import sample_masks
-from hf_jepa.training.engine import PretrainingArguments, optimizer_groups
+from hf_jepa.training.engine import optimizer_groups
+from hf_jepa.training.pretraining import PretrainingArguments
 
 
 def transformer_flops(tokens: int, width: int, depth: int) -> int:

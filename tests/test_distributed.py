@@ -19,7 +19,8 @@ from safetensors.torch import load_file
 from test_training import fresh_accelerator_state, quick_args  # noqa: F401 (the fixture is autouse)
 from transformers import AutoModel
 
-from hf_jepa.training import engine as training
+from hf_jepa.training import distributed, pretraining
+from hf_jepa.training.state import TrainingState
 
 TESTS = Path(__file__).resolve().parent
 
@@ -56,7 +57,7 @@ FSDP_ON_CPU = """
     from accelerate.state import AcceleratorState, PartialState
     from accelerate.utils import DistributedType
 
-    from hf_jepa.training import engine as training
+    from hf_jepa.training import distributed, pretraining
 
     device_from_id = fsdp_init._get_device_from_device_id
     fsdp_init._get_device_from_device_id = lambda device_id, *args: (
@@ -91,13 +92,13 @@ def pretrain_on_two_processes(output_dir: Path, fsdp_version: int | None) -> Non
     recomputed = []
     checkpoint = modeling_utils.checkpoint
     modeling_utils.checkpoint = lambda *args, **kwargs: recomputed.append(1) or checkpoint(*args, **kwargs)
-    training.Accelerator = accelerator_class({fsdp_version})
-    args = training.PretrainingArguments(
+    distributed.Accelerator = accelerator_class({fsdp_version})
+    args = pretraining.PretrainingArguments(
         output_dir={str(output_dir)!r}, config_overrides=SMALL, max_train_samples=128, max_eval_samples=64,
         per_device_train_batch_size=16, max_steps=4, logging_steps=1, eval_steps=2, report_to="none", do_eval=False,
         seed=0, dataloader_num_workers=0, gradient_checkpointing={fsdp_version is not None},
     )
-    training.pretrain(args)
+    pretraining.pretrain(args)
     assert bool(recomputed) == args.gradient_checkpointing
     """,
         output_dir.parent,
@@ -144,7 +145,7 @@ def test_world_model_trains_under_ddp_fsdp1_and_fsdp2(tmp_path):
     for fsdp_version, overrides in ((None, dict(sigreg_weight=0.0)), (1, dict(freeze_encoder=True)), (2, {})):
         accelerator = accelerator_class(fsdp_version)()
         if fsdp_version:
-            training.configure_fsdp(accelerator.state.fsdp_plugin)
+            distributed.configure_fsdp(accelerator.state.fsdp_plugin)
         torch.manual_seed(0)
         model = JEPAWorldModel(tiny_config(sigreg_projector_size=16, **overrides))
         optimizer = torch.optim.AdamW([parameter for parameter in model.parameters() if parameter.requires_grad])
@@ -166,27 +167,27 @@ def test_a_run_takes_the_precision_of_its_launch(tmp_path, monkeypatch):
     """`accelerate launch --mixed_precision bf16` (or `accelerate config`) tells the processes through the environment;
     a run that chose no precision takes it, with eager attention on the CPU. Without a launcher: fp32 and sdpa."""
     args = quick_args(tmp_path)
-    accelerator = training.build_accelerator(args)
+    accelerator = distributed.build_accelerator(args)
     assert (accelerator.mixed_precision, args.mixed_precision, args.attn_implementation) == ("no", "no", "sdpa")
     AcceleratorState._reset_state(reset_partial_state=True)
 
     monkeypatch.setenv("ACCELERATE_MIXED_PRECISION", "bf16")
     args = quick_args(tmp_path)
-    accelerator = training.build_accelerator(args)
+    accelerator = distributed.build_accelerator(args)
     assert (accelerator.mixed_precision, args.mixed_precision, args.attn_implementation) == ("bf16", "bf16", "eager")
     AcceleratorState._reset_state(reset_partial_state=True)
 
     args = quick_args(tmp_path, mixed_precision="no", attn_implementation="eager")  # chosen for the run, they win
-    assert (training.build_accelerator(args).mixed_precision, args.attn_implementation) == ("no", "eager")
+    assert (distributed.build_accelerator(args).mixed_precision, args.attn_implementation) == ("no", "eager")
 
 
 def test_deepspeed_is_refused_in_one_line(tmp_path, monkeypatch):
     class DeepSpeedAccelerator(Accelerator):
         distributed_type = DistributedType.DEEPSPEED
 
-    monkeypatch.setattr(training, "Accelerator", DeepSpeedAccelerator)
+    monkeypatch.setattr(distributed, "Accelerator", DeepSpeedAccelerator)
     with pytest.raises(ValueError, match="^DeepSpeed is not supported.*FSDP or multi-GPU"):
-        training.build_accelerator(quick_args(tmp_path))
+        distributed.build_accelerator(quick_args(tmp_path))
 
 
 def test_fsdp_units_are_chosen_for_jepa_and_fsdp1_without_encoder_units_is_refused():
@@ -195,7 +196,7 @@ def test_fsdp_units_are_chosen_for_jepa_and_fsdp1_without_encoder_units_is_refus
         for version in (1, 2)
     }
     for plugin in plugins.values():
-        training.configure_fsdp(plugin)
+        distributed.configure_fsdp(plugin)
     assert plugins[1].transformer_cls_names_to_wrap == ["JEPALayer", "JEPAModel"] and plugins[1].use_orig_params
     assert plugins[2].transformer_cls_names_to_wrap == ["JEPALayer"]
     for wrapping in (dict(auto_wrap_policy="no_wrap"), dict(transformer_cls_names_to_wrap=["JEPALayer"])):
@@ -203,7 +204,7 @@ def test_fsdp_units_are_chosen_for_jepa_and_fsdp1_without_encoder_units_is_refus
             **{"fsdp_version": 1, "auto_wrap_policy": "transformer_based_wrap", **wrapping}
         )
         with pytest.raises(ValueError, match="^FSDP1 needs the transformer-based auto-wrap policy with JEPAModel"):
-            training.configure_fsdp(plugin)
+            distributed.configure_fsdp(plugin)
 
 
 def test_a_batch_of_only_undecodable_samples_stops_several_processes(tmp_path):
@@ -214,11 +215,14 @@ def test_a_batch_of_only_undecodable_samples_stops_several_processes(tmp_path):
         "skipped_ids": ["a.png"] * 4,
         "skipped_errors": ["?"] * 4,
     }
-    training_data = training.TrainingData([broken], SimpleNamespace(set_epoch=lambda epoch: None), "image", None)
     args = quick_args(tmp_path, streaming=True, max_bad_fraction=1.0, per_device_train_batch_size=4)
+    job = pretraining.PretrainingJob(args)
+    job.training_data = pretraining.TrainingData(
+        [broken], SimpleNamespace(set_epoch=lambda epoch: None), "image", None
+    )
     for num_processes in (1, 2):
         accelerator = SimpleNamespace(num_processes=num_processes, process_index=1, skip_first_batches=lambda b, n: b)
-        batches = training.epoch_batches(accelerator, training_data, training.TrainingState(), args)
+        batches = job.batches(accelerator, job.training_data.loader, TrainingState())
         if num_processes == 1:
             assert list(batches) == []
         else:

@@ -501,7 +501,7 @@ def test_classification_head_trains_with_a_frozen_encoder(tmp_path, model_class,
 def test_pretraining_hooks_agree_with_evaluate(checkpoint, tmp_path, caplog):
     from accelerate import PartialState
 
-    from hf_jepa.training.engine import PretrainingArguments, evaluate_after_pretraining, make_step_evaluator
+    from hf_jepa.training.pretraining import PretrainingArguments, evaluate_after_pretraining, make_step_evaluator
 
     PartialState()  # the training loop's logger is Accelerate's
 

@@ -17,7 +17,7 @@ from transformers import AutoModel, AutoModelForPreTraining
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAMaskCollator, JEPAModel, data, pretrain
 from hf_jepa.modeling_jepa import REGULARIZER_LOSSES, RegularizerInputs, gather_batch
-from hf_jepa.training.engine import pretraining_inputs, training_transform
+from hf_jepa.training.pretraining import pretraining_inputs, training_transform
 
 BATCH, VIEWS, LOCAL_VIEWS = 4, 2, 3
 PROJECTOR = dict(projector_hidden_size=24, projector_dim=8)

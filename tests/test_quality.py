@@ -8,7 +8,8 @@ import yaml
 from hf_jepa import JEPAMaskCollator, quality
 from hf_jepa.benchmark import training_flops
 from hf_jepa.quality import QualityBenchmarkArguments, effective_rank, run_quality_benchmark
-from hf_jepa.training.engine import build_model, public_arguments
+from hf_jepa.training.arguments import public_arguments
+from hf_jepa.training.pretraining import build_model
 
 
 def test_effective_rank_counts_the_dimensions_in_use():

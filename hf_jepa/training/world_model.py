@@ -1,12 +1,12 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
 """Training a JEPA world model on recorded episodes: `hf_jepa.train_world_model(WorldModelTrainingArguments(...))`.
 
-The same loop as pretraining (`hf_jepa.training`): its arguments (`TrainingLoopArguments`), accelerator, schedules,
-optimiser, `training_step`, atomic checkpoints with exact resume, trackers and log_history.jsonl, then a final
-`save_pretrained` whose config carries the action (and state) normalisation statistics, and a model card.
+The world-model job that the engine (`engine.train`) runs, as pretraining is: its arguments (`TrainingLoopArguments`),
+accelerator, schedules, optimiser, `training_step`, atomic checkpoints with exact resume, trackers and
+log_history.jsonl, then a final `save_pretrained` whose config carries the action (and state) normalisation
+statistics, and a model card.
 """
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +15,7 @@ import datasets
 import torch
 from accelerate import Accelerator
 from accelerate.logging import get_logger
-from accelerate.utils import set_seed
 from torch.utils.data import DataLoader
-from tqdm.auto import tqdm
 
 from ..configuration_world_model import JEPAWorldModelConfig
 from ..data.episodes import (
@@ -31,30 +29,15 @@ from ..data.episodes import (
 from ..data.loading import load_media_dataset
 from ..hub.cards import write_world_model_card
 from ..hub.run_files import read_training_arguments
-from ..hub.upload import push_to_hub
 from ..modeling_world_model import JEPAWorldModel
+from .arguments import TrainingLoopArguments, apply_config_overrides, public_arguments
 from .engine import (
     RUN_FACTS,
-    Schedules,
-    StepLogger,
-    TrainingLoopArguments,
-    TrainingState,
-    apply_config_overrides,
-    build_accelerator,
-    build_optimizer,
+    Job,
     check_one_batch_per_process,
-    check_output_dir,
-    count_training_steps,
-    global_batch_size,
     loader_generator,
-    public_arguments,
-    restore_training_state,
-    run_steps,
-    run_summary,
-    save_checkpoint,
-    save_gathered_model,
-    start_tracking,
     target_spread,
+    train,
 )
 
 logger = get_logger(__name__)
@@ -179,140 +162,70 @@ def build_windows(args: WorldModelTrainingArguments, dataset: datasets.Dataset, 
     )
 
 
-class WorldModelStepLogger(StepLogger):
-    """The pretraining logger without an EMA schedule; the collapse monitor reads the encoded target frames."""
+class WorldModelJob(Job):
+    """What the world model adds to the engine: episodes cut into windows, no EMA, a model card of its own."""
 
-    def schedule_metrics(self, step: int) -> dict:
-        return {
-            "train/learning_rate": self.schedules.learning_rate(step),
-            "train/weight_decay": self.schedules.weight_decay(step),
-        }
+    project_name = "jepa-world-model"
+    progress_name = "world model"
+    push_updates_card = False  # the world model's card is written by `save`
+
+    def __init__(self, args: WorldModelTrainingArguments):
+        super().__init__(args)
+        self.dataset_name = args.dataset_name
+
+    def build(self, accelerator: Accelerator) -> tuple[JEPAWorldModel, DataLoader]:
+        args = self.args
+        dataset = load_episodes(args)
+        stats = compute_normalization_stats(dataset)
+        model = build_world_model(args, stats)
+        self.config = model.config
+        self.windows = build_windows(args, dataset, model, stats)
+        check_one_batch_per_process(
+            f"The episodes hold {len(self.windows)} training windows", len(self.windows), args, accelerator
+        )
+        loader = DataLoader(
+            self.windows,
+            batch_size=args.per_device_train_batch_size,
+            shuffle=True,
+            drop_last=True,
+            num_workers=args.dataloader_num_workers,
+            generator=loader_generator(args.seed),
+        )
+        return model, loader
+
+    def start(self, accelerator: Accelerator, model: JEPAWorldModel, total_steps: int, batch_size: int) -> None:
+        windows = self.windows
+        skipped = (
+            f", {windows.num_skipped_episodes} episodes too short skipped" if windows.num_skipped_episodes else ""
+        )
+        accelerator.print(
+            f"Training a {model.num_parameters() / 1e6:.1f}M-parameter world model on {len(windows)} windows of "
+            f"{windows.num_frames} frames{skipped} for {total_steps} steps of "
+            f"{batch_size} windows"
+        )
+
+    def model_inputs(self, batch: dict, device: torch.device) -> dict:
+        """The batch (on the device already) without the states when the model has none."""
+        return {key: value for key, value in batch.items() if key != "states" or self.config.state_dim}
 
     def feature_spread(self, outputs) -> float:
+        """The encoded target frames."""
         return target_spread(outputs.target_embeddings)
 
-
-def model_inputs(batch: dict, model: JEPAWorldModel) -> dict:
-    """The batch without the states when the model has none."""
-    return {key: value for key, value in batch.items() if key != "states" or model.config.state_dim}
+    def save(self, model: JEPAWorldModel, summary: dict) -> dict:
+        """The model card (the config beside the weights carries the normalisation statistics)."""
+        write_world_model_card(
+            self.args.output_dir,
+            config=model.config,
+            training_args=public_arguments(self.args),
+            training_summary={key: summary[key] for key in RUN_FACTS},
+        )
+        return {}
 
 
 def train_world_model(args: WorldModelTrainingArguments) -> dict:
     """Trains a world model as `args` says; returns a summary (output_dir, steps, final loss, wall time)."""
-    check_output_dir(args)
-    start_time = time.perf_counter()
-    accelerator = build_accelerator(args)
-    set_seed(args.seed)
-    dataset = load_episodes(args)
-    stats = compute_normalization_stats(dataset)
-    model = build_world_model(args, stats)
-    if args.gradient_checkpointing:
-        model.activation_checkpointing_enable()
-    windows = build_windows(args, dataset, model, stats)
-    check_one_batch_per_process(f"The episodes hold {len(windows)} training windows", len(windows), args, accelerator)
-    loader = DataLoader(
-        windows,
-        batch_size=args.per_device_train_batch_size,
-        shuffle=True,
-        drop_last=True,
-        num_workers=args.dataloader_num_workers,
-        generator=loader_generator(args.seed),
-    )
-    optimizer = build_optimizer(model, args)
-    schedules = Schedules(args, count_training_steps(args, loader, accelerator))
-    schedules.apply(optimizer, step=0)
-    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
-    unwrapped = accelerator.unwrap_model(model)
-    state = restore_training_state(accelerator, args, unwrapped, optimizer)
-    start_world_model_run(accelerator, args, unwrapped, windows, schedules.total_steps)
-
-    progress = tqdm(
-        total=schedules.total_steps, initial=state.step, disable=not accelerator.is_main_process, desc="world model"
-    )
-    step_logger = WorldModelStepLogger(accelerator, args, schedules, progress)
-
-    def epoch_windows():
-        """The rest of the current epoch's batches (exact resume), then the next epoch."""
-        loader.set_epoch(state.epoch)
-        for batch in accelerator.skip_first_batches(loader, state.batches_in_epoch):
-            state.batches_in_epoch += 1
-            state.samples_seen += len(batch["pixel_values"])
-            yield batch
-        state.epoch, state.batches_in_epoch = state.epoch + 1, 0
-
-    def after_step(step: int) -> None:
-        if args.checkpointing_steps and step % args.checkpointing_steps == 0:
-            save_checkpoint(accelerator, args, unwrapped, optimizer, state)
-
-    run_steps(
-        accelerator,
-        args,
-        model,
-        optimizer,
-        schedules,
-        state,
-        step_logger,
-        batches=epoch_windows,
-        model_inputs=lambda batch: model_inputs(batch, unwrapped),
-        ema=False,
-        after_step=after_step,
-    )
-    return finish_world_model_run(
-        accelerator, args, model, state, step_logger.last_loss, time.perf_counter() - start_time
-    )
-
-
-def start_world_model_run(
-    accelerator: Accelerator,
-    args: WorldModelTrainingArguments,
-    model: JEPAWorldModel,
-    windows: EpisodeWindows,
-    total_steps: int,
-) -> None:
-    """Writes training_args.json, starts the trackers and says what is about to be trained."""
-    start_tracking(accelerator, args, "jepa-world-model")
-    skipped = f", {windows.num_skipped_episodes} episodes too short skipped" if windows.num_skipped_episodes else ""
-    accelerator.print(
-        f"Training a {model.num_parameters() / 1e6:.1f}M-parameter world model on {len(windows)} windows of "
-        f"{windows.num_frames} frames{skipped} for {total_steps} steps of {global_batch_size(args, accelerator)} "
-        "windows"
-    )
-
-
-def finish_world_model_run(
-    accelerator: Accelerator,
-    args: WorldModelTrainingArguments,
-    model: torch.nn.Module,
-    state: TrainingState,
-    final_loss: float,
-    wall_time_seconds: float,
-) -> dict:
-    """Saves the model (`model` as prepared: its weights are gathered on every process, which FSDP needs; its config
-    carries the normalisation statistics) with a model card; pushes when asked."""
-    accelerator.wait_for_everyone()
-    summary = run_summary(accelerator, args, state, final_loss, wall_time_seconds, args.dataset_name)
-    state_dict = accelerator.get_state_dict(model)
-    if accelerator.is_main_process:
-        model = accelerator.unwrap_model(model)
-        save_gathered_model(model, state_dict, args.output_dir)
-        write_world_model_card(
-            args.output_dir,
-            config=model.config,
-            training_args=public_arguments(args),
-            training_summary={key: summary[key] for key in RUN_FACTS},
-        )
-        if args.push_to_hub:
-            summary["hub_url"] = str(
-                push_to_hub(
-                    args.output_dir,
-                    args.hub_model_id,
-                    private=args.hub_private_repo,
-                    token=args.hub_token,
-                    update_model_card=False,  # the world model's card is written above
-                )
-            )
-    accelerator.end_training()
-    return summary
+    return train(args, WorldModelJob(args))
 
 
 __all__ = [

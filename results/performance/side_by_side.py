@@ -24,7 +24,8 @@ from accelerate import Accelerator
 from hf_jepa import JEPAConfig, JEPAForPreTraining
 from hf_jepa.benchmark import measure_matmul_peak, official_context_block_scale
 from hf_jepa.masking import sample_masks
-from hf_jepa.training.engine import default_attn_implementation, training_step
+from hf_jepa.training.distributed import default_attn_implementation
+from hf_jepa.training.engine import training_step
 
 IMAGE_SIZE, PATCH, WIDTH, DEPTH, HEADS, PRED_WIDTH, PRED_DEPTH = 28, 4, 192, 6, 3, 96, 4
 MOMENTUM, LEARNING_RATE = 0.996, 1e-3
