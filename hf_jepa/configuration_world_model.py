@@ -82,6 +82,10 @@ class JEPAWorldModelConfig(PreTrainedConfig):
         action_mean / action_std (`list[float]`, *optional*): Normalisation statistics of the actions, saved with
             the model: the model takes normalised actions, planners convert with `normalize_actions`.
         state_mean / state_std (`list[float]`, *optional*): The same for the states.
+        env_id (`str`, *optional*): The Gymnasium id of the environment the model was trained in (e.g.
+            `"hf_jepa/TwoRoom-v0"`), set by world-model training from the episodes that name one; planning
+            (`hf_jepa.rollouts.model_environment`) builds it. None: not recorded.
+        env_kwargs (`dict`, *optional*): Its `gymnasium.make` arguments.
     """
 
     model_type = "jepa_world_model"
@@ -115,6 +119,8 @@ class JEPAWorldModelConfig(PreTrainedConfig):
     action_std: list[float] | None = None
     state_mean: list[float] | None = None
     state_std: list[float] | None = None
+    env_id: str | None = None
+    env_kwargs: dict | None = None
 
     def __post_init__(self, **kwargs):
         super().__post_init__(**kwargs)

@@ -2,8 +2,8 @@
 """What a world model imagines and what its plans do, in the environment its episodes were recorded in.
 
 - `load_recorded_frames`: evenly spaced recorded frames of an episode dataset, encoded by the world model;
-- `episodes_environment`: the environment an episode dataset was recorded in (TwoRoom when it does not say), where a
-  model trained on it plans;
+- `model_environment`: where a world model plans, the environment its config records, else `episodes_environment`:
+  the one an episode dataset was recorded in (TwoRoom when it does not say);
 - `imagine`: the model's rollout of an action sequence, each predicted latent shown as the nearest recorded frame;
 - `plan_in_environment`: model-predictive control from a start to a goal of any environment with `render_at(goal)`
   goals (TwoRoom, Push-T), the pair given by a seed as in `hf-jepa evaluate-planning`, and `replay`, the states and
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .configuration_world_model import JEPAWorldModelConfig
 from .data import EPISODE_COLUMN, FRAME_COLUMN, check_episode_dataset, load_media_dataset
 from .data.episodes import frame_transform, read_frames, recorded_environment, render_to_pixel_values
 from .envs import TWO_ROOM_ID, TwoRoomEnv, make_env
@@ -126,6 +127,14 @@ def episodes_environment(episodes_name: str | None) -> Environment:
         raise ValueError(f"Could not load the episode dataset {episodes_name!r}: {error}") from error
     recorded = recorded_environment(dataset)
     return Environment(*recorded) if recorded else TWO_ROOM
+
+
+def model_environment(config: JEPAWorldModelConfig, episodes_name: str | None) -> Environment:
+    """The environment a world model plans in: the one its config records (`env_id`, set by training on episodes
+    that name theirs), else `episodes_environment(episodes_name)`."""
+    if config.env_id is not None:
+        return Environment(config.env_id, dict(config.env_kwargs or {}))
+    return episodes_environment(episodes_name)
 
 
 def environment_pair(environment: Environment, pair: int) -> tuple[np.ndarray, np.ndarray]:

@@ -85,6 +85,9 @@ def test_recorded_frames_and_imagined_rollouts_are_the_nearest_encoded_frames(mo
     recorded = rollouts.load_recorded_frames(model, episodes, max_frames=10)
     assert len(recorded.rows) == 10 and recorded.rows[0] == 0 and recorded.rows[-1] == recorded.dataset_rows - 1
     assert rollouts.episodes_environment(episodes) == rollouts.TWO_ROOM  # recorded without naming its environment
+    assert rollouts.model_environment(model.config, episodes) == rollouts.TWO_ROOM
+    push_t = JEPAWorldModelConfig(env_id="hf_jepa/PushT-v0", env_kwargs={"image_size": 16})
+    assert rollouts.model_environment(push_t, episodes) == rollouts.Environment("hf_jepa/PushT-v0", {"image_size": 16})
     assert recorded.pixels.shape == (10, 3, 16, 16) and recorded.latents.shape[0] == 10
     transform = frame_transform(16)
     with torch.no_grad():

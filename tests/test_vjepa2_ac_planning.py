@@ -6,6 +6,7 @@ action and state encoders cut to their first 2 input columns: still the official
 `convert_ac_checkpoint` as any official file. Its random weights plan at random; what is shown is that every part runs.
 """
 
+import math
 from pathlib import Path
 
 import gymnasium as gym
@@ -20,6 +21,7 @@ from hf_jepa.data import record_episodes
 from hf_jepa.data.episodes import EpisodeWindows, frame_transform
 from hf_jepa.envs import TWO_ROOM_ID, RepeatActionPolicy
 from hf_jepa.planning_evaluation import PlanningEvaluationArguments, evaluate_planning
+from hf_jepa.training import WorldModelTrainingArguments, train_world_model
 
 TWO_ROOM_SIZE = 2  # TwoRoom's action and proprioceptive state: a 2-d move and the agent's position
 
@@ -96,3 +98,32 @@ def test_a_converted_ac_model_fine_tunes_on_recorded_two_room_episodes(converted
     tuned = JEPAWorldModel.from_pretrained(tmp_path / "fine_tuned")
     assert not torch.equal(tuned.predictor.action_embed.weight, predictor_before)
     assert all(torch.equal(tuned.encoder.state_dict()[name], t) for name, t in model.encoder.state_dict().items())
+
+
+def test_train_world_model_fine_tunes_a_converted_ac_model_whole(converted, episodes, tmp_path):
+    """`--model_name_or_path`: the converted model trains through the world-model job, its encoder frozen as its
+    config says and its raw actions kept raw; data of another action size is one clear error."""
+    path, _ = episodes
+    values = dict(
+        dataset_name=str(path),
+        model_name_or_path=str(converted),
+        frame_step=1,
+        per_device_train_batch_size=4,
+        max_steps=2,
+        report_to="none",
+        dataloader_num_workers=0,
+    )
+    summary = train_world_model(WorldModelTrainingArguments(output_dir=str(tmp_path / "tuned"), **values))
+    assert summary["steps"] == 2 and math.isfinite(summary["final_loss"])
+    before, tuned = JEPAWorldModel.from_pretrained(converted), JEPAWorldModel.from_pretrained(tmp_path / "tuned")
+    assert tuned.config.action_mean is None and tuned.config.freeze_encoder
+    assert all(torch.equal(tuned.encoder.state_dict()[name], t) for name, t in before.encoder.state_dict().items())
+    with pytest.raises(ValueError, match="takes actions of 2 values and states of 2; this data has actions of 4"):
+        train_world_model(
+            WorldModelTrainingArguments(**{**values, "output_dir": str(tmp_path / "b"), "frame_step": 2})
+        )
+    with pytest.raises(ValueError, match="change the shapes"):
+        overrides = {"output_dir": str(tmp_path / "other"), "config_overrides": "predictor_num_hidden_layers=1"}
+        train_world_model(WorldModelTrainingArguments(**{**values, **overrides}))
+    with pytest.raises(ValueError, match="not both"):
+        WorldModelTrainingArguments(output_dir=str(tmp_path), encoder_name_or_path=str(converted), **values)

@@ -1,6 +1,7 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
 """Training a world model with `train_world_model` on real TwoRoom episodes, resuming it, and measuring planning."""
 
+import dataclasses
 import json
 import shutil
 
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from accelerate.state import AcceleratorState
+from datasets import load_from_disk
 from safetensors.torch import load_file
 from transformers import AutoModel
 
@@ -17,6 +19,7 @@ from conftest import MICRO  # noqa: E402
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAWorldModel  # noqa: E402
 from hf_jepa.data import compute_normalization_stats, record_episodes  # noqa: E402
+from hf_jepa.data.episodes import describe_environment  # noqa: E402
 from hf_jepa.envs import RepeatActionPolicy, TwoRoomEnv  # noqa: E402  (registers hf_jepa/TwoRoom-v0)
 from hf_jepa.planning import CEMPlanner, MPCController  # noqa: E402
 from hf_jepa.planning_evaluation import PlanningEvaluationArguments, evaluate_planning  # noqa: E402
@@ -222,3 +225,23 @@ def test_resuming_with_another_action_size_names_the_fields_that_differ(tmp_path
     AcceleratorState._reset_state(reset_partial_state=True)
     with pytest.raises(ValueError, match=r"another model .*: action_dim 4 -> 2; action_mean"):
         train_world_model(quick_args(tmp_path, path, frame_step=1, max_steps=2, resume_from_checkpoint="latest"))
+
+
+def test_the_trained_model_records_the_environment_its_episodes_name(tmp_path, episodes):
+    dataset = load_from_disk(str(episodes[0]))  # a copy: the module's episodes stay unnamed
+    describe_environment(dataset, "hf_jepa/TwoRoom-v0", {"image_size": 16})
+    dataset.save_to_disk(str(tmp_path / "named"))
+    train_world_model(quick_args(tmp_path / "model", tmp_path / "named", max_steps=2))
+    config = JEPAWorldModel.from_pretrained(tmp_path / "model").config
+    assert config.env_id == "hf_jepa/TwoRoom-v0" and config.env_kwargs == {"image_size": 16}
+
+
+def test_fine_tuning_a_trained_model_keeps_its_normalisation_statistics(tmp_path, episodes):
+    path, _ = episodes
+    train_world_model(quick_args(tmp_path / "first", path, max_steps=1))
+    first = JEPAWorldModel.from_pretrained(tmp_path / "first").config
+    # other episodes, other statistics: the model still reads its actions as it learnt them
+    args = quick_args(tmp_path / "tuned", path, config_overrides=None, max_steps=1, max_train_samples=48)
+    train_world_model(dataclasses.replace(args, model_name_or_path=str(tmp_path / "first")))
+    tuned = JEPAWorldModel.from_pretrained(tmp_path / "tuned").config
+    assert (tuned.action_mean, tuned.action_std) == (first.action_mean, first.action_std)

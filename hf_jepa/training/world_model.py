@@ -25,6 +25,7 @@ from ..data.episodes import (
     Stats,
     compute_normalization_stats,
     frame_transform,
+    recorded_environment,
 )
 from ..data.loading import load_media_dataset
 from ..hub.cards import write_world_model_card
@@ -52,7 +53,8 @@ class WorldModelTrainingArguments(TrainingLoopArguments):
     Hub id, and `frame_step` the rows between two frames of a window), then the window and the model.
 
     The model is `JEPAWorldModelConfig`'s defaults changed by `config_overrides` (`encoder.<name>=value` reaches the
-    frame encoder), or a frozen pretrained encoder with `encoder_name_or_path`."""
+    frame encoder), a frozen pretrained encoder with `encoder_name_or_path`, or a whole world model to fine-tune with
+    `model_name_or_path`."""
 
     history: int | None = field(
         default=None,
@@ -66,11 +68,22 @@ class WorldModelTrainingArguments(TrainingLoopArguments):
         default=None,
         metadata={"help": "A pretrained hf_jepa encoder to use frozen (V-JEPA 2-AC / DINO-WM); default: end to end."},
     )
+    model_name_or_path: str | None = field(
+        default=None,
+        metadata={
+            "help": "A JEPAWorldModel folder or Hub id to fine-tune whole (e.g. a converted V-JEPA 2-AC model): its "
+            "weights, its frozen-encoder setting and its normalisation statistics; a model without statistics (a "
+            "converted V-JEPA 2-AC model) takes raw actions and states and keeps none. config_overrides may change "
+            "no shape."
+        },
+    )
 
     def __post_init__(self):
         super().__post_init__()
         if self.dataset_name is None:
             raise ValueError("Give --dataset_name: an episode dataset (a save_to_disk folder or a Hub id).")
+        if self.model_name_or_path is not None and self.encoder_name_or_path is not None:
+            raise ValueError("Give model_name_or_path (a whole world model) or encoder_name_or_path, not both.")
         for name in ("history", "horizon"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
@@ -146,6 +159,55 @@ def build_world_model(args: WorldModelTrainingArguments, stats: Stats) -> JEPAWo
     return model
 
 
+def check_data_sizes(config: JEPAWorldModelConfig, stats: Stats, frame_step: int) -> None:
+    """A `ValueError` naming both sizes when the data's model-step action (`frame_step` recorded actions) or state
+    is not the size the model takes."""
+    action_size = len(stats[ACTION_COLUMN]["mean"]) * frame_step
+    state_size = len(stats[STATE_COLUMN]["mean"]) if STATE_COLUMN in stats else 0
+    if action_size != config.action_dim or (config.state_dim and state_size != config.state_dim):
+        raise ValueError(
+            f"The model takes actions of {config.action_dim} values and states of {config.state_dim}; this data has "
+            f"actions of {action_size} ({frame_step} x {len(stats[ACTION_COLUMN]['mean'])}, frame_step x the "
+            f"dataset's action size) and states of {state_size}."
+        )
+
+
+def parameter_shapes(config: JEPAWorldModelConfig) -> dict[str, torch.Size]:
+    """The shape of every tensor of the model `config` describes (built on the meta device: no memory)."""
+    with torch.device("meta"):
+        return {name: tensor.shape for name, tensor in JEPAWorldModel(config).state_dict().items()}
+
+
+def load_world_model(args: WorldModelTrainingArguments, stats: Stats) -> JEPAWorldModel:
+    """`model_name_or_path` to fine-tune, as saved (its normalisation statistics and frozen-encoder setting), with
+    `config_overrides` that change no shape."""
+    saved = JEPAWorldModelConfig.from_pretrained(args.model_name_or_path)
+    config = JEPAWorldModelConfig(**saved.to_dict())
+    own, encoder = split_overrides(args.config_overrides)
+    apply_config_overrides(config, own)
+    apply_config_overrides(config.encoder_config, encoder, prefix=ENCODER_PREFIX)
+    config = JEPAWorldModelConfig(**config.to_dict())  # validates the overridden values
+    if parameter_shapes(config) != parameter_shapes(saved):
+        raise ValueError(f"config_overrides {args.config_overrides!r} change the shapes of {args.model_name_or_path}.")
+    check_data_sizes(config, stats, args.frame_step)
+    model = JEPAWorldModel.from_pretrained(args.model_name_or_path, config=config)
+    model.set_attn_implementation(args.attn_implementation)
+    return model
+
+
+def window_stats(config: JEPAWorldModelConfig, stats: Stats, frame_step: int) -> Stats | None:
+    """What a fine-tuned model's windows are normalised with: one recorded action's share of the model's action
+    statistics (saved `frame_step` times over) and its state statistics; None for a model without statistics."""
+    if config.action_mean is None:
+        return None
+    size = len(stats[ACTION_COLUMN]["mean"])
+    action = {"mean": config.action_mean[:size], "std": config.action_std[:size]}
+    if tiled_stats(action, frame_step) != {"mean": config.action_mean, "std": config.action_std}:
+        raise ValueError(f"The model's action statistics are not {frame_step} repeats of one recorded action's.")
+    states = {STATE_COLUMN: {"mean": config.state_mean, "std": config.state_std}} if config.state_dim else {}
+    return {**stats, ACTION_COLUMN: action, **states}
+
+
 def build_windows(args: WorldModelTrainingArguments, dataset: datasets.Dataset, model: JEPAWorldModel, stats: Stats):
     """The training windows: `history + horizon` frames `frame_step` rows apart, with their normalised actions."""
     config = model.config
@@ -177,7 +239,13 @@ class WorldModelJob(Job):
         args = self.args
         dataset = load_episodes(args)
         stats = compute_normalization_stats(dataset)
-        model = build_world_model(args, stats)
+        if args.model_name_or_path is None:
+            model = build_world_model(args, stats)
+        else:
+            model = load_world_model(args, stats)
+            stats = window_stats(model.config, stats, args.frame_step)
+        if recorded := recorded_environment(dataset):
+            model.config.env_id, model.config.env_kwargs = recorded
         self.config = model.config
         self.windows = build_windows(args, dataset, model, stats)
         check_one_batch_per_process(
