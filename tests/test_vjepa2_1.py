@@ -2,6 +2,8 @@
 official modules' outputs (tests/fixtures/vjepa2_1, written by scripts/make_vjepa2_1_fixture.py with the official
 code: a multi-level model like ViT-g / ViT-G and a distilled one like ViT-B / ViT-L)."""
 
+import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from hf_jepa.convert import (
     official_to_jepa,
 )
 from hf_jepa.modeling_jepa import gather_tokens
+from hf_jepa.training import PretrainingArguments, pretrain
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vjepa2_1"
 # What the fixture's checkpoints do not record: the tiny models' heads and input shape.
@@ -282,3 +285,28 @@ def test_a_vjepa2_1_model_trains_saves_and_reloads(tmp_path):
     with torch.no_grad():
         expected = model.target_encoder.eval()(clip, output_levels=True).level_hidden_states
         torch.testing.assert_close(reloaded(clip, output_levels=True).level_hidden_states, expected)
+
+
+def test_pretraining_warms_the_context_loss_weight_up_as_v_jepa_2_1(tmp_path):
+    """0 before the start step, then linear to the config's weight, then held: logged at each step (the weight of
+    the step that follows, as the learning rate) and the one each step's loss was weighted with."""
+    config = JEPAConfig(
+        image_size=16, patch_size=4, hidden_size=24, num_hidden_layers=2, num_attention_heads=2, pred_hidden_size=12,
+        pred_num_hidden_layers=1, pred_num_attention_heads=1, pred_predict_context=True, context_loss_weight=0.5,
+        loss_type="l1",
+    )  # fmt: skip
+    config.to_json_file(tmp_path / "config.json")
+    args = PretrainingArguments(
+        output_dir=str(tmp_path / "run"), config_name_or_path=str(tmp_path / "config.json"), max_train_samples=32,
+        per_device_train_batch_size=8, max_steps=4, logging_steps=1, dataloader_num_workers=0, report_to="none",
+        do_eval=False, context_loss_warmup_start=1, context_loss_warmup_steps=2,
+    )  # fmt: skip
+    pretrain(args)
+    records = [json.loads(line) for line in (tmp_path / "run" / "log_history.jsonl").read_text().splitlines()]
+    assert [record["train/context_loss_weight"] for record in records] == [0.0, 0.25, 0.5, 0.5]
+    for record, used in zip(records, [0.0, 0.0, 0.25, 0.5]):
+        assert record["train/loss"] == pytest.approx(
+            record["train/prediction_loss"] + used * record["train/context_loss"]
+        )
+    with pytest.raises(ValueError, match="this model has none"):
+        pretrain(dataclasses.replace(args, config_name_or_path="tiny", overwrite_output_dir=True))

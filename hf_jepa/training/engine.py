@@ -263,7 +263,7 @@ class StepLogger:
         self, accelerator: Accelerator, args: TrainingLoopArguments, schedules: Schedules, progress: tqdm, job: "Job"
     ):
         self.accelerator, self.args, self.schedules, self.progress = accelerator, args, schedules, progress
-        self.feature_spread, self.ema = job.feature_spread, job.ema
+        self.feature_spread, self.ema, self.job_schedule_metrics = job.feature_spread, job.ema, job.schedule_metrics
         self.last_loss = float("nan")
         self.first_spread = None
         self.start_window()
@@ -276,7 +276,8 @@ class StepLogger:
         self.samples += num_samples * self.accelerator.num_processes
 
     def schedule_metrics(self, step: int) -> dict:
-        """The schedules' values at `step` (the EMA momentum only for a job with an EMA target encoder)."""
+        """The schedules' values at `step` (the EMA momentum only for a job with an EMA target encoder), then the
+        job's own."""
         schedules = self.schedules
         metrics = {
             "train/learning_rate": schedules.learning_rate(step),
@@ -284,7 +285,7 @@ class StepLogger:
         }
         if self.ema:
             metrics["train/ema_momentum"] = schedules.ema_momentum(step)
-        return metrics
+        return {**metrics, **self.job_schedule_metrics(step)}
 
     def log(self, state: TrainingState, outputs: ModelOutput, grad_norm: torch.Tensor | None) -> None:
         step = state.step
@@ -385,6 +386,10 @@ class Job:
     def feature_spread(self, outputs: ModelOutput) -> float:
         """The collapse monitor's value for a logged step's outputs (`target_spread` of the features it watches)."""
         raise NotImplementedError
+
+    def schedule_metrics(self, step: int) -> dict:
+        """The job's own schedules' values at `step`, logged beside the learning rate (none by default)."""
+        return {}
 
     def after_step(self, accelerator: Accelerator, model: torch.nn.Module, step: int) -> None:
         """Work after optimiser step `step` is logged, before its checkpoint (`model` as prepared)."""

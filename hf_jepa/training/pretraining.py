@@ -99,6 +99,19 @@ class PretrainingArguments(TrainingLoopArguments):
     do_eval: bool = field(default=True, metadata={"help": "Probe the trained encoder at the end (labelled data)."})
     eval_baselines: bool = field(default=True, metadata={"help": "Also probe a random-init encoder and raw pixels."})
 
+    # V-JEPA 2.1's context loss
+    context_loss_warmup_start: int = field(
+        default=0,
+        metadata={
+            "help": "V-JEPA 2.1's warm-up of the context loss: its weight is 0 before this step, then rises linearly "
+            "to the config's context_loss_weight over context_loss_warmup_steps and holds (official: 15000 and 15000)."
+            " Both 0: no warm-up."
+        },
+    )
+    context_loss_warmup_steps: int = field(
+        default=0, metadata={"help": "Steps of the context loss weight's linear rise (see context_loss_warmup_start)."}
+    )
+
     def __post_init__(self):
         super().__post_init__()
         for name in ("crop_scale", "local_crop_scale"):
@@ -110,6 +123,23 @@ class PretrainingArguments(TrainingLoopArguments):
                 f"num_global_views must be >= 1 and num_local_views >= 0, got {self.num_global_views} and "
                 f"{self.num_local_views}."
             )
+        if self.context_loss_warmup_start < 0 or self.context_loss_warmup_steps < 0:
+            raise ValueError(
+                f"context_loss_warmup_start ({self.context_loss_warmup_start}) and context_loss_warmup_steps "
+                f"({self.context_loss_warmup_steps}) must be at least 0."
+            )
+
+    @property
+    def warms_up_context_loss(self) -> bool:
+        return bool(self.context_loss_warmup_start or self.context_loss_warmup_steps)
+
+    def warmed_up_context_loss_weight(self, weight: float, step: int) -> float:
+        """The context loss weight of optimiser step `step` (counted from 0) as V-JEPA 2.1 warms `weight` up: 0 before
+        `context_loss_warmup_start`, then linear to `weight` over `context_loss_warmup_steps`, then `weight`."""
+        if step < self.context_loss_warmup_start:
+            return 0.0
+        rise = self.context_loss_warmup_steps
+        return weight * min(1.0, (step - self.context_loss_warmup_start) / rise if rise else 1.0)
 
 
 def build_model(args: PretrainingArguments) -> tuple[JEPAForPreTraining, str | None]:
@@ -348,6 +378,12 @@ class PretrainingJob(Job):
 
     def build(self, accelerator: Accelerator) -> tuple[JEPAForPreTraining, DataLoader]:
         model, base_model = build_model(self.args)
+        if self.args.warms_up_context_loss and not model.config.pred_predict_context:
+            raise ValueError(
+                "context_loss_warmup_start and context_loss_warmup_steps warm up V-JEPA 2.1's context loss; this "
+                "model has none (pred_predict_context=False)."
+            )
+        self.config = model.config
         self.training_data = build_training_data(self.args, model.config, accelerator)
         self.dataset_name, self.summary_extras = self.training_data.name, {"base_model": base_model}
         return model, self.training_data.loader
@@ -362,6 +398,7 @@ class PretrainingJob(Job):
             self.evaluator = make_step_evaluator(self.args, model.config)
 
     def batches(self, accelerator: Accelerator, loader: DataLoader, state: TrainingState) -> Iterable[dict]:
+        self.state = state  # the step of `model_inputs`' context loss weight
         self.training_data.dataset.set_epoch(state.epoch)
         if not self.args.streaming:
             loader.set_epoch(state.epoch)
@@ -374,7 +411,19 @@ class PretrainingJob(Job):
         )
 
     def model_inputs(self, batch: dict, device: torch.device) -> dict:
-        return pretraining_inputs(batch, device)
+        """The batch's inputs, with the step's warmed-up context loss weight when a warm-up is set."""
+        inputs = pretraining_inputs(batch, device)
+        if self.args.warms_up_context_loss:
+            inputs["context_loss_weight"] = self.schedule_metrics(self.state.step)["train/context_loss_weight"]
+        return inputs
+
+    def schedule_metrics(self, step: int) -> dict:
+        """The context loss weight at `step` when it warms up."""
+        if not self.args.warms_up_context_loss:
+            return {}
+        return {
+            "train/context_loss_weight": self.args.warmed_up_context_loss_weight(self.config.context_loss_weight, step)
+        }
 
     def feature_spread(self, outputs: JEPAForPreTrainingOutput) -> float:
         """The target features, or the pooled views of the multi-view objective."""
