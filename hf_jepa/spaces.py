@@ -35,7 +35,6 @@ from packaging.version import Version
 
 from .configuration_world_model import JEPAWorldModelConfig
 from .data import EPISODE_COLUMN, check_episode_dataset, is_saved_dataset, load_media_dataset
-from .hub.cards import MODEL_CARD_TEMPLATE
 from .hub.run_files import read_training_arguments
 from .hub.upload import upload_to_new_or_existing_repo
 from .training.world_model import training_episodes_folder
@@ -301,15 +300,9 @@ def _not_vendored(directory: str, names: list[str]) -> set[str]:
 
 
 def vendor_hf_jepa(destination: Path) -> None:
-    """Copies the installed hf_jepa package, with its data, into `destination/hf_jepa`.
-
-    In a checkout the model-card templates live beside the package (pyproject.toml maps them into it); the copy puts
-    them where a wheel does.
-    """
+    """Copies the installed hf_jepa package, with its data (recipes, the model-card template), into
+    `destination/hf_jepa`."""
     shutil.copytree(PACKAGE_DIR, destination / "hf_jepa", ignore=_not_vendored)
-    templates = destination / "hf_jepa" / MODEL_CARD_TEMPLATE.parent.name
-    if not templates.exists():
-        shutil.copytree(MODEL_CARD_TEMPLATE.parent, templates)
 
 
 def check_output_dir(output_dir: Path, overwrite: bool, shipped: list[Path]) -> None:
