@@ -96,7 +96,8 @@ class PlanningEvaluationArguments:
     baselines: bool = field(default=True, metadata={"help": "Also run the greedy one-step lookahead and random."})
     greedy_population: int = field(default=300, metadata={"help": "Actions the greedy baseline scores per step."})
     heldout_dataset: str | None = field(
-        default=None, metadata={"help": "Held-out episodes (save_to_disk folder or Hub id) for the latent errors."}
+        default=None,
+        metadata={"help": "Held-out episodes (a save_to_disk or LeRobot folder, or a Hub id) for the latent errors."},
     )
     latent_horizon: int = field(default=5, metadata={"help": "Horizons 1..H of the latent prediction error."})
     latent_windows: int = field(default=256, metadata={"help": "Held-out windows the latent errors average over."})

@@ -144,7 +144,7 @@ def build_eval_processor(
     video: bool = False,
     convert_rgb: bool = True,
 ) -> ViTImageProcessor | VideoMAEVideoProcessor:
-    """The evaluation preprocessing, as the transformers processor that ships with a model (`hub.build_processor`).
+    """The evaluation preprocessing, as the transformers processor that ships with a model (`build_processor`).
 
     Images get a `ViTImageProcessor`, clips a `VideoMAEVideoProcessor` (a generic video processor whose output key,
     `pixel_values`, is the input name of hf_jepa's video models). Both resize the shorter side to `image_size` and

@@ -171,13 +171,13 @@ def model_transform(
     model_name_or_path: str, config: PreTrainedConfig, frame_step: int = 4
 ) -> Callable[[Any], torch.Tensor]:
     """The evaluation transform of a checkpoint: its own image or video processor (what
-    `AutoImageProcessor.from_pretrained` gives), or the one `hub.build_processor` makes for a `config` without one."""
+    `AutoImageProcessor.from_pretrained` gives), or the one `build_processor` makes for a `config` without one."""
     processor = checkpoint_processor(model_name_or_path) or build_processor(config)
     return processor_transform(processor, getattr(config, "num_frames", 1), frame_step)
 
 
 def processor_settings(model_name_or_path: str, config: PreTrainedConfig) -> tuple[int, list[float], list[float]]:
-    """`(image_size, mean, std)` of the checkpoint's image or video processor, or of the one `hub.build_processor`
+    """`(image_size, mean, std)` of the checkpoint's image or video processor, or of the one `build_processor`
     makes for `config` when the checkpoint has none (the config's `image_size`, the ImageNet mean / std)."""
     processor = checkpoint_processor(model_name_or_path) or build_processor(config)
     crop = getattr(processor, "crop_size", None)

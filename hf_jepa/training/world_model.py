@@ -81,7 +81,9 @@ class WorldModelTrainingArguments(TrainingLoopArguments):
     def __post_init__(self):
         super().__post_init__()
         if self.dataset_name is None:
-            raise ValueError("Give --dataset_name: an episode dataset (a save_to_disk folder or a Hub id).")
+            raise ValueError(
+                "Give --dataset_name: an episode dataset (a save_to_disk folder, a LeRobot v3.0 folder or a Hub id)."
+            )
         if self.model_name_or_path is not None and self.encoder_name_or_path is not None:
             raise ValueError("Give model_name_or_path (a whole world model) or encoder_name_or_path, not both.")
         for name in ("history", "horizon"):
