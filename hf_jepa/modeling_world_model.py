@@ -354,7 +354,8 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
         history_actions: torch.Tensor | None = None,
         history_states: torch.Tensor | None = None,
         future_states: torch.Tensor | None = None,
-    ) -> torch.Tensor:
+        return_states: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Predicts `H` future frame embeddings autoregressively, one predictor pass per step.
 
         Args:
@@ -366,11 +367,16 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
             future_states: `[B, H - 1, S]` normalised states of the predicted frames but the last, which the later
                 steps read; required for `H > 1` when the model has states it does not predict
                 (`predict_states=False`, as V-JEPA 2-AC, whose planner computes them from the actions).
+            return_states: Also return the predicted states `[B, H, S]` of the next `H` frames (a model that
+                predicts its states: `state_dim > 0` and `predict_states=True`).
 
         Returns:
-            `[B, H, N, D]` predicted embeddings of the next `H` frames. `B` can be a whole planning population.
+            `[B, H, N, D]` predicted embeddings of the next `H` frames (and their states with `return_states`). `B`
+            can be a whole planning population.
         """
         batch_size, history = history_embeddings.shape[:2]
+        if return_states and not self.config.predicts_states:
+            raise ValueError("return_states needs a model that predicts its states (state_dim > 0, predict_states).")
         self._check_actions(actions, "actions", batch_size)
         if history_actions is None:
             if history > 1:
@@ -402,6 +408,8 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
             embeddings = torch.cat([embeddings, predicted[:, -1:]], dim=1)
             if predicted_states is not None:
                 states = torch.cat([states, predicted_states[:, -1:]], dim=1)
+        if return_states:
+            return embeddings[:, history:], states[:, history:]
         return embeddings[:, history:]
 
     def latent_loss(self, predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
