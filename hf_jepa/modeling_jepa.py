@@ -117,6 +117,13 @@ def gather_tokens(hidden_states: torch.Tensor, masks: list[torch.Tensor]) -> tor
     return torch.cat([torch.gather(hidden_states, 1, mask.unsqueeze(-1).expand(-1, -1, dim)) for mask in masks], dim=0)
 
 
+def _target_major(target_rows: torch.Tensor, num_targets: int, num_contexts: int, batch_size: int) -> torch.Tensor:
+    """The rows of the target blocks, `[num_targets * batch, ...]`, in the predictor's target-major order,
+    `[num_targets * num_contexts * batch, ...]`: every block's rows once for each context."""
+    rows = target_rows.unflatten(0, (num_targets, 1, batch_size))
+    return rows.expand(-1, num_contexts, *rows.shape[2:]).flatten(0, 2)
+
+
 def _check_masks(masks: list[torch.Tensor], name: str, batch_size: int, num_tokens: int) -> None:
     """Checks the masks' structure (their shapes and dtype, known on the host). Their values are checked only on the
     CPU outside `torch.compile`: elsewhere reading them would cost a device-to-host sync per mask (or a graph break).
@@ -676,21 +683,11 @@ class JEPAPredictor(nn.Module):
         num_contexts, num_targets = len(context_mask), len(target_mask)
         batch_size = context_mask[0].shape[0]
         context_index = torch.cat(context_mask, dim=0)
-        target_index = torch.cat(target_mask, dim=0).unflatten(0, (num_targets, 1, batch_size))
-        target_index = target_index.expand(-1, num_contexts, -1, -1).flatten(0, 2)
+        target_index = _target_major(torch.cat(target_mask, dim=0), num_targets, num_contexts, batch_size)
 
         context = self.embed(context_hidden_states)
         queries = self.mask_token[mask_index].to(context.dtype).expand(*target_index.shape, -1)
-        if self.position_embeddings is None:
-            token_index = torch.cat([context_index.repeat(num_targets, 1), target_index], dim=1)
-            head_dim = self.layers[0].attention.head_dim
-            interleaved = self.config.rope_interleaved
-            position_embeddings = rotary_cos_sin(token_index, self.config.grid_size, head_dim, interleaved=interleaved)
-        else:
-            positions = self.position_embeddings[0].to(context.dtype)
-            context = context + positions[context_index]
-            queries = queries + positions[target_index]
-            position_embeddings = None
+        context, queries, position_embeddings = self._with_positions(context, queries, context_index, target_index)
 
         hidden_states = torch.cat([context.repeat(num_targets, 1, 1), queries], dim=1)
         if self.config.modality_embeddings:
@@ -703,6 +700,21 @@ class JEPAPredictor(nn.Module):
         if not return_context:
             return predictions
         return predictions, self.proj_context(self.layernorm(hidden_states[:, :num_context]))
+
+    def _with_positions(
+        self, context: torch.Tensor, queries: torch.Tensor, context_index: torch.Tensor, target_index: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
+        """The context tokens and the queries with their positions: the fixed table added to both, or (rotary
+        positions) both as they are and the `(cos, sin)` of every token of the predictor's rows, each row being its
+        context followed by the queries of one target block."""
+        if self.position_embeddings is not None:
+            positions = self.position_embeddings[0].to(context.dtype)
+            return context + positions[context_index], queries + positions[target_index], None
+        num_targets = target_index.shape[0] // context_index.shape[0]
+        token_index = torch.cat([context_index.repeat(num_targets, 1), target_index], dim=1)
+        head_dim = self.layers[0].attention.head_dim
+        interleaved = self.config.rope_interleaved
+        return context, queries, rotary_cos_sin(token_index, self.config.grid_size, head_dim, interleaved=interleaved)
 
 
 @dataclass
@@ -982,8 +994,7 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
             _check_masks(masks, name, batch_size, latents.shape[1])
             if name == "context_mask":  # the same context tokens for every target block
                 return gather_tokens(latents, masks).repeat(num_targets, 1, 1)
-            targets = gather_tokens(latents, masks).unflatten(0, (num_targets, 1, batch_size))
-            return targets.expand(-1, num_contexts, -1, -1, -1).flatten(0, 2)
+            return _target_major(gather_tokens(latents, masks), num_targets, num_contexts, batch_size)
 
         with torch.no_grad():
             targets = targets_at(target_mask, "target_mask")
@@ -1001,8 +1012,7 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
                 weights = None
                 if config.context_loss_distance_weighting:  # rows in the predictor's target-major order
                     context_index = torch.cat(context_mask).repeat(num_targets, 1)
-                    target_index = torch.cat(target_mask).unflatten(0, (num_targets, 1, batch_size))
-                    target_index = target_index.expand(-1, num_contexts, -1, -1).flatten(0, 2)
+                    target_index = _target_major(torch.cat(target_mask), num_targets, num_contexts, batch_size)
                     weights = self.context_distance_weights(context_index, target_index)
             outputs["context_loss"] = self.prediction_loss(
                 context_predictions, context_targets.to(context_predictions.dtype), weights
@@ -1069,11 +1079,7 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
             )
             loss = outputs["prediction_loss"]
             if "context_loss" in outputs:
-                if context_loss_weight is None:
-                    context_loss_weight = config.context_loss_weight
-                    is_image = self.context_encoder.embeddings.is_image(pixel_values)
-                    if is_image and config.image_context_loss_weight is not None:
-                        context_loss_weight = config.image_context_loss_weight
+                context_loss_weight = self._context_loss_weight(pixel_values, context_loss_weight)
                 loss = loss + context_loss_weight * outputs["context_loss"]
         context = outputs.get("context_hidden_states")
 
@@ -1081,21 +1087,56 @@ class JEPAForPreTraining(JEPAPreTrainedModel):
             pooled = context if config.regularization_target == "context" else outputs["predictions"]
             pooled = pooled.mean(1).unsqueeze(0)
         else:
-            if config.objective == "hybrid":  # the pooled context of each view, averaged over its context masks
-                embeddings = context.mean(1).unflatten(0, (len(context_mask), -1)).mean(0)
-            else:
-                embeddings = self.context_encoder(pixel_values).pooler_output
-            outputs.update(self.view_terms(embeddings.unflatten(0, (num_views, -1)), local_pixel_values))
+            embeddings = self.global_view_embeddings(pixel_values, context, context_mask, num_views)
+            outputs.update(self.view_terms(embeddings, local_pixel_values))
             loss = loss + config.invariance_weight * outputs["invariance_loss"]
             pooled = outputs["projections"]
 
-        inputs = RegularizerInputs(gather_batch(pooled, dim=1), context, context_mask)
-        for name, weight_name in REGULARIZERS.items():
-            weight = getattr(config, weight_name)
-            if weight > 0:
-                outputs[name] = REGULARIZER_LOSSES[name](config, inputs)
-                loss = loss + weight * outputs[name]
-        return JEPAForPreTrainingOutput(loss=loss, **outputs)
+        regularizers = self.regularizer_terms(pooled, context, context_mask)
+        for name, value in regularizers.items():
+            loss = loss + getattr(config, REGULARIZERS[name]) * value
+        return JEPAForPreTrainingOutput(loss=loss, **outputs, **regularizers)
+
+    def _context_loss_weight(self, pixel_values: torch.Tensor, context_loss_weight: float | None) -> float:
+        """This step's weight of the context loss: the one passed in, else the config's (its image weight for
+        images, when set)."""
+        if context_loss_weight is not None:
+            return context_loss_weight
+        is_image = self.context_encoder.embeddings.is_image(pixel_values)
+        if is_image and self.config.image_context_loss_weight is not None:
+            return self.config.image_context_loss_weight
+        return self.config.context_loss_weight
+
+    def global_view_embeddings(
+        self,
+        pixel_values: torch.Tensor,
+        context_hidden_states: torch.Tensor | None,
+        context_mask: list[torch.Tensor] | None,
+        num_views: int,
+    ) -> torch.Tensor:
+        """The pooled embedding of every global view, `[views, batch, hidden]`: with the hybrid objective the pooled
+        context of each view averaged over its context masks, with the multi-view objective the context encoder's
+        pooled output of the whole view (`pixel_values` view-major, `[views * batch, ...]`)."""
+        if self.config.objective == "hybrid":
+            embeddings = context_hidden_states.mean(1).unflatten(0, (len(context_mask), -1)).mean(0)
+        else:
+            embeddings = self.context_encoder(pixel_values).pooler_output
+        return embeddings.unflatten(0, (num_views, -1))
+
+    def regularizer_terms(
+        self,
+        pooled: torch.Tensor,
+        context_hidden_states: torch.Tensor | None,
+        context_mask: list[torch.Tensor] | None,
+    ) -> dict[str, torch.Tensor]:
+        """The regularisers with a weight above 0 (`REGULARIZERS`), unweighted, by name: each acts on `pooled`
+        `[views, batch, dim]` gathered over the global batch, or on the context encoder's output."""
+        inputs = RegularizerInputs(gather_batch(pooled, dim=1), context_hidden_states, context_mask)
+        return {
+            name: REGULARIZER_LOSSES[name](self.config, inputs)
+            for name, weight_name in REGULARIZERS.items()
+            if getattr(self.config, weight_name) > 0
+        }
 
 
 class JEPAAttentivePooler(nn.Module):
