@@ -19,8 +19,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
+from .configuration_world_model import JEPAWorldModelConfig
 from .data.episodes import observation_state, render_to_pixel_values
 from .modeling_world_model import JEPAWorldModel
 
@@ -343,6 +346,16 @@ def integrate_states(step: StateStep, state: torch.Tensor, actions: torch.Tensor
     return torch.stack(states, 1) if states else actions.new_zeros(actions.shape[0], 0, state.shape[-1])
 
 
+def _check_state_scoring(config: JEPAWorldModelConfig, goal_state: ArrayLike | None, state_weight: float) -> None:
+    if state_weight < 0:
+        raise ValueError(f"state_weight must be >= 0, got {state_weight}.")
+    if state_weight and (goal_state is None or not config.predicts_states):
+        raise ValueError(
+            "state_weight > 0 compares predicted states to the goal's: it needs goal_state and a model that predicts "
+            f"its states (this one has state_dim={config.state_dim}, predict_states={config.predict_states})."
+        )
+
+
 def goal_energy(
     model: JEPAWorldModel,
     history_embeddings: torch.Tensor,
@@ -352,6 +365,8 @@ def goal_energy(
     distance: str = "l2",
     all_steps: bool = False,
     future_states: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    goal_state: torch.Tensor | None = None,
+    state_weight: float = 0.0,
 ) -> Energy:
     """The energy of planning towards a goal with a world model.
 
@@ -365,11 +380,18 @@ def goal_energy(
         all_steps: Score every predicted step against the goal (reach it fast) instead of only the last one.
         future_states: For models with states they do not predict: the normalised states `[P, H - 1, S]` of the
             predicted frames but the last, from the candidates' actions `[P, H, A]` (environment units).
+        goal_state: `[S]` the goal's normalised state, read when `state_weight > 0`.
+        state_weight: Weight of the `distance` between the predicted states and `goal_state`, added to the latents'
+            (DINO-WM's proprioceptive term: a frame may show the agent too small to plan by). Needs a model that
+            predicts its states; 0 scores the latents only.
 
     Returns:
         `energy(actions [P, H, A]) -> [P]` taking actions in the environment's units (normalised with the statistics
         saved in the model config before the rollout).
     """
+
+    _check_state_scoring(model.config, goal_state, state_weight)
+    scored = slice(None) if all_steps else slice(-1, None)
 
     def expand(tensor: torch.Tensor | None, size: int) -> torch.Tensor | None:
         return None if tensor is None else tensor.unsqueeze(0).expand(size, *tensor.shape)
@@ -384,10 +406,13 @@ def goal_energy(
             history_actions=expand(history_actions, size),
             history_states=expand(history_states, size),
             future_states=None if future_states is None else future_states(actions),
+            return_states=bool(state_weight),
         )
-        if not all_steps:
-            predicted = predicted[:, -1:]
-        return latent_distance(predicted, goal_embeddings.unsqueeze(0).unsqueeze(0), distance)
+        if not state_weight:
+            return latent_distance(predicted[:, scored], goal_embeddings[None, None], distance)
+        predicted, predicted_states = predicted
+        latent = latent_distance(predicted[:, scored], goal_embeddings[None, None], distance)
+        return latent + state_weight * latent_distance(predicted_states[:, scored], goal_state[None, None], distance)
 
     return energy
 
@@ -430,6 +455,32 @@ def read_state(observation: Any, info: dict, state_dim: int) -> torch.Tensor:
     return torch.from_numpy(state)
 
 
+def future_state_step(config: JEPAWorldModelConfig, state_from_actions: str | None) -> StateStep | None:
+    """How a plan computes the future states of a model that reads states it does not predict (`predict_states=False`,
+    as V-JEPA 2-AC): the `STATE_FROM_ACTIONS` function `state_from_actions`; None for every other model. A missing or
+    unread `state_from_actions` is a `ValueError`."""
+    needs_states = bool(config.state_dim) and not config.predicts_states
+    if needs_states and state_from_actions is None:
+        raise ValueError(
+            "The model reads states it does not predict (predict_states=False): a plan of several steps needs "
+            "the future states; compute them from the actions with state_from_actions (one of "
+            f"{tuple(STATE_FROM_ACTIONS)}), or train the model with predict_states=True."
+        )
+    if state_from_actions is not None and not needs_states:
+        raise ValueError("state_from_actions is read only by models with states they do not predict.")
+    return state_step(state_from_actions, config.state_dim, config.action_dim) if needs_states else None
+
+
+def checked_goal_state(goal_state: ArrayLike, config: JEPAWorldModelConfig) -> torch.Tensor:
+    """The goal's proprioceptive state as a float tensor `[state_dim]`; a `ValueError` naming both sizes otherwise."""
+    state = torch.as_tensor(np.asarray(goal_state, dtype=np.float32)).reshape(-1)
+    if state.shape != (config.state_dim,):
+        raise ValueError(
+            f"goal_state has {state.numel()} values, but the model reads states of state_dim={config.state_dim}."
+        )
+    return state
+
+
 class MPCController:
     """Model-predictive control: plan `horizon` steps, execute the first `execute_steps`, observe, replan.
 
@@ -464,6 +515,8 @@ class MPCController:
         all_steps: bool = False,
         preprocess: Callable[[Any], torch.Tensor] | None = None,
         state_from_actions: str | None = None,
+        goal_state: ArrayLike | None = None,
+        state_weight: float = 0.0,
     ) -> "MPCController":
         """A controller that reaches the goal frame `goal_pixel_values [C, H, W]` with `model`: it observes
         `env.render()` through `preprocess` (default: `render_to_pixel_values` at the encoder's size, the frames'
@@ -472,22 +525,18 @@ class MPCController:
         and the actions between them. A model with states it does not predict (`predict_states=False`, as V-JEPA
         2-AC) reads the states of the predicted frames computed from the actions by `state_from_actions`, a name in
         `STATE_FROM_ACTIONS` (`"droid_pose"`: V-JEPA 2-AC's end-effector pose; `"add"`: a state that integrates its
-        delta actions); without one it is a `ValueError`."""
+        delta actions); without one it is a `ValueError`. `goal_state` is the goal's proprioceptive state in the
+        environment's units (`info["goal_proprio"]`), which the energy scores with `state_weight`."""
         config = model.config
-        needs_states = bool(config.state_dim) and not config.predicts_states
-        if needs_states and state_from_actions is None:
-            raise ValueError(
-                "The model reads states it does not predict (predict_states=False): a plan of several steps needs "
-                "the future states; compute them from the actions with state_from_actions (one of "
-                f"{tuple(STATE_FROM_ACTIONS)}), or train the model with predict_states=True."
-            )
-        if state_from_actions is not None and not needs_states:
-            raise ValueError("state_from_actions is read only by models with states they do not predict.")
-        step = state_step(state_from_actions, config.state_dim, config.action_dim) if needs_states else None
+        step = future_state_step(config, state_from_actions)
         preprocess = preprocess or (lambda image: render_to_pixel_values(image, config.encoder_config.image_size))
         device = next(model.parameters()).device
         with torch.no_grad():
             goal_embeddings = model.encode(goal_pixel_values.to(device)[None, None])[0, 0]
+        _check_state_scoring(config, goal_state, state_weight)
+        if state_weight:
+            goal_state = model.normalize_states(checked_goal_state(goal_state, config).to(device))
+        scoring = dict(distance=distance, all_steps=all_steps, goal_state=goal_state, state_weight=state_weight)
 
         def observe(env: Any, observation: Any, info: dict) -> WorldModelObservation:
             state = read_state(observation, info, config.state_dim) if config.state_dim else None
@@ -495,24 +544,22 @@ class MPCController:
 
         @torch.no_grad()
         def energy_for(observations: list[WorldModelObservation], actions: list[torch.Tensor]) -> Energy:
-            history = min(len(observations), config.history_length)
-            recent = observations[-history:]
+            recent = observations[-min(len(observations), config.history_length) :]
             frames = torch.stack([observation.pixel_values for observation in recent]).to(device)
-            history_actions, states = None, None
-            if history > 1:
-                history_actions = model.normalize_actions(torch.stack(actions[-(history - 1) :]).to(device))
+            history_actions, states, future_states = None, None, None
+            if len(recent) > 1:
+                history_actions = model.normalize_actions(torch.stack(actions[-(len(recent) - 1) :]).to(device))
             if config.state_dim:
                 states = model.normalize_states(torch.stack([observation.state for observation in recent]).to(device))
-            future_states = None
             if step is not None:
-                state = recent[-1].state.to(device)
+                current = recent[-1].state.to(device)
 
                 def future_states(actions: torch.Tensor) -> torch.Tensor:
-                    return model.normalize_states(integrate_states(step, state.to(actions.dtype), actions))
+                    return model.normalize_states(integrate_states(step, current.to(actions.dtype), actions))
 
             embeddings = model.encode(frames.unsqueeze(0))[0]
             return goal_energy(
-                model, embeddings, goal_embeddings, history_actions, states, distance, all_steps, future_states
+                model, embeddings, goal_embeddings, history_actions, states, **scoring, future_states=future_states
             )
 
         return cls(planner, energy_for, execute_steps, observe=observe)
@@ -556,8 +603,10 @@ __all__ = [
     "TimedPlanner",
     "WorldModelObservation",
     "add_action",
+    "checked_goal_state",
     "build_planner",
     "droid_pose",
+    "future_state_step",
     "goal_energy",
     "integrate_states",
     "latent_distance",

@@ -85,6 +85,13 @@ class PlanningEvaluationArguments:
             "follow from the actions: droid_pose (V-JEPA 2-AC's end-effector pose) or add (state + action)."
         },
     )
+    state_weight: float = field(
+        default=0.0,
+        metadata={
+            "help": "Weight of the distance between the predicted states and the goal's (info['goal_proprio']), "
+            "added to the latents' (DINO-WM's proprioceptive term); for models that predict their states."
+        },
+    )
     execute_steps: int = field(default=1, metadata={"help": "Model steps executed from each plan before replanning."})
     all_steps: bool = field(
         default=True,
@@ -112,15 +119,23 @@ class PlanningEvaluationArguments:
             raise ValueError(
                 f"state_from_actions must be one of {tuple(STATE_FROM_ACTIONS)}, got {self.state_from_actions!r}."
             )
+        if self.state_weight < 0:
+            raise ValueError(f"state_weight must be >= 0, got {self.state_weight}.")
         for name in ("num_pairs", "max_steps", "horizon", "latent_horizon", "latent_windows"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
 
 
-def start_and_goal(env: gym.Env, seed: int) -> np.ndarray:
-    """The goal of pair `seed` (the environment is reset again with the same seed when the pair runs)."""
+def pair_goal(env: gym.Env, seed: int, with_state: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """The goal of pair `seed` and, `with_state`, the goal's proprioceptive state (`info["goal_proprio"]`); the
+    environment is reset again with the same seed when the pair runs."""
     _, info = env.reset(seed=seed)
-    return np.asarray(info["goal"])
+    if with_state and "goal_proprio" not in info:
+        raise ValueError(
+            f"--state_weight scores the predicted states against the goal's, but {env.spec.id if env.spec else env} "
+            'gives no info["goal_proprio"] on reset: use --state_weight 0.'
+        )
+    return np.asarray(info["goal"]), np.asarray(info["goal_proprio"]) if with_state else None
 
 
 def run_controller(controller: MPCController, env: gym.Env, seed: int, max_model_steps: int) -> dict:
@@ -188,15 +203,17 @@ def planning_success(
         planner = make_planner()
         for pair in range(args.num_pairs):
             seed = args.seed + pair
-            goal = render_to_pixel_values(base_env.unwrapped.render_at(start_and_goal(env, seed)), image_size)
+            goal, goal_state = pair_goal(env, seed, with_state=args.state_weight > 0)
             controller = MPCController.from_world_model(
                 model,
                 planner,
-                goal,
+                render_to_pixel_values(base_env.unwrapped.render_at(goal), image_size),
                 args.execute_steps,
                 distance=args.distance,
                 all_steps=args.all_steps,
                 state_from_actions=args.state_from_actions,
+                goal_state=goal_state,
+                state_weight=args.state_weight,
             )
             outcomes[name].append(run_controller(controller, env, seed, max_model_steps))
         plan_seconds[name] = float(np.median(planner.seconds))

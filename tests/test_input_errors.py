@@ -123,6 +123,14 @@ def test_planning_checks_the_held_out_episodes_before_any_pair(episodes, checkpo
         evaluate_planning(PlanningEvaluationArguments(**args))
 
 
+def test_a_state_weight_needs_a_model_that_predicts_states(checkpoints):
+    with pytest.raises(ValueError, match="state_weight must be >= 0, got -0.5"):
+        PlanningEvaluationArguments(model_name_or_path=checkpoints["world_model"], state_weight=-0.5)
+    args = PlanningEvaluationArguments(model_name_or_path=checkpoints["world_model"], num_pairs=1, state_weight=1.0)
+    with pytest.raises(ValueError, match=r"a model that predicts its states \(this one has state_dim=0"):
+        evaluate_planning(args)
+
+
 def test_the_wrong_kind_of_checkpoint_is_named(checkpoints, tmp_path):
     with pytest.raises(ValueError, match=r"holds a JEPAForPreTraining \(model_type 'jepa'\), but planning needs a "):
         evaluate_planning(PlanningEvaluationArguments(model_name_or_path=checkpoints["jepa"]))

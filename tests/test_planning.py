@@ -129,6 +129,67 @@ def test_goal_energy_scores_a_population_with_one_rollout():
     assert torch.allclose(values[:1], expected, atol=1e-5)
 
 
+def test_goal_energy_adds_the_weighted_distance_of_the_predicted_states_to_the_goal_state():
+    model = micro_world_model(state_dim=2, state_mean=[0.5, 0.5], state_std=[0.25, 0.25])
+    goal_state = torch.tensor([1.0, -1.0])
+    with torch.no_grad():
+        embeddings = model.encode(torch.randn(1, 3, 3, 16, 16))[0]
+        history = dict(history_actions=torch.randn(1, 2), history_states=torch.randn(2, 2))
+        candidates = torch.rand(6, 4, 2)
+        latents_only = goal_energy(model, embeddings[:2], embeddings[2], **history, all_steps=True)(candidates)
+        weighted = goal_energy(
+            model, embeddings[:2], embeddings[2], **history, all_steps=True, goal_state=goal_state, state_weight=0.5
+        )(candidates)
+        expand = {name: value.expand(6, *value.shape) for name, value in history.items()}
+        predicted, states = model.rollout(
+            embeddings[None, :2].expand(6, -1, -1, -1), candidates, **expand, return_states=True
+        )
+    assert states.shape == (6, 4, 2)
+    assert torch.allclose(predicted, model.rollout(embeddings[None, :2].expand(6, -1, -1, -1), candidates, **expand))
+    state_term = (states - goal_state).pow(2).mean((1, 2))
+    assert torch.allclose(weighted, latents_only + 0.5 * state_term, atol=1e-5)
+    assert torch.allclose(latents_only, latent_distance(predicted, embeddings[2][None, None]), atol=1e-5)
+    with pytest.raises(
+        ValueError, match=r"needs goal_state and a model that predicts its states \(this one has state_dim=0"
+    ):
+        goal_energy(micro_world_model(), embeddings[:2], embeddings[2], goal_state=goal_state, state_weight=1.0)
+    with pytest.raises(ValueError, match="state_weight must be >= 0, got -1"):
+        goal_energy(model, embeddings[:2], embeddings[2], goal_state=goal_state, state_weight=-1.0)
+    with pytest.raises(ValueError, match="return_states needs a model that predicts its states"):
+        micro_world_model().rollout(embeddings[None, :1], candidates[:1], return_states=True)
+
+
+def test_mpc_scores_the_goal_state_the_environment_gives_in_its_units():
+    stats = dict(state_mean=[0.5, 0.5], state_std=[0.25, 0.25])
+    model = micro_world_model(state_dim=2, **stats)
+    planner = CEMPlanner(horizon=3, action_dim=2, population=16, iterations=2, num_elites=4)
+    goal = torch.rand(3, 16, 16)
+    near, far = (
+        MPCController.from_world_model(model, planner, goal, goal_state=state, state_weight=1.0)
+        for state in ([0.1, 0.2], [0.9, 0.9])
+    )
+    env = PointMass()
+    start = near.observe(env, *env.reset())
+    candidates = torch.rand(5, 3, 2)
+    with torch.no_grad():
+        energies = [controller.energy_for([start], [])(candidates) for controller in (near, far)]
+        _, predicted_states = model.rollout(
+            model.encode(start.pixel_values[None, None]).expand(5, -1, -1, -1),
+            candidates,
+            history_states=model.normalize_states(start.state)[None, None].expand(5, 1, 2),
+            return_states=True,
+        )
+    # the two goals differ only in their state, normalised with the model's statistics before the distance
+    difference = energies[1] - energies[0]
+    goals = model.normalize_states(torch.tensor([[0.1, 0.2], [0.9, 0.9]]))
+    expected = (predicted_states[:, -1] - goals[1]).pow(2).mean(1) - (predicted_states[:, -1] - goals[0]).pow(2).mean(
+        1
+    )
+    assert torch.allclose(difference, expected, atol=1e-5)
+    with pytest.raises(ValueError, match="goal_state has 3 values, but the model reads states of state_dim=2"):
+        MPCController.from_world_model(model, planner, goal, goal_state=[0.1, 0.2, 0.3], state_weight=1.0)
+
+
 def test_mpc_from_world_model_plans_from_rendered_frames():
     model = micro_world_model()
     planner = CEMPlanner(horizon=3, action_dim=2, population=16, iterations=2, num_elites=4)

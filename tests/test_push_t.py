@@ -64,6 +64,17 @@ def test_a_reset_draws_a_reproducible_goal_that_its_own_state_reaches():
     np.testing.assert_allclose(info["goal"][2:], [256.0, 256.0, math.pi / 4], rtol=1e-6)
 
 
+def test_a_reset_gives_the_goals_proprioception_the_agent_has_there_at_rest():
+    env = make_env(PUSH_T_ID, 16, goal_steps=5).unwrapped
+    _, info = env.reset(seed=3)
+    np.testing.assert_allclose(info["goal_proprio"], [*info["goal"][:2], 0.0, 0.0], rtol=1e-6)
+    env.place(info["goal"])
+    np.testing.assert_allclose(env._info()["proprio"], info["goal_proprio"], rtol=1e-6)
+    two_room = make_env("hf_jepa/TwoRoom-v0", 16)
+    _, info = two_room.reset(seed=0)
+    np.testing.assert_array_equal(info["goal_proprio"], info["goal"])
+
+
 def test_bad_settings_raise_clear_errors():
     with pytest.raises(ValueError, match="goal must be one of"):
         make_env(PUSH_T_ID, 16, goal="anywhere")

@@ -16,7 +16,8 @@ gym-pusht's `PushTEnv` is kept for its physics and drawing; this subclass change
 Observations are gym-pusht's state `[agent_x, agent_y, block_x, block_y, block_angle]`; `info["distance"]` is the
 block's distance to the goal's in pixels; `info["proprio"]` is the agent's proprioceptive state, its position and
 velocity `[x, y, vx, vy]` (DINO-WM's), which `hf-jepa record-episodes` writes as `observation.state` and planning
-reads. Episodes terminate on success.
+reads; `info["goal_proprio"]` is the goal's (the agent at the goal's position, at rest), which a planning energy with
+`state_weight` compares the predicted states to. Episodes terminate on success.
 """
 
 import math
@@ -161,6 +162,7 @@ class PushTEnv(GymPushTEnv):
             "coverage": coverage,
             "is_success": bool(success),
             "proprio": np.array([*self.agent.position, *self.agent.velocity], dtype=np.float32),
+            "goal_proprio": np.array([*self.goal_state[:2], 0.0, 0.0], dtype=np.float32),
         }
 
     def step(self, action):

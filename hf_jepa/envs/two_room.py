@@ -53,7 +53,8 @@ class TwoRoomEnv(gym.Env):
     Observation: the agent's position, `Box(0, 1, (2,), float32)`. Action: `Box(-1, 1, (2,), float32)`, scaled by
     `max_step`. `reset(seed=..., options={"start": xy, "goal": xy})`: by default a random start and a random goal
     in the other room. `info` holds `goal`, `distance`, `is_success` and `proprio` (the agent's proprioceptive
-    state, its position: what `hf-jepa record-episodes` writes as `observation.state` and planning reads); an episode
+    state, its position: what `hf-jepa record-episodes` writes as `observation.state` and planning reads) and
+    `goal_proprio` (the goal's, for a planning energy on states); an episode
     terminates on success (and is truncated by the `max_episode_steps` of `gymnasium.make`). Reward: 1 on success,
     else 0.
     """
@@ -152,6 +153,7 @@ class TwoRoomEnv(gym.Env):
             "distance": distance,
             "is_success": distance < self.goal_tolerance,
             "proprio": self.position.astype(np.float32),
+            "goal_proprio": self.goal.astype(np.float32),
         }
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
