@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import MICRO
 from huggingface_hub import ModelCard
 from PIL import Image
 from torch.utils.tensorboard import SummaryWriter
@@ -19,9 +20,10 @@ from torchcodec.decoders import VideoDecoder
 from transformers import AutoImageProcessor, AutoVideoProcessor, IJepaConfig, pipeline
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAModel, JEPAPredictor, data
+from hf_jepa.configuration_world_model import JEPAWorldModelConfig
 from hf_jepa.data import build_processor, checkpoint_processor
 from hf_jepa.evaluation import processor_settings
-from hf_jepa.hub.cards import write_model_card
+from hf_jepa.hub.cards import record_conversion, write_model_card, write_world_model_card
 from hf_jepa.hub.local_hub import LocalHub
 from hf_jepa.hub.upload import push_to_hub
 from hf_jepa.spaces import SPACE_SOURCE
@@ -265,6 +267,58 @@ def test_model_card_rejects_bad_inputs(tmp_path):
     (tmp_path / "eval_results.json").write_text("{not json")
     with pytest.raises(ValueError, match="eval_results.json is not valid JSON"):
         write_model_card(tmp_path, config=config)
+
+
+def test_world_model_card_text(tmp_path):
+    """The whole card of a converted world model trained further and evaluated at planning; the token is left out."""
+    record_conversion(tmp_path, "facebook/vjepa2-ac", "official_vjepa2_ac", "hf_jepa")
+    config = JEPAWorldModelConfig(
+        encoder_config=JEPAConfig(**MICRO).to_dict(), action_dim=3, action_mean=[0.0] * 3, action_std=[1.0] * 3
+    )
+    card = write_world_model_card(
+        tmp_path,
+        config=config,
+        training_args={"dataset_name": "lerobot/pusht", "learning_rate": 1e-3, "hub_token": "hf_secret"},
+        training_summary={"steps": 5, "wall_time_seconds": 70.2, "final_loss": 0.123456},
+        planning_results={"table": "| planner | success |\n|---|---|\n| cem | 0.9 |"},
+        repo_id="jepa-lab/tiny-world-model",
+    )
+    assert (tmp_path / "README.md").read_text() == str(card)
+    assert card.data.base_model == "facebook/vjepa2-ac" and card.data.datasets == ["lerobot/pusht"]
+    assert card.text.strip().split("\n") == [
+        "# tiny-world-model",
+        "",
+        "An action-conditioned JEPA world model: a frame encoder (32 wide, 2 layers, 16 px), an action encoder and a "
+        "block-causal predictor (6 layers over 3 frames of pooled embeddings) predicting the next frame's latent.",
+        "Converted with hf_jepa from the official_vjepa2_ac checkpoint `facebook/vjepa2-ac` to the hf_jepa format: "
+        "`hf-jepa convert --source facebook/vjepa2-ac --source_format official_vjepa2_ac --target_format hf_jepa`.",
+        "Trained on lerobot/pusht.",
+        "Actions of 3 values, normalised with the statistics saved in `config.json`.",
+        "",
+        "```python",
+        "import hf_jepa",
+        "from transformers import AutoModel",
+        'model = AutoModel.from_pretrained("jepa-lab/tiny-world-model")  # or trust_remote_code=True without hf_jepa',
+        "# plan: hf_jepa.planning.MPCController.from_world_model(model, hf_jepa.CEMPlanner(...), goal_pixels)",
+        "```",
+        "",
+        "## Training",
+        "",
+        "- Optimisation steps: 5",
+        "- Wall time: 1m 10s",
+        "- Final loss: 0.1235",
+        "",
+        "## Planning",
+        "",
+        "| planner | success |",
+        "|---|---|",
+        "| cem | 0.9 |",
+        "",
+        "## Hyperparameters",
+        "",
+        "- dataset_name: lerobot/pusht",
+        "- learning_rate: 0.001",
+    ]
 
 
 def test_pipeline_returns_patch_and_pooled_features(tmp_path):

@@ -216,6 +216,23 @@ def _hyperparameter_rows(training_args: dict) -> list[tuple[str, str]]:
     return [(key, _public_value(value)) for key, value in sorted(training_args.items()) if not is_credential(key)]
 
 
+def _card_repo_id(repo_id: str | None, training_args: dict, output_dir: Path) -> str:
+    """What a card's usage examples load: `repo_id`, else the run's `hub_model_id`, else the folder's path."""
+    return repo_id or training_args.get("hub_model_id") or str(output_dir)
+
+
+def _model_name(repo_id: str) -> str:
+    """The model's name on its card: the last part of its repository id."""
+    return repo_id.rstrip("/").split("/")[-1]
+
+
+def _save_card(data: ModelCardData, lines: list[str], path: Path) -> ModelCard:
+    """The card made of `data` (its YAML metadata) and the text `lines`, saved to `path`."""
+    card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines) + "\n")
+    card.save(path)
+    return card
+
+
 def _card_config(output_dir: Path, config: JEPAConfig | None) -> JEPAConfig:
     """`config`, or the one saved in `output_dir`; `output_dir` must exist either way (the card is written there)."""
     if not output_dir.is_dir():
@@ -249,6 +266,39 @@ def _card_metadata(
     )
 
 
+def _card_sources(
+    output_dir: Path, training_args: dict, datasets: list[str] | None, base_model: str | None
+) -> dict[str, list[str] | str | None]:
+    """The data and checkpoint the model comes from, as the template names them: `datasets` and `base_model`, else
+    the run's `dataset_name` or `train_dir` and what the card already in `output_dir` says. Hub ids go into the
+    metadata; local data and checkpoints are named in the text by their last path part only."""
+    previous = ModelCard.load(output_dir / "README.md").data if (output_dir / "README.md").is_file() else None
+    if datasets is None:
+        source = training_args.get("dataset_name") or training_args.get("train_dir")
+        datasets = [source] if isinstance(source, str) else (previous.datasets if previous else None) or []
+    if base_model is None and previous is not None:
+        base_model = previous.base_model
+    hub_base_model = base_model if base_model and _is_hub_id(base_model) else None
+    return {
+        "hub_datasets": [name for name in datasets if _is_hub_id(name)],
+        "local_datasets": [_public_name(name) for name in datasets if not _is_hub_id(name)],
+        "hub_base_model": hub_base_model,
+        "local_base_model": _public_name(base_model) if base_model and not hub_base_model else None,
+    }
+
+
+def _model_description(config: JEPAConfig) -> dict:
+    """What the template says of the model itself, from its config: family, architecture and objective."""
+    return {
+        "is_video": config.is_video,
+        "is_pretraining_checkpoint": "JEPAForPreTraining" in (config.architectures or []),
+        "config": config,
+        "family": "V-JEPA" if config.is_video else "I-JEPA",
+        "architecture": _architecture_rows(config, _count_parameters(config)),
+        "objective": _objective_rows(config),
+    }
+
+
 def write_model_card(
     output_dir: str | Path,
     *,
@@ -280,43 +330,23 @@ def write_model_card(
     eval_results = read_json(output_dir / "eval_results.json", []) if eval_results is None else eval_results
     eval_results = _check_eval_results(eval_results)
     training_summary = _training_summary(output_dir, training_summary)
-    previous = ModelCard.load(output_dir / "README.md").data if (output_dir / "README.md").is_file() else None
+    sources = _card_sources(output_dir, training_args, datasets, base_model)
+    repo_id = _card_repo_id(repo_id, training_args, output_dir)
+    name = _model_name(repo_id)
 
-    if datasets is None:
-        source = training_args.get("dataset_name") or training_args.get("train_dir")
-        datasets = [source] if isinstance(source, str) else (previous.datasets if previous else None) or []
-    if base_model is None and previous is not None:
-        base_model = previous.base_model
-    # Hub ids go into the metadata; local data and checkpoints are named in the text by their last path part only.
-    hub_datasets = [name for name in datasets if _is_hub_id(name)]
-    local_datasets = [_public_name(name) for name in datasets if not _is_hub_id(name)]
-    hub_base_model = base_model if base_model and _is_hub_id(base_model) else None
-    repo_id = repo_id or training_args.get("hub_model_id") or str(output_dir)
-    name = repo_id.rstrip("/").split("/")[-1]
-
-    card_data = _card_metadata(config, name, hub_datasets, hub_base_model, eval_results)
-    models, evaluation_rows = _evaluation_table(eval_results)
-    hyperparameters = _hyperparameter_rows(training_args)
     template_path = Path(template_path or MODEL_CARD_TEMPLATE)
     if not template_path.is_file():
         raise FileNotFoundError(f"Model card template {template_path} not found.")
+    models, evaluation_rows = _evaluation_table(eval_results)
     card = ModelCard.from_template(
-        card_data,
+        _card_metadata(config, name, sources["hub_datasets"], sources["hub_base_model"], eval_results),
         template_path=str(template_path),
         model_name=name,
         repo_id=repo_id,
-        is_video=config.is_video,
-        is_pretraining_checkpoint="JEPAForPreTraining" in (config.architectures or []),
-        config=config,
-        family="V-JEPA" if config.is_video else "I-JEPA",
-        architecture=_architecture_rows(config, _count_parameters(config)),
-        objective=_objective_rows(config),
-        hub_datasets=hub_datasets,
-        local_datasets=local_datasets,
-        hub_base_model=hub_base_model,
-        local_base_model=_public_name(base_model) if base_model and not hub_base_model else None,
+        **_model_description(config),
+        **sources,
         training_summary=_summary_rows(training_summary),
-        hyperparameters=hyperparameters,
+        hyperparameters=_hyperparameter_rows(training_args),
         evaluation_models=models,
         evaluation_rows=evaluation_rows,
     )
@@ -366,10 +396,40 @@ def write_conversion_card(
         tags=["jepa", "hf_jepa", "converted"],
         base_model=_converted_from(conversion),
     )
-    lines = [f"# {Path(output_dir).name}", "", _conversion_text(conversion)]
-    card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines) + "\n")
-    card.save(path)
-    return card
+    return _save_card(data, [f"# {Path(output_dir).name}", "", _conversion_text(conversion)], path)
+
+
+def _bullets(rows: list[tuple[str, str]]) -> list[str]:
+    return [f"- {label}: {value}" for label, value in rows]
+
+
+def _world_model_overview(config: JEPAWorldModelConfig, dataset: str | None, conversion: dict | None) -> list[str]:
+    """What the world model is, where it comes from (its conversion, its training data) and what actions it takes."""
+    encoder = config.encoder_config
+    origin = [_conversion_text(conversion)] if conversion else []
+    if dataset or not conversion:
+        origin.append(f"Trained on {_public_name(dataset) if dataset else 'recorded episodes'}.")
+    return [
+        "An action-conditioned JEPA world model: a frame encoder "
+        f"({encoder.hidden_size} wide, {encoder.num_hidden_layers} layers, {encoder.image_size} px), an action "
+        f"encoder and a block-causal predictor ({config.predictor_num_hidden_layers} layers over "
+        f"{config.history_length} frames of {config.embedding_type} embeddings) predicting the next frame's latent.",
+        *origin,
+        f"Actions of {config.action_dim} values, "
+        + ("normalised with the statistics saved in `config.json`." if config.action_mean else "taken as they are."),
+    ]
+
+
+def _world_model_usage(repo_id: str) -> list[str]:
+    """How to load the world model from `repo_id` and plan with it."""
+    return [
+        "```python",
+        "import hf_jepa",
+        "from transformers import AutoModel",
+        f'model = AutoModel.from_pretrained("{repo_id}")  # or trust_remote_code=True without hf_jepa',
+        "# plan: hf_jepa.planning.MPCController.from_world_model(model, hf_jepa.CEMPlanner(...), goal_pixels)",
+        "```",
+    ]
 
 
 def write_world_model_card(
@@ -382,7 +442,7 @@ def write_world_model_card(
 ) -> ModelCard:
     """The model card of a `JEPAWorldModel` checkpoint, written to `output_dir/README.md`: what it is, how to load and
     plan with it, the training facts and, when `planning_results.json` is in the folder (written by
-    `scripts/evaluate_planning.py`), the planning results, and for a converted model (`conversion.json`, written by
+    `hf-jepa evaluate-planning`), the planning results, and for a converted model (`conversion.json`, written by
     `record_conversion`) where it was converted from. Arguments left `None` are read from the folder."""
     output_dir = Path(output_dir)
     config = config or JEPAWorldModelConfig.from_pretrained(output_dir)
@@ -391,38 +451,14 @@ def write_world_model_card(
     if planning_results is None:
         planning_results = read_json(output_dir / "planning_results.json", None)
     conversion = read_json(output_dir / CONVERSION_FILE, None)
-    repo_id = repo_id or training_args.get("hub_model_id") or str(output_dir)
+    repo_id = _card_repo_id(repo_id, training_args, output_dir)
     dataset = training_args.get("dataset_name")
-    encoder = config.encoder_config
-    origin = [_conversion_text(conversion)] if conversion else []
-    if dataset or not conversion:
-        origin.append(f"Trained on {_public_name(dataset) if dataset else 'recorded episodes'}.")
-    lines = [
-        f"# {repo_id.rstrip('/').split('/')[-1]}",
-        "",
-        "An action-conditioned JEPA world model: a frame encoder "
-        f"({encoder.hidden_size} wide, {encoder.num_hidden_layers} layers, {encoder.image_size} px), an action "
-        f"encoder and a block-causal predictor ({config.predictor_num_hidden_layers} layers over "
-        f"{config.history_length} frames of {config.embedding_type} embeddings) predicting the next frame's latent.",
-        *origin,
-        f"Actions of {config.action_dim} values, "
-        + ("normalised with the statistics saved in `config.json`." if config.action_mean else "taken as they are."),
-        "",
-        "```python",
-        "import hf_jepa",
-        "from transformers import AutoModel",
-        f'model = AutoModel.from_pretrained("{repo_id}")  # or trust_remote_code=True without hf_jepa',
-        "# plan: hf_jepa.planning.MPCController.from_world_model(model, hf_jepa.CEMPlanner(...), goal_pixels)",
-        "```",
-        "",
-        "## Training",
-        "",
-        *[f"- {label}: {value}" for label, value in _summary_rows(training_summary)],
-    ]
+
+    lines = [f"# {_model_name(repo_id)}", "", *_world_model_overview(config, dataset, conversion), ""]
+    lines += [*_world_model_usage(repo_id), "", "## Training", "", *_bullets(_summary_rows(training_summary))]
     if planning_results:
         lines += ["", "## Planning", "", planning_results.get("table", "")]
-    lines += ["", "## Hyperparameters", ""]
-    lines += [f"- {key}: {value}" for key, value in _hyperparameter_rows(training_args)]
+    lines += ["", "## Hyperparameters", "", *_bullets(_hyperparameter_rows(training_args))]
     data = ModelCardData(
         library_name="hf_jepa",
         license="apache-2.0",
@@ -430,9 +466,7 @@ def write_world_model_card(
         datasets=[dataset] if dataset and _is_hub_id(dataset) else None,
         base_model=_converted_from(conversion),
     )
-    card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines) + "\n")
-    card.save(output_dir / "README.md")
-    return card
+    return _save_card(data, lines, output_dir / "README.md")
 
 
 __all__ = [
