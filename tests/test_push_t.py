@@ -16,6 +16,7 @@ from test_world_model_training import fresh_accelerator_state_on_one_thread, qui
 from hf_jepa import JEPAWorldModel, JEPAWorldModelConfig, rollouts  # noqa: E402
 from hf_jepa.data.episodes import render_to_pixel_values  # noqa: E402
 from hf_jepa.envs import PUSH_T_ID, RecordingArguments, make_env, record_dataset  # noqa: E402
+from hf_jepa.envs.push_t import angle_difference  # noqa: E402
 from hf_jepa.planning import CEMPlanner, MPCController  # noqa: E402
 from hf_jepa.planning_evaluation import FrameSkip  # noqa: E402
 from hf_jepa.training import train_world_model  # noqa: E402
@@ -75,9 +76,26 @@ def test_a_reset_gives_the_goals_proprioception_the_agent_has_there_at_rest():
     np.testing.assert_array_equal(info["goal_proprio"], info["goal"])
 
 
+def test_near_target_starts_put_the_block_around_the_t_pose():
+    near = make_env(PUSH_T_ID, 16, goal="task", start="near_target", start_spread=20.0).unwrapped
+    anywhere = make_env(PUSH_T_ID, 16, goal="task").unwrapped
+    near.reset(seed=0)
+    target = np.asarray(near.goal_pose[:2])
+    distances = {
+        name: [np.linalg.norm(env.reset(seed=seed)[0][2:4] - target) for seed in range(30)]
+        for name, env in (("near", near), ("anywhere", anywhere))
+    }
+    assert np.median(distances["near"]) < 40 < np.median(distances["anywhere"])
+    angles = [angle_difference(near.reset(seed=seed)[0][4], near.goal_pose[2]) for seed in range(30)]
+    assert np.median(angles) < 0.5
+    np.testing.assert_array_equal(near.reset(seed=4)[0], near.reset(seed=4)[0])
+
+
 def test_bad_settings_raise_clear_errors():
     with pytest.raises(ValueError, match="goal must be one of"):
         make_env(PUSH_T_ID, 16, goal="anywhere")
+    with pytest.raises(ValueError, match="start must be one of"):
+        make_env(PUSH_T_ID, 16, start="elsewhere")
     with pytest.raises(ValueError, match="image_size"):
         make_env(PUSH_T_ID, 4)
     env = make_env(PUSH_T_ID, 16)

@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike
 
 ARENA_SIZE = 512.0
 GOALS = ("reach", "task")
+STARTS = ("random", "near_target")
 # a goal that push_policy does not reach from this many starts in a row is an error, not bad luck
 MAX_GOAL_DRAWS = 100
 
@@ -62,6 +63,11 @@ class PushTEnv(GymPushTEnv):
         action_scale: Pixels of target offset per unit of action.
         goal: "reach" (a state `goal_steps` scripted pushes away) or "task" (gym-pusht's T pose, coverage > 95 %).
         goal_steps: Actions of `push_policy` from the start to a "reach" goal.
+        start: "random" (gym-pusht's starts) or "near_target": the block drawn around the T's target pose (position
+            spread `start_spread` pixels, angle spread `start_spread / 100` radians), the agent anywhere, so that
+            recorded episodes cover the states the task ends in, which scripted pushes from random starts rarely
+            reach.
+        start_spread: The spread of "near_target" starts.
         position_tolerance / angle_tolerance: The "reach" success criterion (DINO-WM's: 20 px and pi / 9).
     """
 
@@ -76,19 +82,24 @@ class PushTEnv(GymPushTEnv):
         goal_steps: int = 25,
         position_tolerance: float = 20.0,
         angle_tolerance: float = math.pi / 9,
+        start: str = "random",
+        start_spread: float = 40.0,
     ):
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be 'rgb_array' or None, got {render_mode!r}.")
         if goal not in GOALS:
             raise ValueError(f"goal must be one of {GOALS}, got {goal!r}.")
-        if image_size < 8 or goal_steps < 1 or action_scale <= 0:
+        if start not in STARTS:
+            raise ValueError(f"start must be one of {STARTS}, got {start!r}.")
+        if image_size < 8 or goal_steps < 1 or action_scale <= 0 or start_spread < 0:
             raise ValueError(
                 f"image_size ({image_size}) must be >= 8, goal_steps ({goal_steps}) >= 1, action_scale "
-                f"({action_scale}) > 0."
+                f"({action_scale}) > 0, start_spread ({start_spread}) >= 0."
             )
         super().__init__(obs_type="state", render_mode=render_mode)
         self.image_size, self.action_scale = image_size, action_scale
         self.goal, self.goal_steps = goal, goal_steps
+        self.start, self.start_spread = start, start_spread
         self.position_tolerance, self.angle_tolerance = position_tolerance, angle_tolerance
         self.action_space = gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
         high = np.array([ARENA_SIZE, ARENA_SIZE, ARENA_SIZE, ARENA_SIZE, 2 * math.pi], np.float32)
@@ -121,11 +132,20 @@ class PushTEnv(GymPushTEnv):
         turned = angle_difference(goal[4], start[4]) >= self.angle_tolerance
         return goal if moved or turned else None
 
+    def _near_target_start(self) -> np.ndarray:
+        """A start with the block around the target pose (kept inside the arena) and the agent anywhere."""
+        x, y, angle = self.goal_pose
+        block = np.clip([x, y] + self.np_random.normal(0.0, self.start_spread, 2), 100.0, 400.0)
+        agent = self.np_random.uniform(50.0, 450.0, 2)
+        return np.array(
+            [*agent, *block, (angle + self.np_random.normal(0.0, self.start_spread / 100)) % (2 * math.pi)]
+        )
+
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         for _ in range(MAX_GOAL_DRAWS):
             super().reset(seed=seed, options=options)
             seed = None  # a redraw continues the seeded generator
-            start = self.state()
+            start = self.state() if self.start == "random" else self._near_target_start()
             self._setup()
             self.place(start)
             if self.goal == "task":
