@@ -2,6 +2,7 @@
 """Processors, model cards and pushing to the Hub (against the local Hub of `hf_jepa.hub.local_hub`)."""
 
 import hashlib
+import http.client
 import json
 import os
 import subprocess
@@ -334,6 +335,41 @@ def test_pipeline_returns_patch_and_pooled_features(tmp_path):
         expected = model.target_encoder(pixels)
     torch.testing.assert_close(patches, expected.last_hidden_state)
     torch.testing.assert_close(pooled, expected.pooler_output)
+
+
+def test_local_hub_answers_raw_http(local_hub):
+    """The local Hub's HTTP layer: a chunked body, an unknown route, a Hub error with its code, and a bug in a
+    handler answered as a 500 rather than a dropped connection; HEAD gets the headers without the body."""
+    connection = http.client.HTTPConnection(*local_hub.endpoint.removeprefix("http://").split(":"))
+
+    def request(method: str, path: str, chunks: list[bytes] | None = None) -> tuple:
+        if chunks is None:
+            connection.request(method, path)
+        else:
+            body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in chunks) + b"0\r\nX-Trailer: 1\r\n\r\n"
+            headers = {"Transfer-Encoding": "chunked", "Content-Type": "application/json"}
+            connection.putrequest(method, path)
+            for name, value in headers.items():
+                connection.putheader(name, value)
+            connection.endheaders(body)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+
+    status, _, body = request("POST", "/api/repos/create", [b'{"name": "ra', b'w", "type": "model"}'])
+    assert status == 200 and json.loads(body)["id"] == "hf-jepa-tester/raw"
+    assert "hf-jepa-tester/raw" in local_hub.repos
+    status, _, body = request("GET", "/api/nowhere")
+    assert status == 404 and json.loads(body) == {"error": "The local hub has no route for GET /api/nowhere."}
+    assert local_hub.unhandled == ["GET /api/nowhere"]
+    status, headers, body = request("GET", "/api/models/hf-jepa-tester/missing")
+    assert status == 404 and headers["X-Error-Code"] == "RepoNotFound"
+    assert headers["X-Error-Message"] == json.loads(body)["error"] == "Repository hf-jepa-tester/missing not found"
+    status, headers, body = request("POST", "/api/repos/create", [b'{"type": "model"}'])  # no name: a KeyError
+    assert status == 500 and headers["X-Error-Message"] == json.loads(body)["error"] == "KeyError('name')"
+    status, headers, body = request("HEAD", "/hf-jepa-tester/raw/resolve/main/README.md")
+    assert status == 404 and headers["X-Error-Code"] == "EntryNotFound" and body == b""
+    assert local_hub.requests == [("POST", "create"), ("GET", "info"), ("POST", "create"), ("HEAD", "resolve")]
+    connection.close()
 
 
 def test_push_refuses_folders_that_would_not_load_or_would_leak_a_token(tmp_path):

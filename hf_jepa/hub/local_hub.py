@@ -467,73 +467,85 @@ class LocalHub:
         return 200, headers, stored.content
 
 
+class _HubRequestHandler(BaseHTTPRequestHandler):
+    """Serves one request to `hub`: routes it to the hub's `handle_*` method and sends back its answer."""
+
+    protocol_version = "HTTP/1.1"
+    hub: LocalHub
+
+    def log_message(self, format: str, *args) -> None:  # keep test output quiet
+        pass
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            return self._read_chunks()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _read_chunks(self) -> bytes:
+        """A body sent with `Transfer-Encoding: chunked`: sized chunks up to an empty one, then trailers."""
+        chunks = []
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+            if size == 0:
+                while self.rfile.readline().strip():  # trailers
+                    pass
+                return b"".join(chunks)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    def _send(self, status: int, headers: dict, body) -> None:
+        if isinstance(body, bytes):
+            payload = body
+        else:
+            payload = b"" if body is None else json.dumps(body).encode()
+            headers = {"Content-Type": "application/json", **headers}
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def _dispatch(self) -> None:
+        url = urlsplit(self.path)
+        raw_body = self._read_body() if self.command in ("POST", "PUT") else b""
+        route = _route(self.command, url.path)
+        if route is None:
+            self.hub.unhandled.append(f"{self.command} {self.path}")
+            self._send(404, {}, {"error": f"The local hub has no route for {self.command} {url.path}."})
+            return
+        name, match = route
+        self.hub.requests.append((self.command, name))
+        self._send(*self._answer(name, match, url.query, raw_body))
+
+    def _answer(self, name: str, match: re.Match, query: str, raw_body: bytes) -> tuple:
+        """`(status, headers, body)`: what the hub's handler of the route `name` returns, or the error it raises."""
+        content_type = self.headers.get("Content-Type", "").split(";")[0]
+        try:
+            self.hub._check_failure(name)
+            arguments = dict(
+                match.groupdict(),
+                query=parse_qs(query),
+                raw_body=raw_body,
+                body=json.loads(raw_body) if content_type in _JSON_TYPES and raw_body else {},
+                authorization=self.headers.get("Authorization"),
+            )
+            return getattr(self.hub, f"handle_{name.replace('-', '_')}")(**arguments)
+        except HubError as error:
+            headers = {"X-Error-Message": error.message}
+            if error.error_code is not None:
+                headers["X-Error-Code"] = error.error_code
+            return error.status, headers, {"error": error.message}
+        except Exception as error:  # a bug in this server: answer it instead of dropping the connection
+            return 500, {"X-Error-Message": repr(error)}, {"error": repr(error)}
+
+    do_GET = do_HEAD = do_POST = do_PUT = _dispatch
+
+
 def _make_handler(hub: LocalHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args) -> None:  # keep test output quiet
-            pass
-
-        def _read_body(self) -> bytes:
-            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                chunks = []
-                while True:
-                    size = int(self.rfile.readline().split(b";")[0].strip(), 16)
-                    if size == 0:
-                        while self.rfile.readline().strip():  # trailers
-                            pass
-                        return b"".join(chunks)
-                    chunks.append(self.rfile.read(size))
-                    self.rfile.readline()
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-        def _send(self, status: int, headers: dict, body) -> None:
-            if isinstance(body, bytes):
-                payload = body
-            else:
-                payload = b"" if body is None else json.dumps(body).encode()
-                headers = {"Content-Type": "application/json", **headers}
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
-
-        def _dispatch(self) -> None:
-            url = urlsplit(self.path)
-            raw_body = self._read_body() if self.command in ("POST", "PUT") else b""
-            route = _route(self.command, url.path)
-            if route is None:
-                hub.unhandled.append(f"{self.command} {self.path}")
-                self._send(404, {}, {"error": f"The local hub has no route for {self.command} {url.path}."})
-                return
-            name, match = route
-            hub.requests.append((self.command, name))
-            content_type = self.headers.get("Content-Type", "").split(";")[0]
-            try:
-                hub._check_failure(name)
-                arguments = dict(
-                    match.groupdict(),
-                    query=parse_qs(url.query),
-                    raw_body=raw_body,
-                    body=json.loads(raw_body) if content_type in _JSON_TYPES and raw_body else {},
-                    authorization=self.headers.get("Authorization"),
-                )
-                status, headers, body = getattr(hub, f"handle_{name.replace('-', '_')}")(**arguments)
-            except HubError as error:
-                headers = {"X-Error-Message": error.message}
-                if error.error_code is not None:
-                    headers["X-Error-Code"] = error.error_code
-                status, body = error.status, {"error": error.message}
-            except Exception as error:  # a bug in this server: answer it instead of dropping the connection
-                headers, status, body = {"X-Error-Message": repr(error)}, 500, {"error": repr(error)}
-            self._send(status, headers, body)
-
-        do_GET = do_HEAD = do_POST = do_PUT = _dispatch
-
-    return Handler
+    """The request handler class of `hub`'s server (which makes one handler per request)."""
+    return type("Handler", (_HubRequestHandler,), {"hub": hub})
 
 
 def main() -> None:
