@@ -113,6 +113,34 @@ def _restore(path: Path, content: bytes | None) -> None:
         path.write_bytes(content)
 
 
+def _upload_checkpoint(
+    api: HfApi,
+    folder: Path,
+    output_dir: Path,
+    repo_id: str,
+    *,
+    private: bool,
+    commit_message: str,
+    patterns: list[str],
+) -> CommitInfo:
+    """Uploads `folder`, the checkpoint folder `output_dir` or a snapshot of it, in one commit, then removes the
+    snapshot; a failure says that the push can be run again."""
+    try:
+        return upload_to_new_or_existing_repo(
+            api,
+            folder,
+            repo_id,
+            private=private,
+            commit_message=commit_message,
+            ignore_patterns=patterns,
+            if_failed=f"The local folder {output_dir} is unchanged. Run the same push again to resume: files that "
+            "already reached the Hub are not uploaded again.",
+        )
+    finally:
+        if folder != output_dir:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def push_to_hub(
     output_dir: str | Path,
     repo_id: str,
@@ -154,23 +182,13 @@ def push_to_hub(
 
     def upload() -> CommitInfo:
         try:
-            return upload_to_new_or_existing_repo(
-                api,
-                folder,
-                repo_id,
-                private=private,
-                commit_message=commit_message,
-                ignore_patterns=patterns,
-                if_failed=f"The local folder {output_dir} is unchanged. Run the same push again to resume: files that "
-                "already reached the Hub are not uploaded again.",
+            return _upload_checkpoint(
+                api, folder, output_dir, repo_id, private=private, commit_message=commit_message, patterns=patterns
             )
         except BaseException:
-            if folder == output_dir and update_model_card:
+            if folder == output_dir and update_model_card:  # the folder keeps the card it had
                 _restore(card, previous_card)
             raise
-        finally:
-            if folder != output_dir:
-                shutil.rmtree(folder, ignore_errors=True)
 
     # Every push goes through the worker, so a blocking push (the final one) also lands after the pending
     # background pushes (the checkpoints before it).
