@@ -289,6 +289,47 @@ def process_peak_bytes() -> int:
     return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB
 
 
+def _case_masks(config: JEPAConfig, case: TrainingCase, num_steps: int) -> list[tuple[list, list]]:
+    """The `(context, target)` masks of each of `num_steps` steps, on the case's device. The same for every
+    configuration, so that each times the same work; their shapes change from step to step, as in training."""
+    generator = torch.Generator().manual_seed(case.seed)
+    masks = [sample_masks(config, case.batch_size, generator) for _ in range(num_steps)]
+    return [([m.to(case.device) for m in context], [m.to(case.device) for m in targets]) for context, targets in masks]
+
+
+def _flops_per_step(model: JEPAForPreTraining, pixel_values: torch.Tensor, masks: list) -> list[dict[str, int]]:
+    """The `training_flops` of a step with each of `masks`, counted once per mask shape: nothing else changes them."""
+    flops_by_shape, flops = {}, []
+    for context, targets in masks:
+        shape = (context[0].shape[1], tuple(target.shape[1] for target in targets))
+        if shape not in flops_by_shape:
+            inputs = {"pixel_values": pixel_values, "context_mask": context, "target_mask": targets}
+            flops_by_shape[shape] = training_flops(model, inputs)
+        flops.append(flops_by_shape[shape])
+    return flops
+
+
+def _memory_baseline(device: str) -> int:
+    """The bytes in use before the model is built: allocated on the GPU (whose peak is reset here), or this
+    process's resident memory on the CPU."""
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+        return torch.cuda.memory_allocated()
+    return psutil.Process().memory_info().rss
+
+
+def _memory_use(device: str, baseline: int, model_state: int) -> dict[str, int]:
+    """The peak memory of the run and its parts: over the baseline, the model's state and the rest, activations."""
+    peak = torch.cuda.max_memory_allocated() if device == "cuda" else process_peak_bytes()
+    return {
+        "baseline_bytes": baseline,
+        "peak_bytes": peak,
+        "used_bytes": peak - baseline,
+        "state_bytes": model_state,
+        "activation_bytes": peak - baseline - model_state,
+    }
+
+
 def run_training_case(case: TrainingCase) -> dict:
     """Times `case.steps` real training steps after `case.warmup_steps`; meant to run in a fresh process."""
     device = case.device
@@ -298,28 +339,15 @@ def run_training_case(case: TrainingCase) -> dict:
         config.context_block_scale = official_context_block_scale(config)
     pixel_values = dummy_pixel_values(config, case.batch_size, device)
     warmup_steps = case.warmup_steps + (2 if case.compile else 0)
-    # The same masks for every configuration, so that each times the same work; the warm-up uses the first ones.
-    # Their shapes change from step to step, as in training.
-    generator = torch.Generator().manual_seed(case.seed)
-    masks = [sample_masks(config, case.batch_size, generator) for _ in range(warmup_steps + case.steps)]
-    masks = [([m.to(device) for m in context], [m.to(device) for m in targets]) for context, targets in masks]
+    masks = _case_masks(config, case, warmup_steps + case.steps)  # the warm-up uses the first ones
+    timed_masks = masks[-case.steps :]
 
-    if device == "cuda":
-        torch.cuda.reset_peak_memory_stats()
-        baseline = torch.cuda.memory_allocated()
-    else:
-        baseline = psutil.Process().memory_info().rss
+    baseline = _memory_baseline(device)
     torch.manual_seed(case.seed)
     model = JEPAForPreTraining(config).to(device).train()
     optimizer = build_optimizer(model, defaults)
     Schedules(defaults, total_steps=len(masks)).apply(optimizer, step=0)
-    flops_by_shape, flops = {}, []  # the FLOPs depend on the mask shapes only
-    for context, targets in masks[-case.steps :]:
-        shape = (context[0].shape[1], tuple(target.shape[1] for target in targets))
-        if shape not in flops_by_shape:
-            inputs = {"pixel_values": pixel_values, "context_mask": context, "target_mask": targets}
-            flops_by_shape[shape] = training_flops(model, inputs)
-        flops.append(flops_by_shape[shape])
+    flops = _flops_per_step(model, pixel_values, timed_masks)
     if case.activation_checkpointing:
         model.activation_checkpointing_enable()
     # The loop's own step: an Accelerator in this process runs the model as `pretrain` does (bf16 autocast included).
@@ -332,26 +360,18 @@ def run_training_case(case: TrainingCase) -> dict:
         training_step(accelerator, forward, optimizer, inputs, defaults.max_grad_norm, defaults.ema_momentum)
 
     all_seconds = [timed(step, device, context, targets) for context, targets in masks]
-    seconds = all_seconds[-case.steps :]
-    peak = torch.cuda.max_memory_allocated() if device == "cuda" else process_peak_bytes()
-    model_state = state_bytes(model, optimizer)
+    memory = _memory_use(device, baseline, state_bytes(model, optimizer))
     return {
         **asdict(case),
-        "step_seconds": seconds,
+        "step_seconds": all_seconds[-case.steps :],
         "warmup_seconds": sum(all_seconds[: -case.steps]),  # under torch.compile: mostly the compilation
         "flops_per_step": [f["total"] for f in flops],
         "flops_by_part": {part: statistics.mean(f[part] for f in flops) for part in flops[0] if part != "total"},
-        "context_tokens": [context[0].shape[1] for context, _ in masks[-case.steps :]],
-        "target_tokens": [sum(t.shape[1] for t in targets) for _, targets in masks[-case.steps :]],
+        "context_tokens": [context[0].shape[1] for context, _ in timed_masks],
+        "target_tokens": [sum(t.shape[1] for t in targets) for _, targets in timed_masks],
         "num_tokens": config.num_patches,
         "parameters": sum(p.numel() for p in model.parameters()),
-        "memory": {
-            "baseline_bytes": baseline,
-            "peak_bytes": peak,
-            "used_bytes": peak - baseline,
-            "state_bytes": model_state,
-            "activation_bytes": peak - baseline - model_state,
-        },
+        "memory": memory,
     }
 
 
@@ -541,6 +561,46 @@ def checkpointing_effect(training: list[dict]) -> list[dict]:
     return rows
 
 
+def _run_training_cases(args: BenchmarkArguments, log: Callable[[str], None]) -> list[dict]:
+    """The raw results of every training case, each timed in a fresh process."""
+    results = []
+    for case in training_cases(args):
+        log(f"training: {case.describe()}")
+        try:
+            results.append(run_isolated(run_training_case, case))
+        except BrokenProcessPool as error:
+            raise RuntimeError(
+                f"The process timing {case.describe()} died, most likely out of memory: lower --batch_size or leave "
+                "this preset out."
+            ) from error
+    return results
+
+
+def _inference_rows(args: BenchmarkArguments, presets: list[str]) -> list[dict]:
+    """`benchmark_inference` of each image preset at each batch size, precision, attention and compilation."""
+    return [
+        benchmark_inference(preset, batch_size, precision, attention, compiled, args)
+        for preset in presets
+        for batch_size in args.batch_sizes(preset)
+        for precision in args.precisions
+        for attention in ("eager", "sdpa")
+        for compiled in ((False, True) if args.compile else (False,))
+    ]
+
+
+def _with_model_speed(data_rows: list[dict], training: list[dict]) -> list[dict]:
+    """The data pipeline's rows with the model's fastest training speed at the same preset and batch size beside
+    them, and the ratio of the two."""
+    for row in data_rows:
+        row["model_samples_per_second"] = max(
+            run["samples_per_second"]["median"]
+            for run in training
+            if run["preset"] == row["preset"] and run["batch_size"] == row["batch_size"]
+        )
+        row["data_to_model_ratio"] = row["samples_per_second"] / row["model_samples_per_second"]
+    return data_rows
+
+
 def run_benchmark(args: BenchmarkArguments, log: Callable[[str], None] = print) -> dict:
     """Runs every measurement `args` asks for, prints the tables through `log`, writes `args.json_path`.
 
@@ -553,28 +613,11 @@ def run_benchmark(args: BenchmarkArguments, log: Callable[[str], None] = print) 
         precision: measure_matmul_peak(precision, args.device, args.matmul_size) for precision in args.precisions
     }
 
-    raw_training = []
-    for case in training_cases(args):
-        log(f"training: {case.describe()}")
-        try:
-            raw_training.append(run_isolated(run_training_case, case))
-        except BrokenProcessPool as error:
-            raise RuntimeError(
-                f"The process timing {case.describe()} died, most likely out of memory: lower --batch_size or leave "
-                "this preset out."
-            ) from error
-
+    raw_training = _run_training_cases(args, log)
     image_presets = [preset for preset in args.presets if not JEPAConfig.from_preset(preset).is_video]
     if args.inference and image_presets:
         log("inference: JEPAModel vs IJepaModel")
-        results["inference"] = [
-            benchmark_inference(preset, batch_size, precision, attention, compiled, args)
-            for preset in image_presets
-            for batch_size in args.batch_sizes(preset)
-            for precision in args.precisions
-            for attention in ("eager", "sdpa")
-            for compiled in ((False, True) if args.compile else (False,))
-        ]
+        results["inference"] = _inference_rows(args, image_presets)
     if args.data_pipeline:
         log("data pipeline")
         data_rows = [
@@ -591,14 +634,7 @@ def run_benchmark(args: BenchmarkArguments, log: Callable[[str], None] = print) 
     results["training"] = [summarize_training(result, peaks) for result in raw_training]
     results["activation_checkpointing"] = checkpointing_effect(results["training"])
     if args.data_pipeline:
-        for row in data_rows:
-            row["model_samples_per_second"] = max(
-                r["samples_per_second"]["median"]
-                for r in results["training"]
-                if r["preset"] == row["preset"] and r["batch_size"] == row["batch_size"]
-            )
-            row["data_to_model_ratio"] = row["samples_per_second"] / row["model_samples_per_second"]
-        results["data_pipeline"] = data_rows
+        results["data_pipeline"] = _with_model_speed(data_rows, results["training"])
     for table in benchmark_tables(results):
         log(table)
 

@@ -1,6 +1,7 @@
 import json
 import os
 import statistics
+from concurrent.futures.process import BrokenProcessPool
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -10,7 +11,7 @@ from conftest import MICRO
 from torch.utils.flop_counter import FlopCounterMode
 from transformers import HfArgumentParser
 
-from hf_jepa import JEPAConfig, JEPAForPreTraining
+from hf_jepa import JEPAConfig, JEPAForPreTraining, benchmark
 from hf_jepa.benchmark import (
     BenchmarkArguments,
     benchmark_tables,
@@ -177,6 +178,26 @@ def test_smoke_run_tables_and_json_are_consistent(tmp_path):
         assert title in table
     assert table.count("|   tiny |") == 3 + 1 + 1 + 4 + 1  # training, FLOPs, checkpointing, inference, data rows
     assert f"Wrote {path}" in lines[-1]
+
+
+def test_a_training_case_whose_process_dies_stops_the_run_naming_it(monkeypatch):
+    """A case's process that dies (as one the system kills for want of memory) ends the run with a message naming
+    the case and what to do; the process really dies (`os._exit` in the fresh process)."""
+    run_isolated = benchmark.run_isolated
+    monkeypatch.setattr(benchmark, "run_isolated", lambda function, case: run_isolated(os._exit, 1))
+    args = BenchmarkArguments(
+        presets=["tiny"], precisions=["fp32"], activation_checkpointing=False, inference=False, data_pipeline=False,
+        smoke=True, device="cpu",
+    )  # fmt: skip
+    lines = []
+    with pytest.raises(RuntimeError) as error:
+        run_benchmark(args, log=lines.append)
+    assert str(error.value) == (
+        "The process timing tiny, batch 4, fp32, sdpa died, most likely out of memory: lower --batch_size or leave "
+        "this preset out."
+    )
+    assert isinstance(error.value.__cause__, BrokenProcessPool)
+    assert lines[-1] == "training: tiny, batch 4, fp32, sdpa"
 
 
 def training_run(precision: str, attention: str, compiled: bool, checkpointing: bool, predictor_flops: float) -> dict:
