@@ -71,6 +71,9 @@ def test_a_reset_gives_the_goals_proprioception_the_agent_has_there_at_rest():
     np.testing.assert_allclose(info["goal_proprio"], [*info["goal"][:2], 0.0, 0.0], rtol=1e-6)
     env.place(info["goal"])
     np.testing.assert_allclose(env._info()["proprio"], info["goal_proprio"], rtol=1e-6)
+    assert (
+        "goal_proprio" not in make_env(PUSH_T_ID, 16, goal="task").reset(seed=3)[1]
+    )  # the task leaves the agent free
     two_room = make_env("hf_jepa/TwoRoom-v0", 16)
     _, info = two_room.reset(seed=0)
     np.testing.assert_array_equal(info["goal_proprio"], info["goal"])

@@ -16,8 +16,9 @@ gym-pusht's `PushTEnv` is kept for its physics and drawing; this subclass change
 Observations are gym-pusht's state `[agent_x, agent_y, block_x, block_y, block_angle]`; `info["distance"]` is the
 block's distance to the goal's in pixels; `info["proprio"]` is the agent's proprioceptive state, its position and
 velocity `[x, y, vx, vy]` (DINO-WM's), which `hf-jepa record-episodes` writes as `observation.state` and planning
-reads; `info["goal_proprio"]` is the goal's (the agent at the goal's position, at rest), which a planning energy with
-`state_weight` compares the predicted states to. Episodes terminate on success.
+reads; for reach goals, `info["goal_proprio"]` is the goal's (the agent at the goal's position, at rest), which a
+planning energy with `state_weight` compares the predicted states to (the task asks nothing of the agent, so it gives
+none). Episodes terminate on success.
 """
 
 import math
@@ -175,15 +176,17 @@ class PushTEnv(GymPushTEnv):
         else:
             close = np.linalg.norm(state[:4] - self.goal_state[:4]) < self.position_tolerance
             success = bool(close and angle_difference(state[4], self.goal_state[4]) < self.angle_tolerance)
-        return {
+        info = {
             "goal": self.goal_state.astype(np.float32),
             "distance": float(np.linalg.norm(state[2:4] - self.goal_state[2:4])),
             "angle_error": angle_difference(state[4], self.goal_state[4]),
             "coverage": coverage,
             "is_success": bool(success),
             "proprio": np.array([*self.agent.position, *self.agent.velocity], dtype=np.float32),
-            "goal_proprio": np.array([*self.goal_state[:2], 0.0, 0.0], dtype=np.float32),
         }
+        if self.goal == "reach":  # the task asks nothing of the agent
+            info["goal_proprio"] = np.array([*self.goal_state[:2], 0.0, 0.0], dtype=np.float32)
+        return info
 
     def step(self, action):
         self._move(action)
