@@ -3,13 +3,16 @@
 
 - `load_recorded_frames`: evenly spaced recorded frames of an episode dataset, encoded by the world model;
 - `model_environment`: where a world model plans, the environment its config records, else `episodes_environment`:
-  the one an episode dataset was recorded in (TwoRoom when it does not say);
-- `imagine`: the model's rollout of an action sequence, each predicted latent shown as the nearest recorded frame;
+  the one an episode dataset was recorded in (TwoRoom when it does not say); `world_model_summary` says both;
+- `imagine`: the model's rollout of an action sequence, each predicted latent shown as the nearest recorded frame
+  (`imagined_frames`: the first plan's, with captions);
 - `plan_in_environment`: model-predictive control from a start to a goal of any environment with `render_at(goal)`
   goals (TwoRoom, Push-T), the pair given by a seed as in `hf-jepa evaluate-planning`, and `replay`, the states and
-  distances after every environment step of the executed actions;
+  distances after every environment step of the executed actions (`PlannedEpisode.pictures` draws them);
 - TwoRoom's typed pairs: `two_room_pair`, `check_two_room_pair`, `plan_in_two_room`, and `arena_frames`, the agent's
-  path drawn frame by frame.
+  path drawn frame by frame;
+- the Plan tab's settings, `PlanSettings` (`plan`: a typed TwoRoom pair or a pair seed elsewhere), and
+  `pair_picture` / `seeded_pair`, the pair it would plan.
 """
 
 from dataclasses import dataclass, field
@@ -95,6 +98,28 @@ def imagine(
     return nearest.tolist(), distances.gather(1, nearest[:, None])[:, 0].tolist()
 
 
+def imagined_frames(
+    model: JEPAWorldModel, episode: "PlannedEpisode", recorded: RecordedFrames
+) -> tuple[list[tuple[np.ndarray, str]], dict]:
+    """The first plan of `episode` imagined (`imagine`) between its start and goal frames, each predicted latent as
+    the nearest of the `recorded` frames: uint8 `[H, W, 3]` frames with their captions, and the numbers (the rows of
+    those recorded frames, their latent distances, the frames searched and the dataset's rows)."""
+    nearest, distances = imagine(model, episode.result.observations[0], episode.result.plans[0].actions, recorded)
+    frames = [(episode.frames["start"], "start (observed)")]
+    for step, (index, distance) in enumerate(zip(nearest, distances), start=1):
+        where = f"episode {recorded.episodes[index]}, frame {recorded.frame_indices[index]}"
+        caption = f"+{step * episode.frame_step} steps, imagined: {where} ({distance:.3g})"
+        frames.append((recorded.pixels[index].permute(1, 2, 0).numpy(), caption))
+    frames.append((episode.frames["goal"], "goal"))
+    numbers = {
+        "imagined_rows": recorded.rows[nearest].tolist(),
+        "imagined_latent_distances": distances,
+        "frames_searched": len(recorded.rows),
+        "dataset_rows": recorded.dataset_rows,
+    }
+    return frames, numbers
+
+
 def two_room_pair(seed: int) -> tuple[tuple[float, float], tuple[float, float]]:
     """The start and goal of pair `seed` of the planning evaluation (TwoRoom's `reset(seed=seed)`: in different
     rooms)."""
@@ -135,6 +160,23 @@ def model_environment(config: JEPAWorldModelConfig, episodes_name: str | None) -
     if config.env_id is not None:
         return Environment(config.env_id, dict(config.env_kwargs or {}))
     return episodes_environment(episodes_name)
+
+
+def world_model_summary(model: JEPAWorldModel, environment: Environment, trained_on: str | None = None) -> str:
+    """One line of Markdown: the world model's class, frames, latents, states, history, model step in `environment`
+    (`environment_frame_step`) and parameters, and the episodes it was `trained_on` where known; a `ValueError` when
+    it does not act in the environment."""
+    config = model.config
+    frame_step = environment_frame_step(model, environment)
+    parameters = sum(parameter.numel() for parameter in model.parameters())
+    states = f", {config.state_dim} state values ({config.state_embedding})" if config.state_dim else ""
+    summary = (
+        f"**{type(model).__name__}**, {config.encoder_config.image_size} px frames, {config.embedding_type} latents "
+        f"({config.tokens_per_frame} x {config.latent_size} values per frame){states}, history "
+        f"{config.history_length} frames, one model step = {frame_step} {environment.name} steps, "
+        f"{parameters / 1e6:.1f}M parameters"
+    )
+    return summary + (f"; trained on `{trained_on}`." if trained_on is not None else ".")
 
 
 def environment_pair(environment: Environment, pair: int) -> tuple[np.ndarray, np.ndarray]:
@@ -218,11 +260,34 @@ def state_frames(environment: Environment, states: np.ndarray, side: int) -> lis
     return frames
 
 
+def pair_picture(
+    environment: Environment, side: int, pair: int | None = None, start: tuple | None = None, goal: tuple | None = None
+) -> np.ndarray:
+    """The start and goal a plan goes between, `side` px high: in TwoRoom the arena with the agent at `start` and the
+    ring of `goal` (`check_two_room_pair` names a bad one); elsewhere the start and goal frames of pair `pair` of the
+    planning evaluation (`environment_pair`), side by side."""
+    if environment == TWO_ROOM:
+        options = check_two_room_pair(start, goal)
+        return arena_frames(np.array([options["start"]]), options["goal"], side)[0]
+    start_state, goal_state = environment_pair(environment, int(pair))
+    return np.concatenate(state_frames(environment, np.stack([start_state, goal_state]), side), 1)
+
+
+def seeded_pair(environment: Environment, pair: int, side: int) -> tuple[list[float] | None, np.ndarray]:
+    """Pair `pair` of the planning evaluation: TwoRoom's start and goal positions `[x, y, x, y]` (None elsewhere,
+    where the pair is its seed) and its `pair_picture`."""
+    if environment == TWO_ROOM:
+        start, goal = two_room_pair(pair)
+        return [*start, *goal], pair_picture(environment, side, start=start, goal=goal)
+    return None, pair_picture(environment, side, pair=pair)
+
+
 @dataclass(frozen=True)
 class PlannedEpisode:
     """A planned episode: the environment, the controller's result, the start and goal frames rendered at the
     model's size, the environment's state after every environment step (`replay`), the distance to the goal after
-    every model step, the time of every plan and the environment steps per model step."""
+    every model step, the time of every plan, the environment steps per model step and the goal (the reset options'
+    when given, else the reset's `info["goal"]`)."""
 
     environment: Environment
     result: MPCResult
@@ -231,6 +296,23 @@ class PlannedEpisode:
     distances: list[float]
     plan_seconds: list[float]
     frame_step: int
+    goal: tuple | np.ndarray
+
+    def pictures(self, side: int) -> list[np.ndarray]:
+        """One `side` px frame per environment step: in TwoRoom the arena with the agent's path and the goal's ring
+        (`arena_frames`), elsewhere the environment's own rendering of each state (`state_frames`)."""
+        if self.environment == TWO_ROOM:
+            return arena_frames(self.states, self.goal, side)
+        return state_frames(self.environment, self.states, side)
+
+    def curves(self) -> tuple[dict[str, list], dict[str, list]]:
+        """The energy of every plan and the true distance to the goal after every model step, as the columns of two
+        plots: `model step` and `plan energy`, `model step` and `distance to the goal`."""
+        energies, distances = self.result.plan_energies, self.distances
+        return (
+            {"model step": list(range(len(energies))), "plan energy": energies},
+            {"model step": list(range(len(distances))), "distance to the goal": distances},
+        )
 
     def summary(self) -> dict:
         """The numbers, as JSON: success, distances, steps, plan energies and times, and the actions."""
@@ -273,9 +355,9 @@ def plan_in_environment(
     result = controller.run(env, max_steps, seed=pair, options=options)
     env.close()
     states, distances, ends = replay(environment, result.actions, pair, options)
-    return PlannedEpisode(
-        environment, result, frames, states, [distances[end] for end in ends], timed.seconds, env.frame_step
-    )
+    goal = (options or {}).get("goal", info["goal"])
+    distances = [distances[end] for end in ends]
+    return PlannedEpisode(environment, result, frames, states, distances, timed.seconds, env.frame_step, goal)
 
 
 def plan_in_two_room(
@@ -287,9 +369,49 @@ def plan_in_two_room(
     return plan_in_environment(model, TWO_ROOM, max_steps, planner, options=options, **planner_settings)
 
 
+@dataclass(frozen=True)
+class PlanSettings:
+    """The Plan tab's settings: the planner (`cem` or `mppi`), its horizon (model steps per plan), population and
+    iterations per plan, the most model steps of the episode, and the planner's seed."""
+
+    planner: str
+    horizon: int
+    population: int
+    iterations: int
+    max_steps: int
+    seed: int
+
+    def planner_settings(self) -> dict:
+        """`build_planner`'s settings; CEM keeps a tenth of the population as elites (at least 2)."""
+        population = int(self.population)
+        return dict(
+            planner=self.planner,
+            horizon=int(self.horizon),
+            population=population,
+            iterations=int(self.iterations),
+            seed=int(self.seed),
+            num_elites=max(2, population // 10),
+        )
+
+    def plan(
+        self,
+        model: JEPAWorldModel,
+        environment: Environment,
+        pair: int | None = None,
+        start: tuple | None = None,
+        goal: tuple | None = None,
+    ) -> PlannedEpisode:
+        """Model-predictive control in `environment`: in TwoRoom from the typed `start` to `goal`
+        (`plan_in_two_room`), elsewhere pair `pair` of the planning evaluation (`plan_in_environment`)."""
+        if environment == TWO_ROOM:
+            return plan_in_two_room(model, start, goal, int(self.max_steps), **self.planner_settings())
+        return plan_in_environment(model, environment, int(self.max_steps), pair=pair, **self.planner_settings())
+
+
 __all__ = [
     "TWO_ROOM",
     "Environment",
+    "PlanSettings",
     "PlannedEpisode",
     "RecordedFrames",
     "arena_frames",
@@ -299,10 +421,15 @@ __all__ = [
     "environment_pair",
     "episodes_environment",
     "imagine",
+    "imagined_frames",
     "load_recorded_frames",
+    "model_environment",
+    "pair_picture",
     "plan_in_environment",
     "plan_in_two_room",
     "replay",
+    "seeded_pair",
     "state_frames",
     "two_room_pair",
+    "world_model_summary",
 ]

@@ -11,9 +11,11 @@ which of its files the Spaces build can see while it installs `requirements.txt`
 tab needs besides: the first episodes of a recorded episode dataset (its training episodes by default), saved in
 `episodes/`, and gymnasium.
 
-The file names below are the Space's conventions: `build_space` writes them and `app.py` reads them from here.
+The file names below are the Space's conventions: `build_space` writes them and `app.py` reads them from here;
+`OfferedModels` is what the app loads from them.
 """
 
+import functools
 import importlib.metadata
 import json
 import logging
@@ -24,20 +26,27 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import datasets
 import numpy as np
+import torch
 import yaml
 from huggingface_hub import CommitInfo, HfApi
 from huggingface_hub.utils import validate_repo_id
 from packaging.requirements import Requirement
 from packaging.version import Version
+from transformers import AutoConfig, PreTrainedConfig
 
 from .configuration_world_model import JEPAWorldModelConfig
 from .data import EPISODE_COLUMN, check_episode_dataset, is_saved_dataset, load_media_dataset
+from .evaluation.inspection import InspectedModel, load_checkpoint, load_inspected_model
 from .hub.run_files import read_training_arguments
 from .hub.upload import upload_to_new_or_existing_repo
 from .training.world_model import training_episodes_folder
+
+if TYPE_CHECKING:  # the Plan tab's, with gymnasium (hf_jepa's world-model extra)
+    from .rollouts import Environment, RecordedFrames
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +128,87 @@ def offered_episodes(app_dir: Path, trained_dir: Path, world_models: list[str]) 
     trained = [folder for folder in map(trained_on, world_models) if folder]
     names = [os.path.abspath(name) if Path(name).is_dir() else name for name in _named_in("JEPA_EPISODES") + saved]
     return list(dict.fromkeys(names + trained))
+
+
+class OfferedModels:
+    """The models and episode datasets a Space app offers (`offered_models`, `offered_episodes` of its folder
+    `app_dir` and of `trained_dir`), each loaded once: the app loads no name it does not offer, and a `ValueError`
+    says what is wrong with one. World models are the Plan tab's (its methods need hf_jepa's world-model extra),
+    the others are the encoders of the other tabs."""
+
+    def __init__(self, app_dir: Path, trained_dir: Path) -> None:
+        self.app_dir, self.trained_dir = app_dir, trained_dir
+        self.is_world_model = functools.lru_cache(maxsize=16)(self._is_world_model)
+        self.inspected = functools.lru_cache(maxsize=4)(self._inspected)
+        self.world_model = functools.lru_cache(maxsize=2)(self._world_model)
+        self.recorded_frames = functools.lru_cache(maxsize=2)(self._recorded_frames)
+
+    def names(self) -> list[str]:
+        """The offered models, the default first (`offered_models`)."""
+        return offered_models(self.app_dir, self.trained_dir)
+
+    def config(self, name: str) -> PreTrainedConfig:
+        """The configuration of the offered model `name`."""
+        if name not in self.names():
+            raise ValueError(f"Unknown model {name!r}; choose one of {self.names()}.")
+        try:
+            return AutoConfig.from_pretrained(name, trust_remote_code=True)
+        except (OSError, ValueError) as error:
+            raise ValueError(f"Could not load the model {name!r}: {error}") from error
+
+    def _is_world_model(self, name: str) -> bool:
+        """Whether an offered model is a `JEPAWorldModel`; False for one whose configuration does not load (the tab
+        that offers it names the error)."""
+        try:
+            return self.config(name).model_type == WORLD_MODEL_TYPE
+        except ValueError:
+            return False
+
+    def by_kind(self) -> tuple[list[str], list[str]]:
+        """The offered encoders and world models; a `ValueError` when there is no model to offer."""
+        names = self.names()
+        if not names:
+            raise ValueError(
+                f"No model to show: none in {self.trained_dir}, where the main job (hf-jepa pretrain tiny-cpu) writes "
+                "one; set JEPA_MODEL to a Hub id or a checkpoint folder."
+            )
+        world_models = self.world_models()
+        return [name for name in names if name not in world_models], world_models
+
+    def world_models(self) -> list[str]:
+        """The offered world models."""
+        return [name for name in self.names() if self.is_world_model(name)]
+
+    def episodes(self) -> list[str]:
+        """The episode datasets offered for the world models' imagined frames (`offered_episodes`)."""
+        return offered_episodes(self.app_dir, self.trained_dir, self.world_models())
+
+    def _inspected(self, name: str) -> InspectedModel:
+        """An offered encoder (`load_inspected_model`)."""
+        return load_inspected_model(name, self.config(name))
+
+    def _world_model(self, name: str) -> torch.nn.Module:
+        """An offered world model, in eval mode."""
+        return load_checkpoint(name, self.config(name))
+
+    def _recorded_frames(self, model_name: str, episodes_name: str | None) -> "RecordedFrames":
+        """At most `MAX_RECORDED_FRAMES` evenly spaced frames of an offered episode dataset, encoded by the world
+        model (`rollouts.load_recorded_frames`)."""
+        from . import rollouts
+
+        if episodes_name is None:
+            raise ValueError(
+                "No recorded episodes to show the imagined frames with: set JEPA_EPISODES to an episode dataset (a "
+                "folder of hf-jepa record-episodes or a Hub id), or record one into outputs/."
+            )
+        return rollouts.load_recorded_frames(self.world_model(model_name), episodes_name, MAX_RECORDED_FRAMES)
+
+    def environment(self, model_name: str, episodes_name: str | None) -> "Environment":
+        """Where an offered world model plans (`rollouts.model_environment`): the environment its config records,
+        else the one the episodes `episodes_name` were recorded in."""
+        from . import rollouts
+
+        return rollouts.model_environment(self.config(model_name), episodes_name)
 
 
 class PushSpaceError(RuntimeError):
@@ -554,6 +644,7 @@ __all__ = [
     "build_space",
     "check_checkpoint",
     "episode_subset",
+    "OfferedModels",
     "offered_episodes",
     "offered_models",
     "pinned_requirements",

@@ -51,6 +51,10 @@ def example_inputs(model: inspection.InspectedModel, name: str = "bag.png") -> t
     return model.pixel_values(inspection.read_image(str(EXAMPLES / name), model.grid[1], 768)[None])
 
 
+def example_features(model: inspection.InspectedModel, *names: str) -> list[torch.Tensor]:
+    return [inspection.patch_features(model.encoder, example_inputs(model, name), model.grid) for name in names]
+
+
 def test_token_grid_of_jepa_and_transformers_configs():
     assert inspection.token_grid(JEPAConfig(**MICRO)) == (1, 4, 4)
     assert inspection.token_grid(JEPAConfig(**MICRO, num_frames=4, tubelet_size=2)) == (2, 4, 4)
@@ -183,10 +187,7 @@ def test_video_surprise_against_the_forward_and_copying_the_last_seen_step(check
 
 def test_similarity_maps_best_match_and_pca(checkpoints):
     model = inspected(checkpoints["image"])
-    features = [
-        inspection.patch_features(model.encoder, example_inputs(model, name), model.grid)
-        for name in ("sneaker_1.png", "sneaker_2.png")
-    ]
+    features = example_features(model, "sneaker_1.png", "sneaker_2.png")
     assert features[0].shape == (16, 32)
     maps = inspection.similarity_maps(features, model.grid, 2, 3)
     assert [tuple(values.shape) for values in maps] == [(4, 4), (4, 4)]
@@ -221,3 +222,84 @@ def test_display_frames_undo_the_processor_and_gifs_hold_every_frame(tmp_path):
     assert thumbnail(np.zeros((4, 4, 3), dtype=np.uint8), side=32).shape == (32, 32, 3)
     gif = Image.open(write_gif([np.full((8, 8, 3), value, dtype=np.uint8) for value in (0, 128, 255)], fps=10))
     assert gif.format == "GIF" and gif.n_frames == 3
+
+
+def test_what_the_space_says_of_a_model_and_the_mask_settings_it_starts_from(checkpoints):
+    image, video = inspected(checkpoints["image"]), inspected(checkpoints["video"])
+    parameters = sum(parameter.numel() for parameter in image.model.parameters())
+    assert image.summary() == (
+        f"**JEPAForPreTraining**, image model, 16 px, patch grid 4x4, {parameters / 1e6:.1f}M parameters; "
+        "predictor: yes; preprocessing: the checkpoint's processor."
+    )
+    assert "video model (4 frames, 2 time steps)" in video.summary()
+    assert image.mask_strategies == ["multiblock", "block", "random"] and image.most_frames_ahead == 1
+    assert video.mask_strategies[-3:] == ["tube", "multiblock3d", "temporal"] and video.most_frames_ahead == 1
+    config = image.config
+    assert MaskSettings.of_model(image, seed=3) == MaskSettings(
+        config.mask_strategy,
+        config.mask_ratio,
+        config.num_target_blocks,
+        *config.target_block_scale,
+        *config.target_aspect_ratio,
+        config.frames_ahead,
+        3,
+    )
+    image.model.config.mask_strategy = "tube"  # a video strategy: an image model starts from its first one
+    try:
+        assert MaskSettings.of_model(image).strategy == "multiblock"
+    finally:
+        image.model.config.mask_strategy = JEPAConfig.mask_strategy
+    assert inspection.strategies_taking("mask_ratio") == ["random", "tube"]
+    assert inspection.strategies_taking("num_target_blocks", "frames_ahead")[-1] == "temporal"
+
+
+def test_a_click_finds_the_patch_under_it_in_the_image_as_shown(checkpoints, tmp_path):
+    model = inspected(checkpoints["image"])  # a 4 x 4 grid over the centre crop of the shorter side
+    plain = tmp_path / "plain.png"
+    Image.new("RGB", (64, 48)).save(plain)  # the model sees x in [8, 56)
+    assert inspection.shown_size(str(plain)) == (64, 48)
+    assert model.patch_at(str(plain), 8, 0) == (0, 0) and model.patch_at(str(plain), 55, 47) == (3, 3)
+    assert model.patch_at(str(plain), 20, 13) == (1, 1) and model.patch_at(str(plain), 2, 60) == (3, 0)  # clamped
+    turned = tmp_path / "turned.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # EXIF orientation: shown turned by 90 degrees, 48 x 64
+    Image.new("RGB", (64, 48)).save(turned, exif=exif)
+    assert inspection.shown_size(str(turned)) == (48, 64)
+    assert model.patch_at(str(turned), 47, 8) == (0, 3)  # the model sees y in [8, 56)
+
+
+def test_clip_inputs_and_the_surprise_curve(checkpoints):
+    image, video = inspected(checkpoints["image"]), inspected(checkpoints["video"])
+    with pytest.raises(ValueError, match="image' is an image model .* needs a video checkpoint"):
+        image.check_predicts_clips()
+    video.check_predicts_clips()
+    pixel_values, indices, total = video.clip_inputs(CLIP, start=2, step=3)
+    frames, _, _ = inspection.read_clip(CLIP, 4, 2, 3, 4)
+    assert indices == [2, 5, 8, 11] and total == 32
+    torch.testing.assert_close(pixel_values, video.pixel_values(frames))
+    surprise = inspection.video_surprise(video.model, pixel_values, frames_ahead=1)
+    predicted, copied = surprise.predicted.mean(1).tolist(), surprise.copied.mean(1).tolist()
+    assert surprise.curve(indices) == {
+        "frame": [8, 8],
+        "cosine similarity": predicted + copied,
+        "latents": ["predicted", "copy of the last seen frame"],
+    }
+
+
+def test_compare_patch_is_the_similarity_maps_and_pca_of_both_images(checkpoints):
+    model = inspected(checkpoints["image"])
+    features = example_features(model, "sneaker_1.png", "bag.png")
+    compared = inspection.compare_patch(features, model.grid, 1, 2)
+    maps = inspection.similarity_maps(features, model.grid, 1, 2)
+    assert all(torch.equal(a, b) for a, b in zip(compared.maps, maps))
+    assert np.array_equal(compared.pca, inspection.pca_colours(features, model.grid))
+    assert compared.low == min(values.min().item() for values in maps)
+    summary = compared.summary()
+    assert summary["patch"] == summary["best_match_a"] == [1, 2]
+    assert summary["similarity_b"] == maps[1].numpy().round(4).tolist()
+    assert summary["best_match_b"] == inspection.best_match(maps[1])
+    single = inspection.compare_patch(features[:1], model.grid, 0, 0).summary()
+    assert "similarity_b" not in single and single["best_match_a"] == [0, 0]
+    context, targets = MULTIBLOCK.sample(model.grid, 16, 1)
+    labels = inspection.cell_labels(model.grid, context[0][0], [block[0] for block in targets])
+    assert np.array_equal(inspection.sample_labels(model.grid, context, targets), labels)

@@ -127,3 +127,70 @@ def test_plan_in_two_room_executes_and_reports_the_episode(model):
     with pytest.raises(ValueError, match="The model does not act in hf_jepa/TwoRoom-v0"):
         bad = JEPAWorldModel(JEPAWorldModelConfig(encoder_config=dict(MICRO), action_dim=3)).eval()
         rollouts.environment_at_model_size(bad, rollouts.TWO_ROOM, 1)
+
+
+def test_a_model_plans_where_its_config_says_even_without_episodes():
+    """The Plan tab's environment: the one the world model's config records, whatever the episodes; the episodes'
+    recording (else TwoRoom) only for a model that records none."""
+    push_t = rollouts.Environment("hf_jepa/PushT-v0")
+    assert rollouts.model_environment(JEPAWorldModelConfig(env_id=push_t.env_id), None) == push_t
+    assert rollouts.model_environment(JEPAWorldModelConfig(), None) == rollouts.TWO_ROOM
+    assert push_t.name == "PushT" and rollouts.TWO_ROOM.name == "TwoRoom"
+    pytest.importorskip("gym_pusht")
+    positions, picture = rollouts.seeded_pair(push_t, 1000, 64)  # the pair is its seed: no positions to type
+    env = make_env(push_t.env_id, 64)
+    start, info = env.reset(seed=1000)
+    expected = np.concatenate([env.unwrapped.render_at(start), env.unwrapped.render_at(info["goal"])], 1)
+    assert positions is None and np.array_equal(picture, expected)
+
+
+def test_a_seeded_two_room_pair_is_typed_and_drawn_in_the_arena():
+    positions, picture = rollouts.seeded_pair(rollouts.TWO_ROOM, 1000, 64)
+    start, goal = rollouts.two_room_pair(1000)
+    assert positions == [*start, *goal]
+    assert np.array_equal(picture, rollouts.arena_frames(np.array([start]), goal, 64)[0])
+    assert np.array_equal(rollouts.pair_picture(rollouts.TWO_ROOM, 64, start=start, goal=goal), picture)
+    with pytest.raises(ValueError, match=r"options\['goal'\]=\(0.5, 0.1\) is not a free position"):
+        rollouts.pair_picture(rollouts.TWO_ROOM, 64, start=START, goal=(0.5, 0.1))
+
+
+def test_plan_settings_plan_the_typed_two_room_pair_and_the_episode_draws_itself(model, episodes):
+    settings = rollouts.PlanSettings("cem", 2, 16, 2, max_steps=3, seed=0)
+    assert settings.planner_settings() == dict(
+        planner="cem", horizon=2, population=16, iterations=2, seed=0, num_elites=2
+    )
+    assert rollouts.PlanSettings("mppi", 5, 150, 4, 20, 1).planner_settings()["num_elites"] == 15  # a tenth
+    episode = settings.plan(model, rollouts.TWO_ROOM, pair=7, start=START, goal=GOAL)  # TwoRoom: the typed pair
+    expected = rollouts.plan_in_two_room(model, START, GOAL, 3, **settings.planner_settings())
+    assert np.allclose(episode.states, expected.states) and episode.goal == GOAL
+    pictures = episode.pictures(32)
+    assert len(pictures) == len(episode.states) == 7  # 3 model steps of 2 TwoRoom steps, and the start
+    assert all(np.array_equal(a, b) for a, b in zip(pictures, rollouts.arena_frames(episode.states, GOAL, 32)))
+    energies, distances = episode.curves()
+    assert energies == {"model step": [0, 1, 2], "plan energy": episode.result.plan_energies}
+    assert distances == {"model step": [0, 1, 2, 3], "distance to the goal": episode.distances}
+
+    recorded = rollouts.load_recorded_frames(model, episodes, max_frames=10)
+    frames, numbers = rollouts.imagined_frames(model, episode, recorded)
+    first_plan = episode.result.plans[0].actions
+    nearest, distances = rollouts.imagine(model, episode.result.observations[0], first_plan, recorded)
+    assert numbers == {
+        "imagined_rows": recorded.rows[nearest].tolist(),
+        "imagined_latent_distances": distances,
+        "frames_searched": 10,
+        "dataset_rows": recorded.dataset_rows,
+    }
+    assert [caption for _, caption in frames][:: len(frames) - 1] == ["start (observed)", "goal"]
+    where = f"episode {recorded.episodes[nearest[1]]}, frame {recorded.frame_indices[nearest[1]]}"
+    assert frames[2][1] == f"+4 steps, imagined: {where} ({distances[1]:.3g})"  # two model steps of two
+    assert np.array_equal(frames[2][0], recorded.pixels[nearest[1]].permute(1, 2, 0).numpy())
+    assert np.array_equal(frames[0][0], episode.frames["start"]) and frames[0][0].shape == (16, 16, 3)
+
+
+def test_world_model_summary_names_the_environment_and_the_training_episodes(model):
+    summary = rollouts.world_model_summary(model, rollouts.TWO_ROOM)
+    assert summary.startswith("**JEPAWorldModel**, 16 px frames") and summary.endswith("parameters.")
+    assert "one model step = 2 TwoRoom steps" in summary and "history 2 frames" in summary
+    assert rollouts.world_model_summary(model, rollouts.TWO_ROOM, "outputs/two_room").endswith(
+        "; trained on `outputs/two_room`."
+    )

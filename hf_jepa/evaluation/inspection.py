@@ -2,13 +2,14 @@
 """What a JEPA model hides, sees and predicts, as numbers for one input.
 
 - a model and its input: `load_inspected_model` (any hf_jepa checkpoint or transformers ViT, with the processor it
-  ships or hf_jepa's for its config), `read_image` and `read_clip` (uploads as uint8 frames), `pixel_values`;
-- masks: `MaskSettings.sample` (the masks of `hf_jepa.masking`, as pretraining draws them), `cell_labels` and
-  `mask_counts` on the model's token grid;
+  ships or hf_jepa's for its config; its `summary`), `read_image` and `read_clip` (uploads as uint8 frames),
+  `pixel_values`, `image_inputs`, `clip_inputs`, and `patch_at`, the patch under a click on an image;
+- masks: `MaskSettings.sample` (the masks of `hf_jepa.masking`, as pretraining draws them; `MaskSettings.of_model`,
+  those of a model's configuration), `cell_labels`, `sample_labels` and `mask_counts` on the model's token grid;
 - predictions: `prediction_scores`, the predictor's latents against the target encoder's
   (`JEPAForPreTraining.masked_prediction`), and `video_surprise`, a clip's future against copying its last seen time
-  step forward;
-- features: `patch_features`, `similarity_maps` and `pca_colours`.
+  step forward (`Surprise.curve`);
+- features: `patch_features`, `similarity_maps`, `pca_colours` and both at once, `compare_patch`.
 
 The Space (`hf_jepa/space/app.py`) draws them with `hf_jepa.visualization`.
 """
@@ -20,12 +21,12 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from transformers import AutoConfig, AutoModel, AutoModelForPreTraining, BaseImageProcessor, PreTrainedConfig
 
-from ..configuration_jepa import JEPAConfig
+from ..configuration_jepa import VIDEO_ONLY_STRATEGIES, JEPAConfig
 from ..data import apply_processor, build_processor, checkpoint_processor, to_rgb_tensor
-from ..masking import sample_masks, temporal_masks
+from ..masking import MASKING_STRATEGIES, sample_masks, temporal_masks
 
 Grid = tuple[int, int, int]
 Masks = tuple[list[torch.Tensor], list[torch.Tensor]]
@@ -91,6 +92,27 @@ class InspectedModel:
     def has_predictor(self) -> bool:
         return getattr(self.model, "predictor", None) is not None  # a multi-view model has none
 
+    @property
+    def mask_strategies(self) -> list[str]:
+        """The masking strategies of `hf_jepa.masking` that the model takes (the video-only ones for video models)."""
+        return [name for name in MASKING_STRATEGIES if self.is_video or name not in VIDEO_ONLY_STRATEGIES]
+
+    @property
+    def most_frames_ahead(self) -> int:
+        """The most time steps that temporal masking can predict: all but the first (at least 1)."""
+        return max(1, self.grid[0] - 1)
+
+    def summary(self) -> str:
+        """One line of Markdown: the model's class, kind, size, patch grid, parameters, predictor and preprocessing."""
+        time_steps, height, width = self.grid
+        kind = f"video model ({self.num_frames} frames, {time_steps} time steps)" if self.is_video else "image model"
+        parameters = sum(parameter.numel() for parameter in self.model.parameters())
+        return (
+            f"**{type(self.model).__name__}**, {kind}, {self.image_size} px, patch grid {height}x{width}, "
+            f"{parameters / 1e6:.1f}M parameters; predictor: {'yes' if self.has_predictor else 'no'}; "
+            f"preprocessing: {self.processor_source}."
+        )
+
     def pixel_values(self, frames: torch.Tensor) -> torch.Tensor:
         """uint8 frames `[F, 3, H, W]` → the model's input, made by its processor: `[1, 3, S, S]` (the first frame)
         for an image model, `[1, T, 3, S, S]` for a video model (a single frame becomes a still clip)."""
@@ -111,6 +133,32 @@ class InspectedModel:
             seen_width, seen_height = min(width, crop.width / scale_x), min(height, crop.height / scale_y)
         return (width - seen_width) / 2, (height - seen_height) / 2, seen_width, seen_height
 
+    def patch_at(self, path: str, x: float, y: float) -> tuple[int, int]:
+        """The (row, column) of the patch under pixel (x, y) of the image file `path` as it is shown (upright, by its
+        EXIF orientation), in the centre crop the model sees; a click outside the crop gets the nearest patch."""
+        left, top, seen_width, seen_height = self.seen_region(*shown_size(path))
+        _, rows, cols = self.grid
+        row, col = int((y - top) * rows / seen_height), int((x - left) * cols / seen_width)
+        return min(rows - 1, max(0, row)), min(cols - 1, max(0, col))
+
+    def image_inputs(self, path: str, largest: int) -> torch.Tensor:
+        """The `pixel_values` of an image file (`read_image`: at most `largest` px to a side are decoded)."""
+        return self.pixel_values(read_image(path, self.grid[1], largest)[None])
+
+    def check_predicts_clips(self) -> None:
+        """A `ValueError` unless the model predicts a clip's future: a video model with a predictor."""
+        if not self.is_video:
+            raise ValueError(
+                f"{self.name!r} is an image model (num_frames 1); predicting a clip's future needs a video checkpoint."
+            )
+        check_predictor(self.model)
+
+    def clip_inputs(self, path: str, start: int, step: int) -> tuple[torch.Tensor, list[int], int]:
+        """The `pixel_values` of the model's clip of a video file (`num_frames` frames every `step` from `start`, by
+        `read_clip`), the frame indices and the video's length."""
+        frames, indices, total = read_clip(path, self.num_frames, start, step, self.grid[1])
+        return self.pixel_values(frames), indices, total
+
 
 def load_inspected_model(name: str, config: PreTrainedConfig | None = None) -> InspectedModel:
     """The checkpoint `name` (a folder or Hub id; `config`: its configuration, read when not given) to inspect; a
@@ -127,6 +175,16 @@ def load_inspected_model(name: str, config: PreTrainedConfig | None = None) -> I
         raise ValueError(f"Could not inspect {name!r} ({type(model).__name__}): {error}") from error
     source = "the checkpoint's processor" if processor else "hf_jepa's processor for its config, ImageNet defaults"
     return InspectedModel(name, model, grid, processor or build_processor(config), source)
+
+
+def shown_size(path: str) -> tuple[int, int]:
+    """`(width, height)` of an image file as it is shown: turned upright by its EXIF orientation (read from the
+    header only)."""
+    with Image.open(path) as image:
+        width, height = image.size
+        if image.getexif().get(ExifTags.Base.Orientation, 1) in (5, 6, 7, 8):  # shown rotated by 90 degrees
+            return height, width
+    return width, height
 
 
 def read_image(path: str, min_side: int, largest: int) -> torch.Tensor:
@@ -214,6 +272,25 @@ class MaskSettings:
         )
         return sample_masks(config, 1, torch.Generator().manual_seed(int(self.seed)))
 
+    @classmethod
+    def of_model(cls, model: InspectedModel, seed: int = 0) -> "MaskSettings":
+        """The settings of a model's configuration (`JEPAConfig`'s defaults where it has none, as `IJepaModel`'s),
+        with its first strategy where the configured one is not one it takes."""
+
+        def setting(name: str):
+            return getattr(model.config, name, getattr(JEPAConfig, name))
+
+        strategy = setting("mask_strategy")
+        strategy = strategy if strategy in model.mask_strategies else model.mask_strategies[0]
+        scale, aspect = setting("target_block_scale"), setting("target_aspect_ratio")
+        ratio, blocks, ahead = setting("mask_ratio"), setting("num_target_blocks"), setting("frames_ahead")
+        return cls(strategy, ratio, blocks, *scale, *aspect, ahead, seed)
+
+
+def strategies_taking(*parameters: str) -> list[str]:
+    """The masking strategies of `hf_jepa.masking` that take any of the `JEPAConfig` settings `parameters`."""
+    return [name for name, strategy in MASKING_STRATEGIES.items() if set(parameters) & set(strategy.parameters)]
+
 
 def cell_labels(grid: Grid, context: torch.Tensor, targets: list[torch.Tensor]) -> np.ndarray:
     """`[T, H, W]` labels of one sample's tokens: DROPPED, CONTEXT or k + 1 for target block k (a token in several
@@ -225,10 +302,15 @@ def cell_labels(grid: Grid, context: torch.Tensor, targets: list[torch.Tensor]) 
     return labels.reshape(grid)
 
 
+def sample_labels(grid: Grid, context_mask: list[torch.Tensor], target_mask: list[torch.Tensor]) -> np.ndarray:
+    """`cell_labels` of the first sample of a batch's masks (lists of `[batch, K]` index tensors)."""
+    return cell_labels(grid, context_mask[0][0], [block[0] for block in target_mask])
+
+
 def mask_counts(grid: Grid, context_mask: list[torch.Tensor], target_mask: list[torch.Tensor]) -> dict:
     """The token counts of one sample's masks: the grid, all tokens, the context, each target block, their union and
     the tokens neither sees."""
-    labels = cell_labels(grid, context_mask[0][0], [block[0] for block in target_mask])
+    labels = sample_labels(grid, context_mask, target_mask)
     return {
         "grid": list(grid),
         "tokens": int(labels.size),
@@ -326,6 +408,14 @@ class Surprise:
         scores[len(scores) - len(self.predicted) :] = self.predicted.reshape(-1, *scores.shape[1:]).numpy()
         return scores
 
+    def curve(self, frame_indices: list[int]) -> dict[str, list]:
+        """The mean cosine similarity per predicted time step, of the predicted and of the copied latents, as the
+        columns of a plot in long form: `frame` (in the video, of `frame_indices`), `cosine similarity`, `latents`."""
+        frames = self.time_step_frames(frame_indices)
+        predicted, copied = self.predicted.mean(1).tolist(), self.copied.mean(1).tolist()
+        series = ["predicted"] * len(predicted) + ["copy of the last seen frame"] * len(copied)
+        return {"frame": frames * 2, "cosine similarity": predicted + copied, "latents": series}
+
 
 @torch.no_grad()
 def video_surprise(model: torch.nn.Module, pixel_values: torch.Tensor, frames_ahead: int) -> Surprise:
@@ -340,7 +430,7 @@ def video_surprise(model: torch.nn.Module, pixel_values: torch.Tensor, frames_ah
     future = latents[seen:]
     predicted = F.cosine_similarity(outputs["predictions"][0].reshape(future.shape), future, dim=-1)
     copied = F.cosine_similarity(latents[seen - 1 : seen].expand_as(future), future, dim=-1)
-    labels = cell_labels(grid, context_mask[0][0], [target_mask[0][0]])
+    labels = sample_labels(grid, context_mask, target_mask)
     return Surprise(predicted, copied, outputs["prediction_loss"].item(), labels)
 
 
@@ -377,16 +467,48 @@ def pca_colours(features: list[torch.Tensor], grid: Grid) -> np.ndarray:
     return ((projected - low) / (high - low).clamp(min=1e-8)).reshape(len(features), *grid[1:], 3).numpy()
 
 
+@dataclass(frozen=True)
+class PatchComparison:
+    """Patch (row, col) of the first input against every patch of each input (inputs a, b, ...): the cosine
+    similarity maps `[H, W]` (`similarity_maps`) and the PCA colours of all inputs' patches (`pca_colours`)."""
+
+    row: int
+    col: int
+    maps: list[torch.Tensor]
+    pca: np.ndarray
+
+    @property
+    def low(self) -> float:
+        """The lowest similarity of all maps: one scale for all of them, up to 1.0 (the patch itself)."""
+        return min(float(values.min()) for values in self.maps)
+
+    def summary(self) -> dict:
+        """The numbers, as JSON: the patch, and for each input its similarity map and best match."""
+        summary = {"patch": [self.row, self.col]}
+        for name, values in zip("ab", self.maps):
+            summary[f"similarity_{name}"] = values.numpy().round(4).tolist()
+            summary[f"best_match_{name}"] = best_match(values)
+        return summary
+
+
+def compare_patch(features: list[torch.Tensor], grid: Grid, row: int, col: int) -> PatchComparison:
+    """Patch (row, col) of the first input's `features` (`patch_features`) against every patch of each input, and
+    the inputs' PCA colours; a `ValueError` for a patch outside the grid."""
+    return PatchComparison(row, col, similarity_maps(features, grid, row, col), pca_colours(features, grid))
+
+
 __all__ = [
     "CONTEXT",
     "DROPPED",
     "InspectedModel",
     "MaskSettings",
+    "PatchComparison",
     "PredictionScores",
     "Surprise",
     "best_match",
     "cell_labels",
     "check_predictor",
+    "compare_patch",
     "load_checkpoint",
     "load_inspected_model",
     "mask_counts",
@@ -395,7 +517,10 @@ __all__ = [
     "prediction_scores",
     "read_clip",
     "read_image",
+    "sample_labels",
+    "shown_size",
     "similarity_maps",
+    "strategies_taking",
     "token_grid",
     "video_surprise",
 ]
