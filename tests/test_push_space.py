@@ -27,7 +27,12 @@ import pytest
 import torch
 import yaml
 from gradio_client import Client, handle_file
-from test_space import serve_app, unusable_episodes, world_model  # noqa: F401  (fixtures: a 3-step world model, ...)
+from test_space import (  # noqa: F401  (fixtures: a 3-step world model, the same planning in Push-T, ...)
+    push_t_world_model,
+    serve_app,
+    unusable_episodes,
+    world_model,
+)
 from test_world_model_training import episodes  # noqa: F401  (eight real TwoRoom episodes, which it trains on)
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining, spaces
@@ -143,7 +148,7 @@ def test_space_for_a_hub_model(tmp_path, monkeypatch):
     # the app offers the model of models.txt (after JEPA_MODEL, which a Space variable can set)
     monkeypatch.setenv("JEPA_MODEL", "someone/other-jepa")
     app = load_app(folder)
-    assert app.model_choices()[:2] == ["someone/other-jepa", MODEL_REPO_ID]
+    assert app.MODELS.names()[:2] == ["someone/other-jepa", MODEL_REPO_ID]
 
 
 def test_requirements_pin_the_installed_releases():
@@ -324,9 +329,9 @@ def test_push_a_space_with_a_world_model_and_its_episodes(local_hub, world_model
     monkeypatch.delenv("JEPA_EPISODES", raising=False)
     app = load_app(space)
     model = str(space / "checkpoint")
-    assert app.PLANNING_AVAILABLE and app.model_choices() == [model] and app.is_world_model(model)
-    assert app.episode_choices() == [str(space / "episodes")]
-    recorded = app.recorded_frames(model, app.episode_choices()[0])
+    assert app.PLANNING_AVAILABLE and app.MODELS.by_kind() == ([], [model])
+    assert app.MODELS.episodes() == [str(space / "episodes")]
+    recorded = app.MODELS.recorded_frames(model, app.MODELS.episodes()[0])
     assert recorded.dataset_rows == len(kept) and set(recorded.episodes.tolist()) == {0, 1, 2}
 
 
@@ -403,3 +408,45 @@ def test_the_app_offers_the_models_and_episodes_of_the_space_conventions(tmp_pat
         str(app_dir / "episodes"),
         str(tmp_path / "trained_on"),
     ]
+
+
+def test_offered_models_load_only_what_is_offered_once_each(
+    checkpoint,
+    world_model,  # noqa: F811
+    push_t_world_model,  # noqa: F811
+    episodes,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    """`spaces.OfferedModels`, what the app loads: offered names only, split by kind, each loaded once, and where a
+    world model plans."""
+    from hf_jepa import rollouts
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JEPA_EPISODES", raising=False)
+    monkeypatch.setenv("JEPA_MODEL", "")
+    offered = spaces.OfferedModels(tmp_path / "space", tmp_path / "outputs")
+    with pytest.raises(ValueError, match=f"No model to show: none in {tmp_path / 'outputs'}, where the main job"):
+        offered.by_kind()
+    broken = tmp_path / "broken"  # no config: offered when named, never a world model, and its tab says why
+    broken.mkdir()
+    monkeypatch.setenv("JEPA_MODEL", ",".join([str(checkpoint), world_model, push_t_world_model, str(broken)]))
+    assert offered.by_kind() == ([str(checkpoint), str(broken)], [world_model, push_t_world_model])
+    with pytest.raises(ValueError, match="Unknown model 'someone/else'; choose one of"):
+        offered.config("someone/else")
+    with pytest.raises(ValueError, match="Could not load the model .*broken"):
+        offered.inspected(str(broken))
+    assert offered.inspected(str(checkpoint)) is offered.inspected(str(checkpoint))
+    assert offered.inspected(str(checkpoint)).grid == (1, 8, 8)
+    assert offered.world_model(world_model) is offered.world_model(world_model)
+    assert offered.episodes() == [str(episodes[0])]  # the world models' training episodes
+    with pytest.raises(ValueError, match="No recorded episodes to show the imagined frames with"):
+        offered.recorded_frames(world_model, None)
+    assert offered.recorded_frames(world_model, str(episodes[0])).dataset_rows == len(episodes[1])
+
+    # where each plans: the environment its config records, else the one its episodes were recorded in (TwoRoom)
+    assert offered.environment(world_model, None) == rollouts.TWO_ROOM
+    push_t, gone = rollouts.Environment("hf_jepa/PushT-v0"), str(tmp_path / "gone")
+    assert offered.environment(push_t_world_model, None) == offered.environment(push_t_world_model, gone) == push_t
+    with pytest.raises(ValueError, match="Could not load the episode dataset '.*gone'"):
+        offered.environment(world_model, gone)

@@ -12,6 +12,7 @@ The browser test saves a screenshot to a temporary file. To regenerate the READM
 
 import contextlib
 import importlib.util
+import json
 import os
 import re
 import runpy
@@ -42,7 +43,7 @@ from transformers import AutoImageProcessor, IJepaConfig, IJepaModel
 from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAWorldModel, goal_energy, train_world_model
 from hf_jepa.data import DEFAULT_IMAGE_MEAN, DEFAULT_IMAGE_STD, build_processor
 from hf_jepa.data.episodes import render_to_pixel_values
-from hf_jepa.envs import TwoRoomEnv
+from hf_jepa.envs import PUSH_T_ID, TwoRoomEnv, make_env
 from hf_jepa.masking import sample_masks, temporal_masks
 from hf_jepa.planning import latent_distance
 from hf_jepa.spaces import SPACE_SOURCE, serve_space
@@ -90,6 +91,18 @@ def world_model(episodes, tmp_path_factory) -> str:  # noqa: F811  (the imported
         torch.set_num_threads(threads)
         AcceleratorState._reset_state(reset_partial_state=True)
     return str(output_dir)
+
+
+@pytest.fixture(scope="module")
+def push_t_world_model(world_model, tmp_path_factory) -> str:
+    """The world model, its config naming Push-T as the environment it was trained in (as training on episodes
+    recorded in Push-T writes it): it plans there, whatever the episodes."""
+    folder = tmp_path_factory.mktemp("push_t_world_model") / "push_t"
+    shutil.copytree(world_model, folder)
+    config = json.loads((folder / "config.json").read_text())
+    assert config["env_id"] is None  # the TwoRoom episodes it was trained on name no environment
+    (folder / "config.json").write_text(json.dumps({**config, "env_id": PUSH_T_ID, "env_kwargs": {}}))
+    return str(folder)
 
 
 @contextlib.contextmanager
@@ -156,9 +169,9 @@ serve_space(sys.argv[1], server_port=int(os.environ["GRADIO_SERVER_PORT"]))
 
 
 @pytest.fixture(scope="module")
-def server(checkpoints, world_model, unusable_episodes, tmp_path_factory) -> Iterator[str]:
+def server(checkpoints, world_model, push_t_world_model, unusable_episodes, tmp_path_factory) -> Iterator[str]:
     """The packaged app served by `serve_space`, showing the first model on load; the others come from JEPA_MODEL."""
-    first, *others = screenshot_model() + list(checkpoints.values()) + [world_model]
+    first, *others = screenshot_model() + list(checkpoints.values()) + [world_model, push_t_world_model]
     env = {**os.environ, "JEPA_MODEL": ",".join(others), "JEPA_EPISODES": ",".join(unusable_episodes.values())}
     with serve_app([sys.executable, "-c", SERVE_SPACE, first], REPO, env, tmp_path_factory.mktemp("server")) as url:
         yield url
@@ -232,7 +245,7 @@ def test_the_space_preprocesses_with_the_checkpoints_processor(checkpoints, tmp_
     spec = importlib.util.spec_from_file_location("space_app", APP)
     app = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(app)
-    loaded = app.load_model(str(folder))
+    loaded = app.MODELS.inspected(str(folder))
     assert loaded.processor_source == "the checkpoint's processor"
     shipped = AutoImageProcessor.from_pretrained(folder)
     for path in sorted(EXAMPLES.glob("*.png")):
@@ -577,7 +590,7 @@ def test_plan_tab_names_bad_inputs(client, checkpoints, world_model, episodes, u
         plan(world_model, unusable_episodes["not_episodes"], (0.2, 0.3), (0.8, 0.7))
 
     # the evaluation's pair 1000: start and goal in different rooms
-    *pair, preview = client.predict(1000, None, api_name="/draw_pair")
+    *pair, preview = client.predict(world_model, 1000, None, api_name="/draw_pair")
     start, info = TwoRoomEnv(render_mode=None).reset(seed=1000)
     assert pair == pytest.approx([*start, *info["goal"]]) and (pair[0] < 0.5) != (pair[2] < 0.5)
     assert read_png(preview).shape == (256, 256, 3)
@@ -613,3 +626,17 @@ def test_browser_plan_tab_click_sets_the_goal_and_plans(server):
         shown = "(document.querySelector('#plan_info')?.innerText ?? '').replace(/\\s/g, '')"
         page.wait_for_function(f"{shown}.includes('\"model_steps\":3,')", timeout=30_000)
         browser.close()
+
+
+def test_the_plan_tab_plans_where_the_world_model_was_trained(client, push_t_world_model, episodes):  # noqa: F811
+    """A world model whose config names Push-T: described, and its pairs drawn, in Push-T, with or without episodes
+    (those it was trained on, here TwoRoom's, only give the imagined frames)."""
+    pytest.importorskip("gym_pusht")
+    summary, _ = client.predict(push_t_world_model, api_name="/describe_world_model")
+    assert "one model step = 2 PushT steps" in summary
+    env = make_env(PUSH_T_ID, 256)
+    start, info = env.reset(seed=1000)
+    expected = np.concatenate([env.unwrapped.render_at(start), env.unwrapped.render_at(info["goal"])], 1)
+    for episodes_name in (None, str(episodes[0])):
+        *_, preview = client.predict(push_t_world_model, 1000, episodes_name, api_name="/draw_pair")
+        assert np.array_equal(read_png(preview), expected)  # the start and goal frames of pair 1000, side by side

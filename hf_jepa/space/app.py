@@ -1,15 +1,15 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
 """JEPA explorer: what a JEPA model hides (masks), sees (patch features) and predicts (latents of hidden patches),
-and how a JEPA world model plans (the Plan tab, model-predictive control in the environment its episodes were recorded
-in: TwoRoom, Push-T).
+and how a JEPA world model plans (the Plan tab, model-predictive control in the environment the world model records,
+else the one its episodes were recorded in: TwoRoom, Push-T).
 
     hf-jepa space    # or: python hf_jepa/space/app.py, and python app.py in a Space folder
 
 The models and episode datasets offered are those of `hf_jepa.spaces.offered_models` / `offered_episodes`
-(`JEPA_MODEL`, `JEPA_EPISODES`, the files beside this one, `outputs/`). This file holds the inputs, what each tab
-shows and the layout; the library computes it: `hf_jepa.evaluation.inspection` (masks, predictions, similarity, PCA,
-video surprise), `hf_jepa.visualization` (their pictures) and `hf_jepa.rollouts` (recorded frames, imagined rollouts,
-replays, planning).
+(`JEPA_MODEL`, `JEPA_EPISODES`, the files beside this one, `outputs/`). This file holds the inputs, the drawing and
+the layout; the library computes what each tab shows: `hf_jepa.spaces` (the models offered), `hf_jepa.evaluation.
+inspection` (masks, predictions, similarity, PCA, video surprise), `hf_jepa.visualization` (their pictures) and
+`hf_jepa.rollouts` (recorded frames, imagined rollouts, replays, planning).
 """
 
 import functools
@@ -20,22 +20,18 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 import torch
-from PIL import ExifTags, Image
-from transformers import AutoConfig, PreTrainedConfig
 
-from hf_jepa import JEPAConfig, spaces
+from hf_jepa import spaces
 from hf_jepa import visualization as draw
-from hf_jepa.configuration_jepa import VIDEO_ONLY_STRATEGIES
 from hf_jepa.evaluation import inspection
 from hf_jepa.evaluation.inspection import InspectedModel
 from hf_jepa.masking import MASKING_STRATEGIES
-from hf_jepa.spaces import MAX_RECORDED_FRAMES, WORLD_MODEL_TYPE
 
 # The Plan tab's environment needs gymnasium (hf_jepa's `world-model` extra); the other tabs do not.
 PLANNING_AVAILABLE = importlib.util.find_spec("gymnasium") is not None
 if PLANNING_AVAILABLE:
     from hf_jepa import rollouts
-    from hf_jepa.planning import PLANNERS, WorldModelObservation
+    from hf_jepa.planning import PLANNERS
 
 APP_DIR = Path(__file__).resolve().parent
 EXAMPLES_DIR = APP_DIR / "examples"
@@ -44,6 +40,7 @@ PANEL_SIDE = 384  # rendered panels are about this many pixels wide, rounded to 
 ARENA_SIDE = 256  # the executed episode is drawn this many pixels wide
 FIRST_PAIR_SEED = 1000  # pair i of hf-jepa evaluate-planning is the environment's reset(seed=1000 + i)
 GIF_FPS = 10  # the render_fps of TwoRoom and Push-T
+MODELS = spaces.OfferedModels(APP_DIR, TRAINED_DIR)
 
 
 def shows_errors(function):
@@ -61,35 +58,6 @@ def shows_errors(function):
     return endpoint
 
 
-def model_choices() -> list[str]:
-    return spaces.offered_models(APP_DIR, TRAINED_DIR)
-
-
-def checkpoint_config(name: str) -> PreTrainedConfig:
-    """The configuration of one of the offered models (`model_choices`)."""
-    if name not in model_choices():
-        raise gr.Error(f"Unknown model {name!r}; choose one of {model_choices()}.")
-    try:
-        return AutoConfig.from_pretrained(name, trust_remote_code=True)
-    except (OSError, ValueError) as error:
-        raise gr.Error(f"Could not load the model {name!r}: {error}") from error
-
-
-@functools.lru_cache(maxsize=16)
-def is_world_model(name: str) -> bool:
-    """Whether an offered model is a `JEPAWorldModel` (shown in the Plan tab, not in the others)."""
-    try:
-        return checkpoint_config(name).model_type == WORLD_MODEL_TYPE
-    except gr.Error:  # the tab that offers it reports the error when it is chosen
-        return False
-
-
-@functools.lru_cache(maxsize=4)
-@shows_errors
-def load_model(name: str) -> InspectedModel:
-    return inspection.load_inspected_model(name, checkpoint_config(name))
-
-
 def cell(loaded: InspectedModel) -> int:
     """Side of one patch in the rendered panels, in pixels."""
     return max(1, round(PANEL_SIDE / loaded.grid[1]))
@@ -105,22 +73,18 @@ def image_inputs(loaded: InspectedModel, path: str | None) -> torch.Tensor:
     """The model's `pixel_values` of an uploaded image (at most a few panel sizes are decoded)."""
     if path is None:
         raise gr.Error("Upload an image or pick an example first.")
-    largest = 2 * max(loaded.image_size, PANEL_SIDE)
-    return loaded.pixel_values(inspection.read_image(path, loaded.grid[1], largest)[None])
-
-
-def strategies_taking(*parameters: str) -> str:
-    """The masking strategies that take any of `parameters`, for a control's label."""
-    takers = [name for name, strategy in MASKING_STRATEGIES.items() if set(parameters) & set(strategy.parameters)]
-    return ", ".join(takers)
+    return loaded.image_inputs(path, largest=2 * max(loaded.image_size, PANEL_SIDE))
 
 
 def mask_controls() -> list[gr.components.Component]:
     """The Masking tab's controls, one per field of `inspection.MaskSettings` and in its order; labels say which
     strategies take each."""
-    blocks, scale, aspect = (strategies_taking(name) for name in MASKING_STRATEGIES["multiblock"].parameters[:3])
+    ratio, blocks, scale, aspect, ahead = (
+        ", ".join(inspection.strategies_taking(name))
+        for name in ("mask_ratio", "num_target_blocks", "target_block_scale", "target_aspect_ratio", "frames_ahead")
+    )
     strategy = gr.Dropdown(list(MASKING_STRATEGIES), label="Strategy", elem_id="strategy")
-    mask_ratio = gr.Slider(0.05, 0.95, step=0.05, label=f"Mask ratio ({strategies_taking('mask_ratio')})")
+    mask_ratio = gr.Slider(0.05, 0.95, step=0.05, label=f"Mask ratio ({ratio})")
     num_blocks = gr.Slider(1, 8, step=1, label=f"Target blocks ({blocks})")
     with gr.Row():
         scale_min = gr.Slider(0.02, 1.0, step=0.01, label=f"Block scale min ({scale})")
@@ -128,8 +92,7 @@ def mask_controls() -> list[gr.components.Component]:
     with gr.Row():
         aspect_min = gr.Slider(0.2, 5.0, step=0.05, label=f"Aspect ratio min ({aspect})")
         aspect_max = gr.Slider(0.2, 5.0, step=0.05, label="Aspect ratio max")
-    ahead_label = f"Time steps ahead ({strategies_taking('frames_ahead')}, video)"
-    mask_ahead = gr.Number(1, minimum=1, precision=0, label=ahead_label)
+    mask_ahead = gr.Number(1, minimum=1, precision=0, label=f"Time steps ahead ({ahead}, video)")
     seed = gr.Number(0, precision=0, label="Seed", elem_id="seed")
     return [strategy, mask_ratio, num_blocks, scale_min, scale_max, aspect_min, aspect_max, mask_ahead, seed]
 
@@ -137,39 +100,25 @@ def mask_controls() -> list[gr.components.Component]:
 # ---------------------------------------------------------------------------------------------------- endpoints
 
 
+@shows_errors
 def describe_model(model_name: str) -> tuple:
-    """The model's summary, and the masking controls set to its configuration's defaults."""
-    loaded = load_model(model_name)
-    time_steps, height, width = loaded.grid
-    kind = f"video model ({loaded.num_frames} frames, {time_steps} time steps)" if loaded.is_video else "image model"
-    parameters = sum(parameter.numel() for parameter in loaded.model.parameters())
-    summary = (
-        f"**{type(loaded.model).__name__}**, {kind}, {loaded.image_size} px, patch grid {height}x{width}, "
-        f"{parameters / 1e6:.1f}M parameters; predictor: {'yes' if loaded.has_predictor else 'no'}; "
-        f"preprocessing: {loaded.processor_source}."
-    )
-
-    def setting(name: str):  # a checkpoint without masking settings (e.g. IJepaModel) gets JEPAConfig's defaults
-        return getattr(loaded.config, name, getattr(JEPAConfig, name))
-
-    strategies = [name for name in MASKING_STRATEGIES if loaded.is_video or name not in VIDEO_ONLY_STRATEGIES]
-    strategy = setting("mask_strategy") if setting("mask_strategy") in strategies else strategies[0]
-    most_ahead = max(1, time_steps - 1)
+    """The model's summary, and the masking controls set to its configuration's settings."""
+    loaded = MODELS.inspected(model_name)
+    settings, most_ahead = inspection.MaskSettings.of_model(loaded), loaded.most_frames_ahead
     return (
-        summary,
-        gr.Dropdown(choices=strategies, value=strategy),
-        setting("mask_ratio"),
-        setting("num_target_blocks"),
-        *setting("target_block_scale"),
-        *setting("target_aspect_ratio"),
-        gr.Number(maximum=most_ahead, value=setting("frames_ahead"), visible=loaded.is_video),
-        gr.Number(maximum=most_ahead, value=setting("frames_ahead")),
+        loaded.summary(),
+        gr.Dropdown(choices=loaded.mask_strategies, value=settings.strategy),
+        settings.mask_ratio,
+        settings.num_target_blocks,
+        *(settings.scale_min, settings.scale_max, settings.aspect_min, settings.aspect_max),
+        gr.Number(maximum=most_ahead, value=settings.frames_ahead, visible=loaded.is_video),
+        gr.Number(maximum=most_ahead, value=settings.frames_ahead),
     )
 
 
 def masked_image(model_name: str, image: str | None, controls: tuple) -> tuple[InspectedModel, torch.Tensor, tuple]:
     """The model, the image's `pixel_values` and its masks from the Masking tab's `controls`."""
-    loaded = load_model(model_name)
+    loaded = MODELS.inspected(model_name)
     pixel_values = image_inputs(loaded, image)
     masks = inspection.MaskSettings(*controls).sample(loaded.grid, loaded.image_size, loaded.num_frames)
     return loaded, pixel_values, masks
@@ -179,44 +128,36 @@ def masked_image(model_name: str, image: str | None, controls: tuple) -> tuple[I
 def show_masks(model_name: str, image: str | None, *controls) -> tuple[np.ndarray, dict]:
     """The image with context patches clear, each target block in its own colour and dropped patches dark; counts.
     `controls`: the fields of `inspection.MaskSettings`."""
-    loaded, pixel_values, (context, targets) = masked_image(model_name, image, controls)
-    labels = inspection.cell_labels(loaded.grid, context[0][0], [target[0] for target in targets])
+    loaded, pixel_values, masks = masked_image(model_name, image, controls)
+    labels = inspection.sample_labels(loaded.grid, *masks)
     rendering = draw.mask_image(panels(loaded, pixel_values), labels, cell(loaded))
-    return rendering, inspection.mask_counts(loaded.grid, context, targets)
+    return rendering, inspection.mask_counts(loaded.grid, *masks)
 
 
 @shows_errors
 def predict(model_name: str, image: str | None, *controls) -> tuple[np.ndarray, float, dict]:
     """For the masks of the Masking tab: cosine similarity between predicted and actual target latents per target
     patch, and the prediction loss."""
-    inspection.check_predictor(load_model(model_name).model)  # before reading the image: it says what does work
-    loaded, pixel_values, (context, targets) = masked_image(model_name, image, controls)
-    scores = inspection.prediction_scores(loaded.model, pixel_values, context, targets)
+    inspection.check_predictor(MODELS.inspected(model_name).model)  # before reading the image: it says what does work
+    loaded, pixel_values, masks = masked_image(model_name, image, controls)
+    scores = inspection.prediction_scores(loaded.model, pixel_values, *masks)
     info = {**scores.summary(), "loss_type": loaded.model.config.loss_type}
-    labels = inspection.cell_labels(loaded.grid, context[0][0], [target[0] for target in targets])
+    labels = inspection.sample_labels(loaded.grid, *masks)
     return draw.score_image(panels(loaded, pixel_values), labels, scores.patch_cosine, cell(loaded)), scores.loss, info
 
 
 @functools.lru_cache(maxsize=16)
 def patch_features(model_name: str, image: str) -> tuple[torch.Tensor, np.ndarray]:
     """`[H * W, D]` features of the image's patches and its display panel."""
-    loaded = load_model(model_name)
+    loaded = MODELS.inspected(model_name)
     pixel_values = image_inputs(loaded, image)
     return inspection.patch_features(loaded.encoder, pixel_values, loaded.grid), panels(loaded, pixel_values)[0]
 
 
+@shows_errors
 def pick_patch(model_name: str, image: str | None, event: gr.SelectData) -> tuple[int, int]:
     """The (row, column) of the patch under a click on the image (the click is in the uploaded image's pixels)."""
-    loaded = load_model(model_name)
-    with Image.open(image) as opened:
-        width, height = opened.size
-        if opened.getexif().get(ExifTags.Base.Orientation, 1) in (5, 6, 7, 8):  # shown rotated by 90 degrees
-            width, height = height, width
-    left, top, seen_width, seen_height = loaded.seen_region(width, height)
-    x, y = event.index
-    _, rows, cols = loaded.grid
-    row, col = int((y - top) * rows / seen_height), int((x - left) * cols / seen_width)
-    return min(rows - 1, max(0, row)), min(cols - 1, max(0, col))
+    return MODELS.inspected(model_name).patch_at(image, *event.index)
 
 
 @shows_errors
@@ -224,17 +165,14 @@ def similarity(
     model_name: str, image_a: str | None, image_b: str | None, row: int, col: int
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, dict]:
     """Cosine similarity between patch (row, col) of image A and every patch of A and of B, and a PCA view."""
-    loaded = load_model(model_name)
+    loaded = MODELS.inspected(model_name)
     features, shown = zip(*(patch_features(model_name, image) for image in (image_a, image_b) if image is not None))
-    maps = inspection.similarity_maps(list(features), loaded.grid, int(row), int(col))
-    low = min(float(values.min()) for values in maps)  # one scale for both: 1.0 is the clicked patch itself
-    heat = [draw.similarity_image(panel, values, low, cell(loaded)) for panel, values in zip(shown, maps)]
-    info = {"patch": [int(row), int(col)]}
-    for name, values in zip("ab", maps):
-        info[f"similarity_{name}"] = values.numpy().round(4).tolist()
-        info[f"best_match_{name}"] = inspection.best_match(values)
-    pca = draw.colour_grid_image(inspection.pca_colours(list(features), loaded.grid), cell(loaded))
-    return heat[0], heat[1] if len(heat) > 1 else None, pca, info
+    compared = inspection.compare_patch(list(features), loaded.grid, int(row), int(col))
+    heat = [
+        draw.similarity_image(panel, values, compared.low, cell(loaded)) for panel, values in zip(shown, compared.maps)
+    ]
+    pca = draw.colour_grid_image(compared.pca, cell(loaded))
+    return heat[0], heat[1] if len(heat) > 1 else None, pca, compared.summary()
 
 
 @shows_errors
@@ -243,101 +181,48 @@ def surprise(
 ) -> tuple[np.ndarray, pd.DataFrame, dict]:
     """Temporal masking on one clip: the predictor's latents of the last `frames_ahead` time steps against the actual
     ones, per time step, next to copying the last seen time step's latents forward."""
-    loaded = load_model(model_name)
-    if not loaded.is_video:
-        raise gr.Error(f"{model_name!r} is an image model (num_frames 1); choose a video checkpoint for this tab.")
-    inspection.check_predictor(loaded.model)
+    loaded = MODELS.inspected(model_name)
+    loaded.check_predicts_clips()  # before reading the clip: it says what does work
     if video is None:
         raise gr.Error("Upload a video or pick the example first.")
-    clip = inspection.read_clip(video, loaded.num_frames, int(start_frame), int(frame_step), loaded.grid[1])
-    clip_frames, indices, total = clip
-    pixel_values = loaded.pixel_values(clip_frames)
+    pixel_values, indices, total = loaded.clip_inputs(video, int(start_frame), int(frame_step))
     result = inspection.video_surprise(loaded.model, pixel_values, int(frames_ahead))
     info = {"video_frames": total, "frames_used": indices, **result.summary(indices)}
-    frames = result.time_step_frames(indices) * 2  # the predicted time steps, for both curves
-    series = ["predicted"] * len(result.predicted) + ["copy of the last seen frame"] * len(result.copied)
-    values = info["predicted_cosine"] + info["copy_last_frame_cosine"]
-    curve = pd.DataFrame({"frame": frames, "cosine similarity": values, "latents": series})
+    curve = pd.DataFrame(result.curve(indices))
     return draw.score_image(panels(loaded, pixel_values), result.labels, result.scores, cell(loaded)), curve, info
 
 
 # ---------------------------------------------------------------------------------------------------- planning
 
 
-def episode_choices() -> list[str]:
-    """The recorded episode datasets the Plan tab can search for the frames nearest to the imagined latents."""
-    return spaces.offered_episodes(APP_DIR, TRAINED_DIR, [name for name in model_choices() if is_world_model(name)])
-
-
-@functools.lru_cache(maxsize=2)
-def load_world_model(name: str) -> torch.nn.Module:
-    """An offered world model (the Plan tab offers only those, `is_world_model`) in eval mode."""
-    return inspection.load_checkpoint(name, checkpoint_config(name))
-
-
-@functools.lru_cache(maxsize=2)
-def recorded_frames(model_name: str, episodes_name: str | None) -> "rollouts.RecordedFrames":
-    """At most `MAX_RECORDED_FRAMES` evenly spaced frames of an offered episode dataset, encoded by the model."""
-    if episodes_name is None:
-        raise gr.Error(
-            "No recorded episodes to show the imagined frames with: set JEPA_EPISODES to an episode dataset (a "
-            "folder of hf-jepa record-episodes or a Hub id), or record one into outputs/."
-        )
-    return rollouts.load_recorded_frames(load_world_model(model_name), episodes_name, MAX_RECORDED_FRAMES)
-
-
 @shows_errors
 def describe_world_model(model_name: str) -> tuple[str, dict]:
     """The world model's summary, and its training episodes chosen for the imagined frames when they are offered."""
-    model = load_world_model(model_name)
-    config = model.config
     trained_on = spaces.trained_on(model_name)
-    environment = rollouts.episodes_environment(trained_on)
-    frame_step = rollouts.environment_frame_step(model, environment)
-    parameters = sum(parameter.numel() for parameter in model.parameters())
-    states = f", {config.state_dim} state values ({config.state_embedding})" if config.state_dim else ""
-    summary = (
-        f"**{type(model).__name__}**, {config.encoder_config.image_size} px frames, {config.embedding_type} latents "
-        f"({config.tokens_per_frame} x {config.latent_size} values per frame){states}, history "
-        f"{config.history_length} frames, one model step = {frame_step} {environment.name} steps, "
-        f"{parameters / 1e6:.1f}M parameters"
-    )
-    if trained_on is None:
-        return summary + ".", gr.skip()
-    summary += f"; trained on `{trained_on}`."
-    return summary, gr.update(value=trained_on) if trained_on in episode_choices() else gr.skip()
+    environment = MODELS.environment(model_name, trained_on)
+    summary = rollouts.world_model_summary(MODELS.world_model(model_name), environment, trained_on)
+    return summary, gr.update(value=trained_on) if trained_on in MODELS.episodes() else gr.skip()
 
 
 @shows_errors
-def draw_pair(seed: int, episodes_name: str | None = None) -> tuple:
-    """Pair `seed` of the planning evaluation in the episodes' environment: in TwoRoom its start and goal and the
+def draw_pair(model_name: str, seed: int, episodes_name: str | None = None) -> tuple:
+    """Pair `seed` of the planning evaluation where the world model plans: in TwoRoom its start and goal and the
     arena showing them; elsewhere (Push-T) the positions left as they are and the start and goal frames."""
-    environment = rollouts.episodes_environment(episodes_name)
-    if environment == rollouts.TWO_ROOM:
-        start, goal = rollouts.two_room_pair(int(seed))
-        return *start, *goal, pair_preview(*start, *goal)
-    start, goal = rollouts.environment_pair(environment, int(seed))
-    return *[gr.skip()] * 4, np.concatenate(rollouts.state_frames(environment, np.stack([start, goal]), ARENA_SIDE), 1)
+    positions, picture = rollouts.seeded_pair(MODELS.environment(model_name, episodes_name), int(seed), ARENA_SIDE)
+    return *(positions or [gr.skip()] * 4), picture
 
 
-def show_pair(start_x: float, start_y: float, goal_x: float, goal_y: float, seed: int, episodes_name: str | None):
-    """The pair the Plan tab would plan in the episodes' environment: TwoRoom's typed start and goal in the arena;
-    elsewhere the start and goal frames of pair `seed`, side by side. Episodes that do not load leave the picture as
-    it is (planning names them)."""
+@shows_errors
+def show_pair(model_name: str, *positions_seed_and_episodes) -> np.ndarray:
+    """The pair the Plan tab would plan where the world model plans: TwoRoom's typed start and goal (x, y, x, y) in
+    the arena; elsewhere the start and goal frames of the pair seed. An environment that cannot be told (episodes
+    that do not load: planning names them) leaves the picture as it is."""
+    *positions, seed, episodes_name = positions_seed_and_episodes
     try:
-        environment = rollouts.episodes_environment(episodes_name)
+        environment = MODELS.environment(model_name, episodes_name)
     except ValueError:
         return gr.skip()
-    if environment == rollouts.TWO_ROOM:
-        return pair_preview(start_x, start_y, goal_x, goal_y)
-    return draw_pair(seed, episodes_name)[-1]
-
-
-@shows_errors
-def pair_preview(start_x: float, start_y: float, goal_x: float, goal_y: float) -> np.ndarray:
-    """The arena with the agent at the start and the goal's ring."""
-    options = rollouts.check_two_room_pair((start_x, start_y), (goal_x, goal_y))
-    return rollouts.arena_frames(np.array([options["start"]]), options["goal"], ARENA_SIDE)[0]
+    return rollouts.pair_picture(environment, ARENA_SIDE, pair=seed, start=positions[:2], goal=positions[2:])
 
 
 def click_goal(event: gr.SelectData) -> tuple[float, float]:
@@ -346,59 +231,26 @@ def click_goal(event: gr.SelectData) -> tuple[float, float]:
     return round((x + 0.5) / ARENA_SIDE, 3), round((y + 0.5) / ARENA_SIDE, 3)
 
 
-def imagined_gallery(
-    model: torch.nn.Module, episode: "rollouts.PlannedEpisode", recorded: "rollouts.RecordedFrames"
-) -> tuple[list, dict]:
-    """The first plan's imagined rollout between the start and the goal, each predicted latent shown as the nearest
-    recorded frame: the gallery, and the rows and distances of those recorded frames."""
-    first_plan = episode.result.plans[0].actions
-    start: WorldModelObservation = episode.result.observations[0]
-    nearest, distances = rollouts.imagine(model, start, first_plan, recorded)
-    gallery = [(draw.thumbnail(episode.frames["start"]), "start (observed)")]
-    for step, (index, distance) in enumerate(zip(nearest, distances), start=1):
-        where = f"episode {recorded.episodes[index]}, frame {recorded.frame_indices[index]}"
-        caption = f"+{step * episode.frame_step} steps, imagined: {where} ({distance:.3g})"
-        gallery.append((draw.thumbnail(recorded.pixels[index].permute(1, 2, 0).numpy()), caption))
-    gallery.append((draw.thumbnail(episode.frames["goal"]), "goal"))
-    numbers = {
-        "imagined_rows": recorded.rows[nearest].tolist(),
-        "imagined_latent_distances": distances,
-        "frames_searched": len(recorded.rows),
-        "dataset_rows": recorded.dataset_rows,
-    }
-    return gallery, numbers
-
-
 @shows_errors
 def plan_episode(
     model_name: str, episodes_name: str | None, *pair_and_settings
 ) -> tuple[str, pd.DataFrame, pd.DataFrame, list, dict]:
-    """Model-predictive control in the episodes' environment from the start to the goal image with the world model:
-    the executed episode (an animated GIF of every environment step), the energy of each plan, the true distance to
-    the goal at each model step, the first plan's imagined rollout as the nearest recorded frames, and the numbers.
+    """Model-predictive control from the start to the goal image with the world model where it plans: the executed
+    episode (an animated GIF of every environment step), the energy of each plan, the true distance to the goal at
+    each model step, the first plan's imagined rollout as the nearest recorded frames, and the numbers.
     `pair_and_settings`: start x, y, goal x, y (TwoRoom), the pair seed (the other environments), then the
-    `planner_controls` (CEM keeps a tenth as elites)."""
-    start_x, start_y, goal_x, goal_y, pair_seed, kind, horizon, population, iterations, max_steps, seed = (
-        pair_and_settings
-    )
-    model = load_world_model(model_name)
-    recorded = recorded_frames(model_name, episodes_name)
-    environment = rollouts.episodes_environment(episodes_name)
-    settings = dict(horizon=int(horizon), population=int(population), iterations=int(iterations), seed=int(seed))
-    settings.update(planner=kind, num_elites=max(2, int(population) // 10))
-    if environment == rollouts.TWO_ROOM:
-        start, goal = (start_x, start_y), (goal_x, goal_y)
-        episode = rollouts.plan_in_two_room(model, start, goal, int(max_steps), **settings)
-        frames = rollouts.arena_frames(episode.states, goal, ARENA_SIDE)
-    else:
-        episode = rollouts.plan_in_environment(model, environment, int(max_steps), pair=int(pair_seed), **settings)
-        frames = rollouts.state_frames(environment, episode.states, ARENA_SIDE)
-    gallery, imagined = imagined_gallery(model, episode, recorded)
-    info = {**episode.summary(), **imagined}
-    energy = episode.result.plan_energies
-    energies = pd.DataFrame({"model step": range(len(energy)), "plan energy": energy})
-    reached = pd.DataFrame({"model step": range(len(episode.distances)), "distance to the goal": episode.distances})
-    return draw.write_gif(frames, GIF_FPS), energies, reached, gallery, info
+    `planner_controls` (the fields of `rollouts.PlanSettings`)."""
+    start_x, start_y, goal_x, goal_y, pair_seed, *settings = pair_and_settings
+    model = MODELS.world_model(model_name)
+    recorded = MODELS.recorded_frames(model_name, episodes_name)
+    environment = MODELS.environment(model_name, episodes_name)
+    pair = dict(pair=int(pair_seed), start=(start_x, start_y), goal=(goal_x, goal_y))
+    episode = rollouts.PlanSettings(*settings).plan(model, environment, **pair)
+    imagined, numbers = rollouts.imagined_frames(model, episode, recorded)
+    gallery = [(draw.thumbnail(frame), caption) for frame, caption in imagined]
+    energies, reached = (pd.DataFrame(curve) for curve in episode.curves())
+    executed = draw.write_gif(episode.pictures(ARENA_SIDE), GIF_FPS)
+    return executed, energies, reached, gallery, {**episode.summary(), **numbers}
 
 
 # ---------------------------------------------------------------------------------------------------- layout
@@ -503,15 +355,15 @@ def video_tab(model: gr.Dropdown, clips: list[str]) -> gr.Number:
 def plan_tab(demo: gr.Blocks, world_models: list[str]) -> None:
     """The Plan tab, for world models: the model and episodes choices, the pair, the planner, what it did."""
     gr.Markdown(
-        "Model-predictive control in the environment the chosen episodes were recorded in (**TwoRoom**: reach the "
-        "goal through the door, typed or clicked; **Push-T**: the start and goal of the pair seed): the planner (CEM "
-        "or MPPI) "
-        "scores action sequences by the distance between the latents the world model predicts and the goal "
-        "image's, executes the first action and plans again. Below: the executed episode, the energy of every plan "
-        "beside the true distance to the goal, and the first plan's **imagined** rollout: for each predicted "
-        "latent, the recorded frame whose latent is nearest (what the model believes it will see)."
+        "Model-predictive control in the environment the world model was trained in (else the one the chosen "
+        "episodes were recorded in; **TwoRoom**: reach the goal through the door, typed or clicked; **Push-T**: the "
+        "start and goal of the pair seed): the planner (CEM or MPPI) scores action sequences by the distance "
+        "between the latents the world model predicts and the goal image's, executes the first action and plans "
+        "again. Below: the executed episode, the energy of every plan beside the true distance to the goal, and the "
+        "first plan's **imagined** rollout: for each predicted latent, the recorded frame whose latent is nearest "
+        "(what the model believes it will see)."
     )
-    episodes = episode_choices()
+    episodes = MODELS.episodes()
     with gr.Row():
         world_model = gr.Dropdown(
             choice_labels(world_models), value=world_models[0], label="World model", elem_id="world_model"
@@ -525,7 +377,7 @@ def plan_tab(demo: gr.Blocks, world_models: list[str]) -> None:
     world_summary = gr.Markdown(elem_id="world_model_summary")
     with gr.Row():
         with gr.Column():
-            pair, arena = pair_controls(demo, episode_data)
+            pair, arena = pair_controls(demo, world_model, episode_data)
         with gr.Column():
             settings = planner_controls()
             plan_button = gr.Button("Plan and execute", variant="primary", elem_id="plan_button")
@@ -556,11 +408,14 @@ def plan_tab(demo: gr.Blocks, world_models: list[str]) -> None:
     world_model.change(describe_world_model, world_model, described, api_name="describe_world_model")
 
 
-def pair_controls(demo: gr.Blocks, episode_data: gr.Dropdown) -> tuple[list[gr.Number], gr.Image]:
+def pair_controls(
+    demo: gr.Blocks, world_model: gr.Dropdown, episode_data: gr.Dropdown
+) -> tuple[list[gr.Number], gr.Image]:
     """The start and goal (a pair of the planning evaluation: in TwoRoom typed, or the goal clicked on the arena;
     elsewhere the pair seed's) and the arena picture, which shows the executed episode once planned. The pair is drawn
-    again in the chosen episodes' environment when the page loads and when the episodes change."""
-    *first_pair, first_preview = draw_pair(FIRST_PAIR_SEED)
+    again where the chosen world model plans when the page loads and when the model or the episodes change."""
+    # TwoRoom's pair until the page has loaded, then the pair where the world model plans
+    first_pair, first_preview = rollouts.seeded_pair(rollouts.TWO_ROOM, FIRST_PAIR_SEED, ARENA_SIDE)
     with gr.Row():
         seed_label = "Pair seed (as hf-jepa evaluate-planning)"
         pair_seed = gr.Number(FIRST_PAIR_SEED, precision=0, label=seed_label, elem_id="pair_seed")
@@ -579,11 +434,12 @@ def pair_controls(demo: gr.Blocks, episode_data: gr.Dropdown) -> tuple[list[gr.N
         height=ARENA_SIDE + 40,
     )
     positions = [start_x, start_y, goal_x, goal_y]
-    pair_button.click(draw_pair, [pair_seed, episode_data], [*positions, arena], api_name="draw_pair")
-    for event in (demo.load, episode_data.change):
-        event(show_pair, [*positions, pair_seed, episode_data], arena, api_visibility="private")
+    pair_button.click(draw_pair, [world_model, pair_seed, episode_data], [*positions, arena], api_name="draw_pair")
+    shown = [world_model, *positions, pair_seed, episode_data]
+    for event in (demo.load, world_model.change, episode_data.change):
+        event(show_pair, shown, arena, api_visibility="private")
     arena.select(click_goal, None, [goal_x, goal_y], api_visibility="private").then(
-        pair_preview, positions, arena, api_visibility="private"
+        show_pair, shown, arena, api_visibility="private"
     )
     return [*positions, pair_seed], arena
 
@@ -630,14 +486,10 @@ def jepa_tabs(demo: gr.Blocks, models: list[str]) -> None:
 
 
 def build_demo() -> gr.Blocks:
-    choices = model_choices()
-    if not choices:
-        raise SystemExit(
-            f"No model to show: none in {TRAINED_DIR}, where the main job (hf-jepa pretrain tiny-cpu) writes one; set "
-            "JEPA_MODEL to a Hub id or a checkpoint folder."
-        )
-    world_models = [name for name in choices if is_world_model(name)]
-    encoders = [name for name in choices if name not in world_models]
+    try:
+        encoders, world_models = MODELS.by_kind()
+    except ValueError as error:
+        raise SystemExit(str(error)) from error
     with gr.Blocks(title="JEPA explorer") as demo:
         gr.Markdown(
             "# JEPA explorer\nWhat a JEPA model **hides** (masks), **sees** (patch features) and **predicts** "
