@@ -12,6 +12,10 @@ STATE_EMBEDDING_TYPES = ("token", "concat")
 WORLD_MODEL_LOSS_TYPES = ("mse", "l1")
 
 
+def _invalid(message: str) -> None:
+    raise ValueError(f"Invalid JEPAWorldModelConfig: {message}")
+
+
 class JEPAWorldModelConfig(PreTrainedConfig):
     r"""
     Configuration of a [`JEPAWorldModel`]: an image encoder that embeds every frame, an action (and optional
@@ -21,7 +25,8 @@ class JEPAWorldModelConfig(PreTrainedConfig):
 
     V-JEPA 2-AC's own arrangement is a choice of settings (what `hf_jepa.convert_world_model` writes for its
     checkpoints): `embedding_type="patch"`, `state_dim=7`, `predictor_position_embedding_type="rope"`,
-    `predict_states=False`, `normalize_latents=True`, `rollout_history=1`, `loss_type="l1"`, a frozen encoder.
+    `predict_states=False`, `normalize_latents=True`, `rollout_history=1`, `loss_type="l1"`, a frozen encoder, and
+    `extrinsics_dim=6` for a predictor trained with camera extrinsics.
 
     The defaults describe the small end-to-end model of LeWorldModel's recipe at the scale of a CPU: the `tiny`
     hf_jepa encoder (32 px, 8x8 patches of 4 px, 192 wide), one pooled latent per frame, a 6-layer predictor of
@@ -37,6 +42,9 @@ class JEPAWorldModelConfig(PreTrainedConfig):
             of its frame (each patch, or the pooled latent) before the predictor's input projection, which then
             embeds both together (DINO-WM's linear state encoder followed by that projection is one linear map).
             Only read when `state_dim > 0`.
+        extrinsics_dim (`int`): Size of the camera extrinsics fed beside each frame as a token of their own, after
+            the action and state tokens (V-JEPA 2-AC's `use_extrinsics`); 0 for none. Extrinsics are inputs only:
+            rollouts take those of the predicted frames from the caller (`future_extrinsics`).
         history_length (`int`): Frames the predictor sees: each frame attends to itself and the `history_length - 1`
             frames before it (a sliding block-causal window, so rollouts of any length see what training saw).
             Also the frames the rollout loss starts from, unless `rollout_history` says otherwise.
@@ -97,6 +105,7 @@ class JEPAWorldModelConfig(PreTrainedConfig):
     action_dim: int = 2
     state_dim: int = 0
     state_embedding: str = "token"
+    extrinsics_dim: int = 0
     history_length: int = 3
     embedding_type: str = "pooled"
     predictor_hidden_size: int = 192
@@ -197,14 +206,21 @@ class JEPAWorldModelConfig(PreTrainedConfig):
         return self.rollout_start + max(self.rollout_steps, 1)
 
     def _check_values(self) -> None:
-        def fail(message: str) -> None:
-            raise ValueError(f"Invalid JEPAWorldModelConfig: {message}")
+        self._check_encoder()
+        self._check_sizes()
+        self._check_choices()
+        self._check_predictor()
+        self._check_training()
+        self._check_statistics()
 
+    def _check_encoder(self) -> None:
         if self.encoder_config.num_frames != 1:
-            fail(
+            _invalid(
                 f"encoder_config.num_frames must be 1 (frames are encoded one at a time), "
                 f"got {self.encoder_config.num_frames}."
             )
+
+    def _check_sizes(self) -> None:
         for name in (
             "action_dim",
             "history_length",
@@ -215,54 +231,61 @@ class JEPAWorldModelConfig(PreTrainedConfig):
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                fail(f"{name} must be a positive integer, got {value!r}.")
-        for name in ("state_dim", "rollout_steps", "sigreg_projector_size"):
+                _invalid(f"{name} must be a positive integer, got {value!r}.")
+        for name in ("state_dim", "extrinsics_dim", "rollout_steps", "sigreg_projector_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                fail(f"{name} must be a non-negative integer, got {value!r}.")
+                _invalid(f"{name} must be a non-negative integer, got {value!r}.")
         if self.project_latents and not self.sigreg_projector_size:
-            fail("project_latents needs sigreg_projector_size > 0 (the projector's width).")
-        if self.embedding_type not in EMBEDDING_TYPES:
-            fail(f"embedding_type must be one of {EMBEDDING_TYPES}, got {self.embedding_type!r}.")
-        if self.state_embedding not in STATE_EMBEDDING_TYPES:
-            fail(f"state_embedding must be one of {STATE_EMBEDDING_TYPES}, got {self.state_embedding!r}.")
-        if self.loss_type not in WORLD_MODEL_LOSS_TYPES:
-            fail(f"loss_type must be one of {WORLD_MODEL_LOSS_TYPES}, got {self.loss_type!r}.")
+            _invalid("project_latents needs sigreg_projector_size > 0 (the projector's width).")
+
+    def _check_choices(self) -> None:
+        for name, choices in (
+            ("embedding_type", EMBEDDING_TYPES),
+            ("state_embedding", STATE_EMBEDDING_TYPES),
+            ("loss_type", WORLD_MODEL_LOSS_TYPES),
+            ("predictor_position_embedding_type", PREDICTOR_POSITION_TYPES),
+        ):
+            if getattr(self, name) not in choices:
+                _invalid(f"{name} must be one of {choices}, got {getattr(self, name)!r}.")
+
+    def _check_predictor(self) -> None:
         width, heads = self.predictor_hidden_size, self.predictor_num_attention_heads
         if width % heads or width // heads < 6:
-            fail(
+            _invalid(
                 f"predictor_hidden_size ({width}) must be divisible by predictor_num_attention_heads ({heads}) "
                 "with at least 6 channels per head (the frame index is a rotary embedding)."
             )
+        sincos_patches = self.embedding_type == "patch" and self.predictor_position_embedding_type == "sincos"
+        if sincos_patches and width % 4:
+            _invalid(
+                f"predictor_hidden_size ({width}) must be divisible by 4 for the 2D sin-cos positions of patches."
+            )
+        for name in ("predictor_mlp_ratio", "initializer_range"):
+            if getattr(self, name) <= 0:
+                _invalid(f"{name} must be > 0, got {getattr(self, name)}.")
+
+    def _check_training(self) -> None:
         if self.rollout_history is not None and not 1 <= self.rollout_history <= self.history_length:
-            fail(
+            _invalid(
                 f"rollout_history must be None or in [1, history_length={self.history_length}], "
                 f"got {self.rollout_history!r}."
             )
-        if self.predictor_position_embedding_type not in PREDICTOR_POSITION_TYPES:
-            fail(
-                f"predictor_position_embedding_type must be one of {PREDICTOR_POSITION_TYPES}, "
-                f"got {self.predictor_position_embedding_type!r}."
-            )
-        sincos_patches = self.embedding_type == "patch" and self.predictor_position_embedding_type == "sincos"
-        if sincos_patches and width % 4:
-            fail(f"predictor_hidden_size ({width}) must be divisible by 4 for the 2D sin-cos positions of patches.")
-        for name in ("predictor_mlp_ratio", "initializer_range"):
-            if getattr(self, name) <= 0:
-                fail(f"{name} must be > 0, got {getattr(self, name)}.")
         if self.sigreg_weight < 0:
-            fail(f"sigreg_weight must be >= 0, got {self.sigreg_weight}.")
+            _invalid(f"sigreg_weight must be >= 0, got {self.sigreg_weight}.")
+
+    def _check_statistics(self) -> None:
         for prefix, dim in (("action", self.action_dim), ("state", self.state_dim)):
             for suffix in ("mean", "std"):
                 values = getattr(self, f"{prefix}_{suffix}")
                 if values is None:
                     continue
                 if prefix == "state" and dim == 0:
-                    fail(f"state_{suffix} is set but state_dim is 0.")
+                    _invalid(f"state_{suffix} is set but state_dim is 0.")
                 if len(values) != dim:
-                    fail(f"{prefix}_{suffix} must have {prefix}_dim={dim} entries, got {len(values)}.")
+                    _invalid(f"{prefix}_{suffix} must have {prefix}_dim={dim} entries, got {len(values)}.")
                 if suffix == "std" and min(values) <= 0:
-                    fail(f"{prefix}_std must be positive, got {list(values)}.")
+                    _invalid(f"{prefix}_std must be positive, got {list(values)}.")
 
 
 __all__ = ["EMBEDDING_TYPES", "PREDICTOR_POSITION_TYPES", "STATE_EMBEDDING_TYPES", "JEPAWorldModelConfig"]

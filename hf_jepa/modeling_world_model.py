@@ -1,7 +1,8 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
 """PyTorch JEPA world model: a frame encoder, action / state encoders and a block-causal latent predictor.
 
-The predictor follows V-JEPA 2-AC: every frame is a block of tokens `[action, state?, frame embedding(s)]`, and the
+The predictor follows V-JEPA 2-AC: every frame is a block of tokens `[action, state?, extrinsics?, frame
+embedding(s)]`, and the
 blocks attend causally to each other, so the output at frame `t` predicts the embedding(s) of frame `t + 1` from the
 frames up to `t` and the action taken at `t`. The frame index is a rotary embedding and the attention window is
 `history_length` frames, so a prediction depends only on the relative position of the frames it sees: teacher
@@ -35,6 +36,14 @@ from .modeling_jepa import (
     sigreg_loss,
     sincos_position_embeddings,
 )
+
+# The config field that sizes each kind of per-frame input the predictor may read beside the frames.
+_FRAME_INPUT_SIZES = {"states": "state_dim", "extrinsics": "extrinsics_dim"}
+
+
+def _window(values: torch.Tensor | None, frames: slice) -> torch.Tensor | None:
+    """`values[:, frames]` of a per-frame input the model may not have."""
+    return None if values is None else values[:, frames]
 
 
 def block_causal_mask(frame_index: torch.Tensor, window: int, dtype: torch.dtype) -> torch.Tensor:
@@ -83,8 +92,9 @@ def predictor_rotary(
 class JEPAWorldModelPredictor(nn.Module):
     """Embeds frames, actions and states into the predictor width and predicts every frame's successor.
 
-    Input per frame `t`: its embeddings `[N, D]`, the action taken after it and (optionally) its state, a token of
-    its own or concatenated onto every embedding (`config.state_embedding`). Output per frame: the predicted
+    Input per frame `t`: its embeddings `[N, D]`, the action taken after it, (optionally) its state, a token of its
+    own or concatenated onto every embedding (`config.state_embedding`), and (optionally) its camera extrinsics, a
+    token of their own. Output per frame: the predicted
     embeddings `[N, D]` of frame `t + 1` and, with a state head (`config.predicts_states`), the predicted state of
     frame `t + 1`, read from the state token or, with concatenated states, from the mean of the frame's tokens.
     """
@@ -96,6 +106,7 @@ class JEPAWorldModelPredictor(nn.Module):
         self.frame_embed = nn.Linear(encoder_width + config.concatenated_state_size, width)
         self.action_embed = nn.Linear(config.action_dim, width)
         self.state_embed = nn.Linear(config.state_dim, width) if config.state_token else None
+        self.extrinsics_embed = nn.Linear(config.extrinsics_dim, width) if config.extrinsics_dim else None
         self.register_buffer("position_embeddings", patch_position_embeddings(config), persistent=False)
         heads, mlp_ratio = config.predictor_num_attention_heads, config.predictor_mlp_ratio
         self.layers = nn.ModuleList(
@@ -110,6 +121,7 @@ class JEPAWorldModelPredictor(nn.Module):
         embeddings: torch.Tensor,
         actions: torch.Tensor,
         states: torch.Tensor | None = None,
+        extrinsics: torch.Tensor | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """
@@ -117,6 +129,7 @@ class JEPAWorldModelPredictor(nn.Module):
             embeddings: `[B, T, N, D]` frame embeddings.
             actions: `[B, T, A]` normalised actions, the one taken after each frame.
             states: `[B, T, S]` normalised states, required when `config.state_dim > 0`.
+            extrinsics: `[B, T, E]` camera extrinsics, required when `config.extrinsics_dim > 0`.
 
         Returns:
             `[B, T, N, D]` predicted embeddings of the next frames, and `[B, T, S]` predicted next states (or None).
@@ -128,9 +141,7 @@ class JEPAWorldModelPredictor(nn.Module):
         frames = self.frame_embed(embeddings)
         if self.position_embeddings is not None:
             frames = frames + self.position_embeddings.to(frames.dtype)
-        conditions = [self.action_embed(actions.to(frames.dtype)).unsqueeze(2)]
-        if self.state_embed is not None:
-            conditions.append(self.state_embed(states.to(frames.dtype)).unsqueeze(2))
+        conditions = self._condition_tokens(actions, states, extrinsics, frames.dtype)
         tokens = torch.cat([*conditions, frames], dim=2)  # [B, T, K, width], K = conditions + N
         tokens_per_frame = tokens.shape[2]
 
@@ -154,6 +165,18 @@ class JEPAWorldModelPredictor(nn.Module):
             state_source = hidden_states[:, :, 1] if self.state_embed is not None else frame_states.mean(2)
             predicted_states = self.state_proj(state_source)
         return predicted, predicted_states
+
+    def _condition_tokens(
+        self, actions: torch.Tensor, states: torch.Tensor | None, extrinsics: torch.Tensor | None, dtype: torch.dtype
+    ) -> list[torch.Tensor]:
+        """The tokens `[B, T, 1, width]` that open each frame's block: the action's, then the state's and the
+        extrinsics' where the model reads them as tokens (V-JEPA 2-AC's order)."""
+        tokens = [self.action_embed(actions.to(dtype))]
+        if self.state_embed is not None:
+            tokens.append(self.state_embed(states.to(dtype)))
+        if self.extrinsics_embed is not None:
+            tokens.append(self.extrinsics_embed(extrinsics.to(dtype)))
+        return [token.unsqueeze(2) for token in tokens]
 
 
 class SIGRegProjector(nn.Module):
@@ -248,10 +271,11 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
 
     @classmethod
     def from_pretrained(cls, *args, **kwargs) -> "JEPAWorldModel":
-        model = super().from_pretrained(*args, **kwargs)
+        loaded = super().from_pretrained(*args, **kwargs)
+        model = loaded[0] if kwargs.get("output_loading_info") else loaded
         # loading gives every parameter `requires_grad=True` again
         model.freeze_encoder_if_configured()
-        return model
+        return loaded
 
     @classmethod
     def from_pretrained_encoder(
@@ -320,17 +344,21 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
                 f"got {tuple(actions.shape)}."
             )
 
-    def _check_states(self, states: torch.Tensor | None, name: str, batch_size: int, steps: int) -> None:
-        if not self.config.state_dim:
-            if states is not None:
-                raise ValueError(f"{name} were given but the model has state_dim=0.")
+    def _check_frame_inputs(
+        self, values: torch.Tensor | None, name: str, kind: str, batch_size: int, steps: int
+    ) -> None:
+        """Per-frame inputs of a `kind` (states or extrinsics) are `[batch, steps, size]` where the model reads them
+        and absent where it does not."""
+        size_name = _FRAME_INPUT_SIZES[kind]
+        size = getattr(self.config, size_name)
+        if not size:
+            if values is not None:
+                raise ValueError(f"{name} were given but the model has {size_name}=0.")
             return
-        expected = (batch_size, steps, self.config.state_dim)
-        if states is None or tuple(states.shape) != expected:
-            got = None if states is None else tuple(states.shape)
-            raise ValueError(
-                f"{name} must have shape {list(expected)} (state_dim={self.config.state_dim}), got {got}."
-            )
+        expected = (batch_size, steps, size)
+        if values is None or tuple(values.shape) != expected:
+            got = None if values is None else tuple(values.shape)
+            raise ValueError(f"{name} must have shape {list(expected)} ({size_name}={size}), got {got}.")
 
     def encode(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """Frame embeddings `[B, T, N, D]` of clips `[B, T, C, H, W]`; N is 1 for pooled embeddings, else the number
@@ -354,6 +382,8 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
         history_actions: torch.Tensor | None = None,
         history_states: torch.Tensor | None = None,
         future_states: torch.Tensor | None = None,
+        history_extrinsics: torch.Tensor | None = None,
+        future_extrinsics: torch.Tensor | None = None,
         return_states: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Predicts `H` future frame embeddings autoregressively, one predictor pass per step.
@@ -367,6 +397,8 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
             future_states: `[B, H - 1, S]` normalised states of the predicted frames but the last, which the later
                 steps read; required for `H > 1` when the model has states it does not predict
                 (`predict_states=False`, as V-JEPA 2-AC, whose planner computes them from the actions).
+            history_extrinsics / future_extrinsics: the same for camera extrinsics (`[B, h, E]`, `[B, H - 1, E]`),
+                required when the model reads them (`extrinsics_dim > 0`).
             return_states: Also return the predicted states `[B, H, S]` of the next `H` frames (a model that
                 predicts its states: `state_dim > 0` and `predict_states=True`).
 
@@ -377,6 +409,29 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
         batch_size, history = history_embeddings.shape[:2]
         if return_states and not self.config.predicts_states:
             raise ValueError("return_states needs a model that predicts its states (state_dim > 0, predict_states).")
+        all_actions = self._rollout_actions(actions, history_actions, batch_size, history)
+        steps = actions.shape[1]
+        states = self._rollout_states(history_states, future_states, batch_size, history, steps)
+        extrinsics = self._given_frame_inputs(
+            history_extrinsics, future_extrinsics, "extrinsics", batch_size, history, steps
+        )
+        embeddings = history_embeddings
+        for _ in range(steps):
+            frames = slice(max(0, embeddings.shape[1] - self.config.history_length), embeddings.shape[1])
+            predicted, predicted_states = self.predictor(
+                embeddings[:, frames], all_actions[:, frames], _window(states, frames), _window(extrinsics, frames)
+            )
+            embeddings = torch.cat([embeddings, predicted[:, -1:]], dim=1)
+            if predicted_states is not None:
+                states = torch.cat([states, predicted_states[:, -1:]], dim=1)
+        if return_states:
+            return embeddings[:, history:], states[:, history:]
+        return embeddings[:, history:]
+
+    def _rollout_actions(
+        self, actions: torch.Tensor, history_actions: torch.Tensor | None, batch_size: int, history: int
+    ) -> torch.Tensor:
+        """The actions of a rollout's frames: those taken between the history frames, then the planned ones."""
         self._check_actions(actions, "actions", batch_size)
         if history_actions is None:
             if history > 1:
@@ -386,31 +441,43 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
                 )
             history_actions = actions[:, :0]
         self._check_actions(history_actions, "history_actions", batch_size, history - 1)
-        self._check_states(history_states, "history_states", batch_size, history)
-        steps = actions.shape[1]
-        states = history_states
+        return torch.cat([history_actions, actions.to(history_actions.dtype)], dim=1)
+
+    def _rollout_states(
+        self,
+        history_states: torch.Tensor | None,
+        future_states: torch.Tensor | None,
+        batch_size: int,
+        history: int,
+        steps: int,
+    ) -> torch.Tensor | None:
+        """The states a rollout starts with: the history's, followed by the given states of the predicted frames
+        when the model does not predict them itself."""
         if self.config.state_dim and not self.config.predicts_states:
-            if future_states is None and steps == 1:
-                future_states = history_states[:, :0]
-            self._check_states(future_states, "future_states", batch_size, steps - 1)
-            states = torch.cat([history_states, future_states.to(history_states.dtype)], dim=1)
-        elif future_states is not None:
+            return self._given_frame_inputs(history_states, future_states, "states", batch_size, history, steps)
+        self._check_frame_inputs(history_states, "history_states", "states", batch_size, history)
+        if future_states is not None:
             raise ValueError("future_states are read only by models with states they do not predict.")
-        window = self.config.history_length
-        all_actions = torch.cat([history_actions, actions.to(history_actions.dtype)], dim=1)
-        embeddings = history_embeddings
-        for _ in range(steps):
-            start, end = max(0, embeddings.shape[1] - window), embeddings.shape[1]
-            window_states = states[:, start:end] if states is not None else None
-            predicted, predicted_states = self.predictor(
-                embeddings[:, start:end], all_actions[:, start:end], window_states
-            )
-            embeddings = torch.cat([embeddings, predicted[:, -1:]], dim=1)
-            if predicted_states is not None:
-                states = torch.cat([states, predicted_states[:, -1:]], dim=1)
-        if return_states:
-            return embeddings[:, history:], states[:, history:]
-        return embeddings[:, history:]
+        return history_states
+
+    def _given_frame_inputs(
+        self,
+        history_values: torch.Tensor | None,
+        future_values: torch.Tensor | None,
+        kind: str,
+        batch_size: int,
+        history: int,
+        steps: int,
+    ) -> torch.Tensor | None:
+        """Per-frame inputs of a `kind` that the caller gives for a whole rollout: the history frames', then those
+        of the predicted frames but the last (none needed for one step). None for a model that reads none."""
+        self._check_frame_inputs(history_values, f"history_{kind}", kind, batch_size, history)
+        if history_values is not None and future_values is None and steps == 1:
+            future_values = history_values[:, :0]
+        self._check_frame_inputs(future_values, f"future_{kind}", kind, batch_size, steps - 1)
+        if history_values is None:
+            return None
+        return torch.cat([history_values, future_values.to(history_values.dtype)], dim=1)
 
     def latent_loss(self, predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """`config.loss_type` between predictions and targets."""
@@ -423,6 +490,7 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
         pixel_values: torch.Tensor,
         actions: torch.Tensor,
         states: torch.Tensor | None = None,
+        extrinsics: torch.Tensor | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> JEPAWorldModelOutput:
         r"""
@@ -432,56 +500,28 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
             leads from frame `t` to frame `t + 1`.
         states (`torch.FloatTensor` of shape `(batch, frames, state_dim)`, *optional*): normalised states, required
             when `config.state_dim > 0`.
+        extrinsics (`torch.FloatTensor` of shape `(batch, frames, extrinsics_dim)`, *optional*): camera extrinsics,
+            required when `config.extrinsics_dim > 0`.
         """
-        config = self.config
-        self._check_pixels(pixel_values)
-        batch_size, num_frames = pixel_values.shape[:2]
-        if num_frames < config.min_frames:
-            start_name = "history_length" if config.rollout_history is None else "rollout_history"
-            raise ValueError(
-                f"pixel_values has {num_frames} frames, fewer than {start_name} ({config.rollout_start}) + "
-                f"rollout_steps ({config.rollout_steps}) = {config.min_frames} that a training window needs."
-            )
-        self._check_actions(actions, "actions", batch_size, num_frames - 1)
-        self._check_states(states, "states", batch_size, num_frames)
-
+        self._check_training_window(pixel_values, actions, states, extrinsics)
         embeddings = self.encode(pixel_values)
         targets = embeddings[:, 1:]
-        context_states = states[:, :-1] if states is not None else None
-        predicted, predicted_states = self.predictor(embeddings[:, :-1], actions, context_states, **kwargs)
+        context = slice(0, -1)
+        predicted, predicted_states = self.predictor(
+            embeddings[:, context], actions, _window(states, context), _window(extrinsics, context), **kwargs
+        )
         teacher_forcing_loss = self.latent_loss(predicted, targets)
-        loss = teacher_forcing_loss
+        rolled, rollout_loss = None, teacher_forcing_loss.new_zeros(())
+        if self.config.rollout_steps > 0:
+            rolled, rollout_loss = self._rollout_loss(embeddings, actions, states, extrinsics)
+        state_loss = None if predicted_states is None else self.latent_loss(predicted_states, states[:, 1:])
+        regularization = self._sigreg_loss(embeddings)
 
-        history, steps = config.rollout_start, config.rollout_steps
-        rolled, rollout_loss = None, torch.zeros((), device=loss.device, dtype=loss.dtype)
-        if steps > 0:
-            # a model that does not predict its states rolls out with the recorded ones, as V-JEPA 2-AC trains
-            future_states = None
-            if states is not None and not config.predicts_states:
-                future_states = states[:, history : history + steps - 1]
-            rolled = self.rollout(
-                embeddings[:, :history],
-                actions[:, history - 1 : history - 1 + steps],
-                history_actions=actions[:, : history - 1],
-                history_states=states[:, :history] if states is not None else None,
-                future_states=future_states,
-            )
-            rollout_loss = self.latent_loss(rolled, embeddings[:, history : history + steps])
-            loss = loss + rollout_loss
-
-        state_loss = None
-        if predicted_states is not None:
-            state_loss = self.latent_loss(predicted_states, states[:, 1:])
+        loss = teacher_forcing_loss + rollout_loss
+        if state_loss is not None:
             loss = loss + state_loss
-
-        regularization = None
-        if not config.freeze_encoder and config.sigreg_weight > 0:
-            pooled = embeddings.mean(2).flatten(0, 1)
-            if self.sigreg_projector is not None and not config.projects_latents:
-                pooled = self.sigreg_projector(pooled)
-            regularization = sigreg_loss(pooled, config.sigreg_num_projections)
-            loss = loss + config.sigreg_weight * regularization
-
+        if regularization is not None:
+            loss = loss + self.config.sigreg_weight * regularization
         return JEPAWorldModelOutput(
             loss=loss,
             teacher_forcing_loss=teacher_forcing_loss,
@@ -492,6 +532,59 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
             target_embeddings=targets,
             rollout_embeddings=rolled,
         )
+
+    def _check_training_window(
+        self,
+        pixel_values: torch.Tensor,
+        actions: torch.Tensor,
+        states: torch.Tensor | None,
+        extrinsics: torch.Tensor | None,
+    ) -> None:
+        config = self.config
+        self._check_pixels(pixel_values)
+        batch_size, num_frames = pixel_values.shape[:2]
+        if num_frames < config.min_frames:
+            start_name = "history_length" if config.rollout_history is None else "rollout_history"
+            raise ValueError(
+                f"pixel_values has {num_frames} frames, fewer than {start_name} ({config.rollout_start}) + "
+                f"rollout_steps ({config.rollout_steps}) = {config.min_frames} that a training window needs."
+            )
+        self._check_actions(actions, "actions", batch_size, num_frames - 1)
+        self._check_frame_inputs(states, "states", "states", batch_size, num_frames)
+        self._check_frame_inputs(extrinsics, "extrinsics", "extrinsics", batch_size, num_frames)
+
+    def _rollout_loss(
+        self,
+        embeddings: torch.Tensor,
+        actions: torch.Tensor,
+        states: torch.Tensor | None,
+        extrinsics: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The `rollout_steps` frames after the first `rollout_start`, predicted autoregressively, and their loss. A
+        model that does not predict its states rolls out with the recorded ones, as V-JEPA 2-AC trains."""
+        history, steps = self.config.rollout_start, self.config.rollout_steps
+        future = slice(history, history + steps - 1)
+        rolled = self.rollout(
+            embeddings[:, :history],
+            actions[:, history - 1 : history - 1 + steps],
+            history_actions=actions[:, : history - 1],
+            history_states=_window(states, slice(0, history)),
+            future_states=None if self.config.predicts_states else _window(states, future),
+            history_extrinsics=_window(extrinsics, slice(0, history)),
+            future_extrinsics=_window(extrinsics, future),
+        )
+        return rolled, self.latent_loss(rolled, embeddings[:, history : history + steps])
+
+    def _sigreg_loss(self, embeddings: torch.Tensor) -> torch.Tensor | None:
+        """Unweighted SIGReg on the frames' pooled embeddings (or on their projection), when the encoder trains end
+        to end with it."""
+        config = self.config
+        if config.freeze_encoder or config.sigreg_weight <= 0:
+            return None
+        pooled = embeddings.mean(2).flatten(0, 1)
+        if self.sigreg_projector is not None and not config.projects_latents:
+            pooled = self.sigreg_projector(pooled)
+        return sigreg_loss(pooled, config.sigreg_num_projections)
 
 
 __all__ = [
