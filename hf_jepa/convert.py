@@ -29,7 +29,7 @@ import logging
 import math
 import pickle
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import torch
@@ -135,13 +135,13 @@ _VJEPA2_RENAMES = [
 ]
 # Our tensor names -> the official code's, inside one encoder / predictor state dict. The official blocks fuse the
 # query, key and value projections into one `attn.qkv` matrix as ours do (in that order along the output dimension).
-_OFFICIAL_BLOCK_RENAMES = [
+OFFICIAL_BLOCK_RENAMES = [
     (r"\.layernorm_before\.", ".norm1."),
     (r"\.layernorm_after\.", ".norm2."),
     (r"\.attention\.qkv_proj\.", ".attn.qkv."),
     (r"\.attention\.o_proj\.", ".attn.proj."),
 ]
-_OFFICIAL_ENCODER_RENAMES = [
+OFFICIAL_ENCODER_RENAMES = [
     (r"^embeddings\.patch_embeddings\.projection\.", "patch_embed.proj."),
     (r"^embeddings\.image_patch_embeddings\.projection\.", "patch_embed_img.proj."),  # V-JEPA 2.1
     (r"^embeddings\.image_modality_embedding$", "img_mod_embed"),
@@ -149,7 +149,7 @@ _OFFICIAL_ENCODER_RENAMES = [
     (r"^embeddings\.position_embeddings$", "pos_embed"),  # a learned table (sin-cos tables are not in state dicts)
     (r"^layers\.", "blocks."),
     (r"^layernorm\.", "norm."),
-    *_OFFICIAL_BLOCK_RENAMES,
+    *OFFICIAL_BLOCK_RENAMES,
 ]
 _OFFICIAL_PREDICTOR_RENAMES = [
     (r"^embed\.fc1\.", "predictor_embed.0."),  # V-JEPA 2.1's MLP input embedding (an nn.Sequential there)
@@ -161,7 +161,7 @@ _OFFICIAL_PREDICTOR_RENAMES = [
     (r"^proj_context\.", "predictor_proj_context."),
     (r"^image_modality_embedding$", "img_mod_embed"),
     (r"^video_modality_embedding$", "video_mod_embed"),
-    *_OFFICIAL_BLOCK_RENAMES,
+    *OFFICIAL_BLOCK_RENAMES,
 ]
 
 
@@ -169,12 +169,12 @@ def _official_encoder_renames(config: JEPAConfig) -> list[tuple[str, str]]:
     """Our encoder tensor names -> the official ones; V-JEPA 2.1 keeps all its level norms in `norms_block`, the
     last of them being our final `layernorm`."""
     if not config.level_layers:
-        return _OFFICIAL_ENCODER_RENAMES
+        return OFFICIAL_ENCODER_RENAMES
     last = len(config.level_layers) - 1
     return [
         (r"^layernorm\.", f"norms_block.{last}."),
         (r"^level_layernorms\.", "norms_block."),
-        *_OFFICIAL_ENCODER_RENAMES,
+        *OFFICIAL_ENCODER_RENAMES,
     ]
 
 
@@ -476,7 +476,7 @@ def _official_format(checkpoint: Mapping) -> str | None:
     return None
 
 
-def _require_keys(state: dict, keys: tuple[str, ...], part: str) -> None:
+def _require_keys(state: dict, keys: Sequence[str], part: str) -> None:
     missing = [key for key in keys if key not in state]
     if missing:
         raise ValueError(f"The checkpoint's {part!r} state dict lacks {missing}; it has {sorted(state)[:20]}...")
@@ -485,6 +485,34 @@ def _require_keys(state: dict, keys: tuple[str, ...], part: str) -> None:
 def _count_blocks(state: dict, prefix: str) -> int:
     indices = {int(match.group(1)) for key in state if (match := re.match(rf"^{prefix}\.(\d+)\.", key))}
     return max(indices) + 1
+
+
+def _official_entries(checkpoint: Mapping, entries: Sequence[str]) -> list[dict[str, torch.Tensor]]:
+    """The state dicts of `entries`, prefixes stripped; a checkpoint that lacks some is refused, naming them."""
+    absent = [entry for entry in entries if entry not in checkpoint]
+    if absent:
+        raise ValueError(f"The checkpoint lacks the entries {absent}; it has {sorted(checkpoint)}.")
+    return [_strip_prefixes(checkpoint[entry], entry) for entry in entries]
+
+
+def read_official_parts(
+    checkpoint: str | Path | Mapping, required: Mapping[str, Sequence[str]]
+) -> list[dict[str, torch.Tensor]]:
+    """The state dicts of an official checkpoint's entries, in the order of `required`, which maps each entry to the
+    keys it must hold; `module.` / `backbone.` prefixes are stripped. A missing entry or key, or a tensor with NaN or
+    inf values, is refused, naming it.
+
+    Args:
+        checkpoint: the `.pt` / `.pth.tar` file (read with `weights_only=True`), or its loaded dict.
+        required: entry -> the keys it must hold, e.g. `{"encoder": (), "predictor": ("predictor_embed.weight",)}`.
+    """
+    if not isinstance(checkpoint, Mapping):
+        checkpoint = load_official_checkpoint(checkpoint)
+    parts = _official_entries(checkpoint, list(required))
+    for (entry, keys), state in zip(required.items(), parts):
+        _check_finite(state, entry)
+        _require_keys(state, keys, entry)
+    return parts
 
 
 def _sincos_grid(table: torch.Tensor, video: bool, name: str) -> tuple[tuple[int, int, int], str]:
@@ -508,13 +536,33 @@ def _sincos_grid(table: torch.Tensor, video: bool, name: str) -> tuple[tuple[int
     )
 
 
-def _official_config(
-    source_format: str, encoder: dict, predictor: dict, config_overrides: dict
-) -> tuple[JEPAConfig, list[str]]:
-    """The `JEPAConfig` of an official checkpoint, and the position tables its weights carry but we compute."""
-    _require_keys(encoder, ("patch_embed.proj.weight", "blocks.0.mlp.fc1.weight"), "encoder")
-    _require_keys(predictor, ("predictor_embed.weight", "predictor_blocks.0.mlp.fc1.weight"), "predictor")
+def _official_encoder_shape(encoder: dict) -> dict:
+    """The `JEPAConfig` settings an official encoder's weights fix: patch embedding, width, depth, MLP, qkv bias."""
     projection = encoder["patch_embed.proj.weight"]
+    hidden_size = projection.shape[0]
+    return dict(
+        patch_size=projection.shape[-1],
+        num_channels=projection.shape[1],
+        hidden_size=hidden_size,
+        num_hidden_layers=_count_blocks(encoder, "blocks"),
+        mlp_ratio=_mlp_ratio(encoder["blocks.0.mlp.fc1.weight"].shape[0], hidden_size),
+        qkv_bias="blocks.0.attn.qkv.bias" in encoder,
+    )
+
+
+def _official_predictor_shape(predictor: dict, pred_hidden_size: int) -> dict:
+    """The `JEPAConfig` settings an official predictor of width `pred_hidden_size` fixes: depth, MLP, mask tokens."""
+    num_mask_tokens = sum(1 for key in predictor if re.fullmatch(r"mask_tokens\.\d+", key))
+    return dict(
+        pred_hidden_size=pred_hidden_size,
+        pred_num_hidden_layers=_count_blocks(predictor, "predictor_blocks"),
+        pred_mlp_ratio=_mlp_ratio(predictor["predictor_blocks.0.mlp.fc1.weight"].shape[0], pred_hidden_size),
+        pred_num_mask_tokens=max(num_mask_tokens, 1),
+    )
+
+
+def _check_patch_embedding(projection: torch.Tensor, source_format: str) -> None:
+    """I-JEPA embeds 2D image patches, the video models 3D tubelets."""
     video = source_format != "official_ijepa"
     if projection.dim() != (5 if video else 4):
         kind = "a 3D (video) patch embedding" if video else "a 2D (image) patch embedding"
@@ -522,20 +570,22 @@ def _official_config(
             f"{source_format} checkpoints have {kind}, but patch_embed.proj.weight has shape "
             f"{tuple(projection.shape)}."
         )
-    hidden_size, pred_hidden_size = projection.shape[0], predictor["predictor_embed.weight"].shape[0]
-    num_mask_tokens = sum(1 for key in predictor if re.fullmatch(r"mask_tokens\.\d+", key))
-    derived = dict(
-        patch_size=projection.shape[-1],
-        num_channels=projection.shape[1],
-        hidden_size=hidden_size,
-        num_hidden_layers=_count_blocks(encoder, "blocks"),
-        mlp_ratio=_mlp_ratio(encoder["blocks.0.mlp.fc1.weight"].shape[0], hidden_size),
-        pred_mlp_ratio=_mlp_ratio(predictor["predictor_blocks.0.mlp.fc1.weight"].shape[0], pred_hidden_size),
-        qkv_bias="blocks.0.attn.qkv.bias" in encoder,
-        pred_hidden_size=pred_hidden_size,
-        pred_num_hidden_layers=_count_blocks(predictor, "predictor_blocks"),
-        pred_num_mask_tokens=max(num_mask_tokens, 1),
-    )
+
+
+def _official_config(
+    source_format: str, encoder: dict, predictor: dict, config_overrides: dict
+) -> tuple[JEPAConfig, list[str]]:
+    """The `JEPAConfig` of an official checkpoint, and the position tables its weights carry but we compute."""
+    _require_keys(encoder, ("patch_embed.proj.weight", "blocks.0.mlp.fc1.weight"), "encoder")
+    _require_keys(predictor, ("predictor_embed.weight", "predictor_blocks.0.mlp.fc1.weight"), "predictor")
+    projection = encoder["patch_embed.proj.weight"]
+    _check_patch_embedding(projection, source_format)
+    video = source_format != "official_ijepa"
+    hidden_size = projection.shape[0]
+    derived = {
+        **_official_encoder_shape(encoder),
+        **_official_predictor_shape(predictor, predictor["predictor_embed.weight"].shape[0]),
+    }
     defaults = dict(layer_norm_eps=OFFICIAL_LAYER_NORM_EPS, loss_type=_PAPER_LOSS[source_format])
     heads = config_overrides.get("num_attention_heads", _RELEASED_ENCODER_HEADS[source_format].get(hidden_size))
     if heads is None:
@@ -567,46 +617,33 @@ def _official_config(
     return _build_config(derived, defaults, config_overrides), position_keys
 
 
-def _official_vjepa2_1_config(encoder: dict, predictor: dict, config_overrides: dict) -> JEPAConfig:
-    """The `JEPAConfig` of a V-JEPA 2.1 checkpoint: its encoder's levels and image / modality embeddings, and the
-    levels its predictor reads and predicts, read off the weights; the released models' settings for the rest."""
-    _require_keys(encoder, ("patch_embed.proj.weight", "blocks.0.mlp.fc1.weight", "norms_block.0.weight"), "encoder")
-    _require_keys(predictor, ("predictor_blocks.0.mlp.fc1.weight", "predictor_proj.weight"), "predictor")
-    projection = encoder["patch_embed.proj.weight"]
-    if projection.dim() != 5:
+def official_vjepa2_config(encoder: dict, predictor: dict, config_overrides: dict) -> JEPAConfig:
+    """The `JEPAConfig` of an official V-JEPA 2 encoder and a predictor with its `predictor_embed` and
+    `predictor_blocks` (state dicts read by `read_official_parts`), as `official_to_jepa` reads them; an encoder of
+    another official model is refused, naming the format it looks like."""
+    looks_like = _official_format({"encoder": encoder})
+    if looks_like not in (None, "official_vjepa2"):
         raise ValueError(
-            f"official_vjepa2_1 checkpoints have a 3D (video) patch embedding, but patch_embed.proj.weight has shape "
-            f"{tuple(projection.shape)}."
+            f"The encoder looks like {looks_like}, not official_vjepa2: V-JEPA 2 encoders embed 3D tubelets and have "
+            "rotary positions (no position table) and no level norms."
         )
-    hidden_size, depth = projection.shape[0], _count_blocks(encoder, "blocks")
-    if "predictor_embed.0.weight" in predictor:  # an MLP from several concatenated levels
+    return _official_config("official_vjepa2", encoder, predictor, config_overrides)[0]
+
+
+def _vjepa2_1_predictor_input(predictor: dict, hidden_size: int) -> tuple[int, int]:
+    """The levels a V-JEPA 2.1 predictor reads and its width: an MLP embeds several concatenated levels, a linear
+    map one."""
+    if "predictor_embed.0.weight" in predictor:
         _require_keys(predictor, ("predictor_embed.2.weight",), "predictor")
-        pred_num_levels = predictor["predictor_embed.0.weight"].shape[1] // hidden_size
-        pred_hidden_size = predictor["predictor_embed.2.weight"].shape[0]
-    else:
-        _require_keys(predictor, ("predictor_embed.weight",), "predictor")
-        pred_num_levels, pred_hidden_size = 1, predictor["predictor_embed.weight"].shape[0]
-    output_size = predictor["predictor_proj.weight"].shape[0] // pred_num_levels
-    derived = dict(
-        patch_size=projection.shape[-1],
-        num_channels=projection.shape[1],
-        tubelet_size=projection.shape[2],
-        hidden_size=hidden_size,
-        num_hidden_layers=depth,
-        mlp_ratio=_mlp_ratio(encoder["blocks.0.mlp.fc1.weight"].shape[0], hidden_size),
-        qkv_bias="blocks.0.attn.qkv.bias" in encoder,
-        position_embedding_type="rope",
-        rope_interleaved=True,
-        image_patch_embeddings="patch_embed_img.proj.weight" in encoder,
-        modality_embeddings="video_mod_embed" in encoder,
-        pred_hidden_size=pred_hidden_size,
-        pred_num_hidden_layers=_count_blocks(predictor, "predictor_blocks"),
-        pred_mlp_ratio=_mlp_ratio(predictor["predictor_blocks.0.mlp.fc1.weight"].shape[0], pred_hidden_size),
-        pred_num_mask_tokens=max(sum(1 for key in predictor if re.fullmatch(r"mask_tokens\.\d+", key)), 1),
-        pred_num_levels=pred_num_levels,
-        pred_output_size=output_size if output_size != hidden_size else None,
-        pred_predict_context="predictor_proj_context.weight" in predictor,
-    )
+        levels = predictor["predictor_embed.0.weight"].shape[1] // hidden_size
+        return levels, predictor["predictor_embed.2.weight"].shape[0]
+    _require_keys(predictor, ("predictor_embed.weight",), "predictor")
+    return 1, predictor["predictor_embed.weight"].shape[0]
+
+
+def _vjepa2_1_defaults(hidden_size: int, depth: int, patch_size: int, config_overrides: dict) -> dict:
+    """The released V-JEPA 2.1 settings the weights do not fix; heads and level layers that the official code sets
+    for no encoder of this shape must come in `config_overrides`."""
     heads = _RELEASED_ENCODER_HEADS["official_vjepa2_1"].get(hidden_size)
     defaults = dict(
         _VJEPA2_1_CLIP,
@@ -615,14 +652,41 @@ def _official_vjepa2_1_config(encoder: dict, predictor: dict, config_overrides: 
         num_attention_heads=heads,
         pred_num_attention_heads=_VJEPA2_PREDICTOR_HEADS,
         level_layers=_VJEPA2_1_LEVEL_LAYERS.get(depth),
-        rope_grid_size=_VJEPA2_1_ROPE_GRID.get(derived["patch_size"]),
+        rope_grid_size=_VJEPA2_1_ROPE_GRID.get(patch_size),
     )
-    for name, value in (("num_attention_heads", heads), ("level_layers", defaults["level_layers"])):
-        if value is None and name not in config_overrides:
+    for name in ("num_attention_heads", "level_layers"):
+        if defaults[name] is None and name not in config_overrides:
             raise ValueError(
                 f"The checkpoint does not record {name}, and the official code sets none for an encoder of width "
                 f"{hidden_size} and depth {depth}; pass {name} in config_overrides."
             )
+    return defaults
+
+
+def _official_vjepa2_1_config(encoder: dict, predictor: dict, config_overrides: dict) -> JEPAConfig:
+    """The `JEPAConfig` of a V-JEPA 2.1 checkpoint: its encoder's levels and image / modality embeddings, and the
+    levels its predictor reads and predicts, read off the weights; the released models' settings for the rest."""
+    _require_keys(encoder, ("patch_embed.proj.weight", "blocks.0.mlp.fc1.weight", "norms_block.0.weight"), "encoder")
+    _require_keys(predictor, ("predictor_blocks.0.mlp.fc1.weight", "predictor_proj.weight"), "predictor")
+    projection = encoder["patch_embed.proj.weight"]
+    _check_patch_embedding(projection, "official_vjepa2_1")
+    encoder_shape = _official_encoder_shape(encoder)
+    hidden_size, depth = encoder_shape["hidden_size"], encoder_shape["num_hidden_layers"]
+    pred_num_levels, pred_hidden_size = _vjepa2_1_predictor_input(predictor, hidden_size)
+    output_size = predictor["predictor_proj.weight"].shape[0] // pred_num_levels
+    derived = dict(
+        **encoder_shape,
+        tubelet_size=projection.shape[2],
+        position_embedding_type="rope",
+        rope_interleaved=True,
+        image_patch_embeddings="patch_embed_img.proj.weight" in encoder,
+        modality_embeddings="video_mod_embed" in encoder,
+        **_official_predictor_shape(predictor, pred_hidden_size),
+        pred_num_levels=pred_num_levels,
+        pred_output_size=output_size if output_size != hidden_size else None,
+        pred_predict_context="predictor_proj_context.weight" in predictor,
+    )
+    defaults = _vjepa2_1_defaults(hidden_size, depth, encoder_shape["patch_size"], config_overrides)
     config = _build_config(derived, defaults, config_overrides)
     num_norms = _count_blocks(encoder, "norms_block")
     if len(config.level_layers) != num_norms:
@@ -632,15 +696,16 @@ def _official_vjepa2_1_config(encoder: dict, predictor: dict, config_overrides: 
     return config
 
 
-def _official_part(
+def load_official_state(
     module: torch.nn.Module,
     official: dict[str, torch.Tensor],
     renames: list[tuple[str, str]],
     part: str,
     mask_token_names: list[str] | None = None,
 ) -> None:
-    """Loads an official encoder / predictor state dict into `module`; unknown, missing or misshapen keys fail.
-    The predictor's mask tokens are concatenated from `mask_token_names`."""
+    """Loads an official encoder / predictor state dict into `module` (our names are turned into the official ones
+    by `renames`); unknown, missing or misshapen keys fail, naming them. The predictor's mask tokens are concatenated
+    from `mask_token_names`."""
     state, used, missing, misshapen = {}, set(), {}, []
     for key, expected in module.state_dict().items():
         names = mask_token_names if key == "mask_token" else [_rename(key, renames)]
@@ -660,6 +725,57 @@ def _official_part(
             f"missing {list(missing)}, unknown {unknown}, wrong shapes {misshapen}."
         )
     _load_part(module, state, part)
+
+
+def _check_official_format(checkpoint: Mapping, source_format: str) -> None:
+    looks_like = _official_format(checkpoint)
+    if looks_like not in (None, source_format):
+        raise ValueError(
+            f"The checkpoint looks like {looks_like}, not {source_format} (told by its encoder's patch embedding and "
+            f"position table); pass source_format={looks_like!r}."
+        )
+
+
+def _official_encoder_entries(checkpoint: Mapping, source_format: str, target_encoder: str) -> tuple[str, str]:
+    """The entries that become the context and the target encoder: `encoder` and `target_encoder`, except that
+    V-JEPA 2.1's distilled releases hold their EMA encoder alone, as `ema_encoder`."""
+    context_encoder = "encoder"
+    if source_format == "official_vjepa2_1":
+        if target_encoder not in checkpoint and "ema_encoder" in checkpoint:
+            logger.info(f"The checkpoint has no {target_encoder!r}: its 'ema_encoder' becomes the target encoder.")
+            target_encoder = "ema_encoder"
+        if "encoder" not in checkpoint and target_encoder in checkpoint:
+            logger.info(f"The checkpoint has no 'encoder': the context encoder starts from its {target_encoder!r}.")
+            context_encoder = target_encoder
+    return context_encoder, target_encoder
+
+
+def _take_position_tables(
+    model: JEPAForPreTraining, position_keys: list[str], parts: list[tuple[dict[str, torch.Tensor], str]]
+) -> None:
+    """Takes the position tables that we compute out of the official state dicts (`parts`: state dict, name),
+    checking that each is the table we compute; V-JEPA 2's are dropped (its positions are rotary), and a trained
+    (`learned`) encoder table stays, to load with its encoder."""
+    config = model.config
+    for key in position_keys:
+        for state, part in parts:
+            if key not in state:
+                continue
+            if key == "pos_embed" and config.position_embedding_type == "learned":
+                continue
+            table = state.pop(key)
+            if config.position_embedding_type == "rope":
+                logger.info(f"Dropped {part} {key}: V-JEPA 2 positions are rotary, computed inside attention.")
+                continue
+            module = model.predictor if part == "predictor" else model.target_encoder.embeddings
+            _check_positions(table, module.position_embeddings, f"{part} {key}")
+
+
+def _mask_token_names(source_format: str, config: JEPAConfig) -> list[str]:
+    """I-JEPA has one `mask_token`; V-JEPA and V-JEPA 2 a list `mask_tokens.0`, `mask_tokens.1`, ..."""
+    if source_format == "official_ijepa":
+        return ["mask_token"]
+    return [f"mask_tokens.{index}" for index in range(config.pred_num_mask_tokens)]
 
 
 def official_to_jepa(
@@ -687,58 +803,26 @@ def official_to_jepa(
         raise ValueError(f"target_encoder must be one of {ENCODER_CHOICES}, got {target_encoder!r}.")
     if not isinstance(checkpoint, Mapping):
         checkpoint = load_official_checkpoint(checkpoint)
-    looks_like = _official_format(checkpoint)
-    if looks_like not in (None, source_format):
-        raise ValueError(
-            f"The checkpoint looks like {looks_like}, not {source_format} (told by its encoder's patch embedding and "
-            f"position table); pass source_format={looks_like!r}."
-        )
-    context_encoder = "encoder"
-    if source_format == "official_vjepa2_1":
-        # the released distilled models hold their EMA encoder alone, as `ema_encoder`
-        if target_encoder not in checkpoint and "ema_encoder" in checkpoint:
-            logger.info(f"The checkpoint has no {target_encoder!r}: its 'ema_encoder' becomes the target encoder.")
-            target_encoder = "ema_encoder"
-        if "encoder" not in checkpoint and target_encoder in checkpoint:
-            logger.info(f"The checkpoint has no 'encoder': the context encoder starts from its {target_encoder!r}.")
-            context_encoder = target_encoder
-    absent = [entry for entry in (context_encoder, "predictor", target_encoder) if entry not in checkpoint]
-    if absent:
-        raise ValueError(f"The checkpoint lacks the entries {absent}; it has {sorted(checkpoint)}.")
-    encoder = _strip_prefixes(checkpoint[context_encoder], context_encoder)
-    target = _strip_prefixes(checkpoint[target_encoder], target_encoder)
-    predictor = _strip_prefixes(checkpoint["predictor"], "predictor")
+    _check_official_format(checkpoint, source_format)
+    context_entry, target_entry = _official_encoder_entries(checkpoint, source_format, target_encoder)
+    encoder, predictor, target = _official_entries(checkpoint, (context_entry, "predictor", target_entry))
 
     if source_format == "official_vjepa2_1":
         config, position_keys = _official_vjepa2_1_config(encoder, predictor, config_overrides), []
     else:
         config, position_keys = _official_config(source_format, encoder, predictor, config_overrides)
     model = JEPAForPreTraining(config)
-    for key in position_keys:
-        for state, part in ((encoder, "encoder"), (target, target_encoder), (predictor, "predictor")):
-            if key not in state:
-                continue
-            if key == "pos_embed" and config.position_embedding_type == "learned":
-                continue  # a trained table: loaded with the rest of its encoder
-            table = state.pop(key)
-            if config.position_embedding_type == "rope":
-                logger.info(f"Dropped {part} {key}: V-JEPA 2 positions are rotary, computed inside attention.")
-                continue
-            module = model.predictor if part == "predictor" else model.target_encoder.embeddings
-            _check_positions(table, module.position_embeddings, f"{part} {key}")
+    parts = [(encoder, "encoder"), (target, target_entry), (predictor, "predictor")]
+    _take_position_tables(model, position_keys, parts)
     encoder_renames = _official_encoder_renames(config)
-    _official_part(model.context_encoder, encoder, encoder_renames, context_encoder)
-    _official_part(model.target_encoder, target, encoder_renames, target_encoder)
-    # I-JEPA has one `mask_token`; V-JEPA and V-JEPA 2 a list `mask_tokens.0`, `mask_tokens.1`, ...
-    if source_format == "official_ijepa":
-        mask_token_names = ["mask_token"]
-    else:
-        mask_token_names = [f"mask_tokens.{index}" for index in range(config.pred_num_mask_tokens)]
-    _official_part(model.predictor, predictor, _OFFICIAL_PREDICTOR_RENAMES, "predictor", mask_token_names)
+    load_official_state(model.context_encoder, encoder, encoder_renames, context_entry)
+    load_official_state(model.target_encoder, target, encoder_renames, target_entry)
+    mask_token_names = _mask_token_names(source_format, config)
+    load_official_state(model.predictor, predictor, _OFFICIAL_PREDICTOR_RENAMES, "predictor", mask_token_names)
     return model
 
 
-def _official_state(module: torch.nn.Module, renames: list[tuple[str, str]]) -> dict[str, torch.Tensor]:
+def official_state(module: torch.nn.Module, renames: list[tuple[str, str]]) -> dict[str, torch.Tensor]:
     """An encoder / predictor state dict under the official names."""
     return {_rename(key, renames): tensor.detach().clone() for key, tensor in module.state_dict().items()}
 
@@ -769,9 +853,9 @@ def jepa_to_official_ijepa(model: JEPAForPreTraining) -> dict[str, dict[str, tor
         )
     checkpoint = {}
     for entry, encoder in (("encoder", model.context_encoder), ("target_encoder", model.target_encoder)):
-        checkpoint[entry] = _official_state(encoder, _OFFICIAL_ENCODER_RENAMES)
+        checkpoint[entry] = official_state(encoder, OFFICIAL_ENCODER_RENAMES)
         checkpoint[entry]["pos_embed"] = encoder.embeddings.position_embeddings.detach().clone()
-    checkpoint["predictor"] = _official_state(model.predictor, _OFFICIAL_PREDICTOR_RENAMES)
+    checkpoint["predictor"] = official_state(model.predictor, _OFFICIAL_PREDICTOR_RENAMES)
     checkpoint["predictor"]["predictor_pos_embed"] = model.predictor.position_embeddings.clone()
     return {entry: {f"module.{key}": tensor for key, tensor in state.items()} for entry, state in checkpoint.items()}
 
@@ -803,9 +887,9 @@ def jepa_to_official_vjepa2_1(
         )
     encoder_renames = _official_encoder_renames(config)
     checkpoint = {
-        "encoder": _official_state(model.context_encoder, encoder_renames),
-        "predictor": _official_state(model.predictor, _OFFICIAL_PREDICTOR_RENAMES),
-        target_encoder: _official_state(model.target_encoder, encoder_renames),
+        "encoder": official_state(model.context_encoder, encoder_renames),
+        "predictor": official_state(model.predictor, _OFFICIAL_PREDICTOR_RENAMES),
+        target_encoder: official_state(model.target_encoder, encoder_renames),
     }
     mask_tokens = checkpoint["predictor"].pop("mask_token")
     checkpoint["predictor"].update({f"mask_tokens.{index}": token for index, token in enumerate(mask_tokens.split(1))})
@@ -853,9 +937,9 @@ def _check_source_format(source: str | Path, source_format: str) -> None:
 
 
 def _from_pretrained(model_class: type[PreTrainedModel], source: str | Path, source_format: str, **kwargs):
-    """`model_class.from_pretrained(source)`, refused when it leaves weights of the model uninitialised or the
-    source holds tensors the model does not use."""
-    model, info = model_class.from_pretrained(source, output_loading_info=True, **kwargs)
+    """`model_class.from_pretrained(source)`, refused when it leaves weights of the model uninitialised, the source
+    holds tensors the model does not use, or tensors of other shapes than its config gives."""
+    model, info = model_class.from_pretrained(source, output_loading_info=True, ignore_mismatched_sizes=True, **kwargs)
     missing, unexpected = sorted(info["missing_keys"]), sorted(info["unexpected_keys"])
     if missing or unexpected:
         raise ValueError(
@@ -863,10 +947,26 @@ def _from_pretrained(model_class: type[PreTrainedModel], source: str | Path, sou
             f"{len(model.state_dict())} weights are not in it {missing[:3]}, and {len(unexpected)} of its tensors "
             f"are unused {unexpected[:3]}."
         )
+    if info["mismatched_keys"]:
+        shapes = [
+            f"{key} {tuple(stored)} (expected {tuple(expected)})" for key, stored, expected in info["mismatched_keys"]
+        ]
+        raise ValueError(
+            f"{source} does not hold the {source_format} {model_class.__name__} its config.json describes: tensors of "
+            f"other shapes {sorted(shapes)}."
+        )
     return model
 
 
-def _check_output_dir(source: str | Path, output_dir: Path, overwrite_output_dir: bool) -> None:
+def load_hf_jepa_model(model_class: type[PreTrainedModel], source: str | Path, **kwargs) -> PreTrainedModel:
+    """An hf_jepa `model_class` from a folder or Hub id, refused when its weights do not all fit the model or hold
+    NaN / inf values, naming the tensors."""
+    model = _from_pretrained(model_class, source, "hf_jepa", **kwargs)
+    _check_finite(model.state_dict(), "hf_jepa")
+    return model
+
+
+def check_output_dir(source: str | Path, output_dir: Path, overwrite_output_dir: bool) -> None:
     """Refuses an `output_dir` that is, contains or lies inside the source (symlinks resolved), that is a file, or
     that holds a model already (unless `overwrite_output_dir`). A Hub id source has no local path."""
     if Path(source).exists():
@@ -910,8 +1010,7 @@ def load_pretraining_model(
         return vjepa2_to_jepa(_from_pretrained(VJEPA2Model, source, source_format), **config_overrides), True
     config = JEPAConfig.from_pretrained(source, **config_overrides)
     if "JEPAForPreTraining" in (config.architectures or []):
-        model = _from_pretrained(JEPAForPreTraining, source, source_format, config=config)
-        _check_finite(model.state_dict(), "hf_jepa")
+        model = load_hf_jepa_model(JEPAForPreTraining, source, config=config)
         has_predictor = True
     else:  # an encoder-only checkpoint: pretraining continues from that encoder on both sides, with a new predictor
         encoder = _from_pretrained(JEPAModel, source, source_format, config=config)
@@ -959,7 +1058,7 @@ def convert_checkpoint(
             f"got {target_format!r}."
         )
     output_dir = Path(output_dir)
-    _check_output_dir(source, output_dir, overwrite_output_dir)
+    check_output_dir(source, output_dir, overwrite_output_dir)
     model, has_predictor = load_pretraining_model(source, source_format, target_encoder, **(config_overrides or {}))
     output_dir.mkdir(parents=True, exist_ok=True)
     if target_format == "hf_jepa":
@@ -988,10 +1087,13 @@ def convert_checkpoint(
 __all__ = [
     "ENCODER_CHOICES",
     "FORMATS",
+    "OFFICIAL_BLOCK_RENAMES",
+    "OFFICIAL_ENCODER_RENAMES",
     "OFFICIAL_FORMATS",
     "OFFICIAL_IJEPA_FILENAME",
     "OFFICIAL_VJEPA2_1_FILENAME",
     "TARGET_FORMATS",
+    "check_output_dir",
     "convert_checkpoint",
     "detect_format",
     "ijepa_to_jepa",
@@ -999,8 +1101,13 @@ __all__ = [
     "jepa_to_official_ijepa",
     "jepa_to_official_vjepa2_1",
     "jepa_to_vjepa2",
+    "load_hf_jepa_model",
     "load_official_checkpoint",
+    "load_official_state",
     "load_pretraining_model",
+    "official_state",
     "official_to_jepa",
+    "official_vjepa2_config",
+    "read_official_parts",
     "vjepa2_to_jepa",
 ]
