@@ -1,5 +1,5 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
-"""The official V-JEPA 2-AC checkpoints (facebookresearch/vjepa2, `app/vjepa_droid`) as a [`JEPAWorldModel`].
+"""The official V-JEPA 2-AC checkpoints (facebookresearch/vjepa2, `app/vjepa_droid`) as a [`JEPAWorldModel`], and back.
 
 A V-JEPA 2-AC checkpoint holds a frozen V-JEPA 2 video encoder (`encoder`, and `target_encoder` in training
 checkpoints: the same weights, since neither trains) and an action-conditioned predictor
@@ -17,6 +17,13 @@ official training clips). Nor do they record whether the predictor reads camera 
 always builds its `extrinsics_encoder`, and reads it only with `use_extrinsics: true`. The released model does not, so
 by default that encoder is dropped; `extrinsics_dim` (the encoder's input size, 6) in `config_overrides` keeps it
 and makes the extrinsics a token of each frame, for a predictor trained with them.
+
+`world_model_to_official_ac` writes such a model back in the official layout (`hf-jepa convert --source_format
+hf_jepa --target_format official_vjepa2_ac`), e.g. after fine-tuning it on one's own episodes: every tensor as the
+official modules hold it, but for two that the import does not keep. The encoder's tubelet kernel is written as the
+image kernel divided evenly over the tubelet's frames, which computes the same on a repeated frame (as the official
+code encodes) but not on a clip of different frames; and a predictor that reads no extrinsics gets a zero
+`extrinsics_encoder`, which the official code then never reads.
 """
 
 import logging
@@ -31,16 +38,21 @@ from .convert import (
     OFFICIAL_BLOCK_RENAMES,
     OFFICIAL_ENCODER_RENAMES,
     check_output_dir,
+    load_hf_jepa_model,
     load_official_state,
+    official_state,
     official_vjepa2_config,
     read_official_parts,
 )
-from .hub.cards import record_conversion, write_world_model_card
+from .hub.cards import record_conversion, write_conversion_card, write_world_model_card
+from .modeling_jepa import JEPAModel
 from .modeling_world_model import JEPAWorldModel
 
 logger = logging.getLogger(__name__)
 
 OFFICIAL_VJEPA2_AC = "official_vjepa2_ac"
+# The name the official V-JEPA 2-AC training loop gives its latest checkpoint.
+OFFICIAL_VJEPA2_AC_FILENAME = "latest.pt"
 # The entries that hold the frozen encoder (the same weights in both).
 ENCODER_ENTRIES = ("encoder", "target_encoder")
 # Released V-JEPA 2-AC: 16 predictor heads (not recorded in the checkpoint).
@@ -71,6 +83,15 @@ _ENCODER_FIELDS = (
     "image_size", "patch_size", "num_channels", "hidden_size", "num_hidden_layers", "num_attention_heads", "mlp_ratio",
     "qkv_bias", "hidden_act", "layer_norm_eps", "position_embedding_type",
 )  # fmt: skip
+# A V-JEPA 2 encoder's values of the JEPAConfig settings that other models change (V-JEPA 2.1's among them).
+_VJEPA2_ENCODER = {
+    "position_embedding_type": "rope",
+    "rope_interleaved": False,
+    "rope_grid_size": None,
+    "level_layers": None,
+    "image_patch_embeddings": False,
+    "modality_embeddings": False,
+}
 # Our predictor's tensor names -> the official `VisionTransformerPredictorAC`'s.
 _OFFICIAL_AC_PREDICTOR_RENAMES = [
     (r"^frame_embed\.", "predictor_embed."),
@@ -82,6 +103,11 @@ _OFFICIAL_AC_PREDICTOR_RENAMES = [
     (r"^proj\.", "predictor_proj."),
     *OFFICIAL_BLOCK_RENAMES,
 ]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Official -> JEPAWorldModel
+# ----------------------------------------------------------------------------------------------------------------
 
 
 def _split_overrides(config_overrides: dict) -> tuple[dict, dict]:
@@ -203,9 +229,119 @@ def convert_ac_checkpoint(
     return output_dir
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# JEPAWorldModel -> official
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def _official_ac_mismatches(config: JEPAWorldModelConfig) -> list[str]:
+    """The settings of `config` that the official V-JEPA 2-AC modules cannot hold, each with the values they can."""
+    allowed = [
+        ("embedding_type", config.embedding_type, ("patch",)),
+        ("predictor_position_embedding_type", config.predictor_position_embedding_type, ("rope",)),
+        ("state_embedding", config.state_embedding, ("token",)),
+        ("state_dim", config.state_dim, (config.action_dim,)),  # the official state encoder is as wide as actions
+        ("predict_states", config.predict_states, (False,)),
+        ("extrinsics_dim", config.extrinsics_dim, (0, config.action_dim - 1)),
+        ("uses_sigreg_projector", config.uses_sigreg_projector, (False,)),
+        *[
+            (f"encoder_config.{name}", getattr(config.encoder_config, name), (value,))
+            for name, value in _VJEPA2_ENCODER.items()
+        ],
+    ]
+    return [
+        f"{name}={value!r} (the official modules need {' or '.join(map(repr, values))})"
+        for name, value, values in allowed
+        if value not in values
+    ]
+
+
+def _video_encoder_state(encoder: JEPAModel) -> dict[str, torch.Tensor]:
+    """The image encoder's state dict as an official V-JEPA 2 video encoder's: its kernel divided evenly over a
+    tubelet of `tubelet_size` frames, which computes the same on a frame repeated into the tubelet, as the official
+    code encodes frames."""
+    state = official_state(encoder, OFFICIAL_ENCODER_RENAMES)
+    tubelet_size = encoder.config.tubelet_size
+    kernel = state["patch_embed.proj.weight"] / tubelet_size
+    state["patch_embed.proj.weight"] = kernel.unsqueeze(2).repeat(1, 1, tubelet_size, 1, 1)
+    return state
+
+
+def _unread_extrinsics_encoder(model: JEPAWorldModel) -> dict[str, torch.Tensor]:
+    """The `extrinsics_encoder` the official predictor always has, for a model that reads no extrinsics: zeros,
+    which its `use_extrinsics: false` never reads."""
+    config, weight = model.config, model.predictor.action_embed.weight
+    return {
+        "extrinsics_encoder.weight": weight.new_zeros(config.predictor_hidden_size, config.action_dim - 1),
+        "extrinsics_encoder.bias": weight.new_zeros(config.predictor_hidden_size),
+    }
+
+
+def world_model_to_official_ac(model: JEPAWorldModel) -> dict:
+    """The checkpoint dict of the official V-JEPA 2-AC code: the frozen encoder under `encoder` and `target_encoder`
+    (the same tensors, as its training saves them), the predictor under `predictor`, keys prefixed with `module.` as
+    its DistributedDataParallel training saves them, and `epoch` 0 (read by its `load_pretrained`). It holds no
+    optimiser state, so it starts a run of the official code (or loads with its torch hub builder) rather than
+    resuming one.
+
+    Two tensors differ from those of the official checkpoint a model was converted from, as the import does not keep
+    them. The encoder's `patch_embed.proj.weight` is the image kernel divided evenly over the tubelet (the official
+    one's sum over time, which is all a repeated frame reads). A model that reads no extrinsics (`extrinsics_dim=0`,
+    as the released one) gets a zero `extrinsics_encoder`: the official predictor always has one and its torch hub
+    builder loads strictly, and with `use_extrinsics: false` it never reads it (the released values there were never
+    trained). The official code must run with `normalize_reps` as `config.normalize_latents` says (true for the
+    released model): checkpoints do not record it.
+    """
+    mismatches = _official_ac_mismatches(model.config)
+    if mismatches:
+        raise ValueError(
+            "The official V-JEPA 2-AC format holds a V-JEPA 2 encoder and a predictor of patch latents with 3D rotary "
+            "positions that reads [action, state, (extrinsics)] tokens per frame; this model has "
+            f"{'; '.join(mismatches)}."
+        )
+    encoder = _video_encoder_state(model.encoder)
+    predictor = official_state(model.predictor, _OFFICIAL_AC_PREDICTOR_RENAMES)
+    if not model.config.extrinsics_dim:
+        predictor.update(_unread_extrinsics_encoder(model))
+    entries = {"encoder": encoder, "predictor": predictor, "target_encoder": encoder}
+    checkpoint = {
+        entry: {f"module.{key}": tensor for key, tensor in state.items()} for entry, state in entries.items()
+    }
+    return {**checkpoint, "epoch": 0}
+
+
+def _load_world_model(source: str | Path) -> JEPAWorldModel:
+    """The `JEPAWorldModel` of an hf_jepa folder or Hub id; another model's folder is refused, naming its type."""
+    model_type = JEPAWorldModelConfig.get_config_dict(str(source))[0].get("model_type")
+    if model_type != JEPAWorldModelConfig.model_type:
+        raise ValueError(
+            f"{source} does not hold a JEPAWorldModel: its config.json has model_type {model_type!r}, not "
+            f"{JEPAWorldModelConfig.model_type!r}."
+        )
+    return load_hf_jepa_model(JEPAWorldModel, source)
+
+
+def export_ac_checkpoint(source: str | Path, output_dir: str | Path, overwrite_output_dir: bool = False) -> Path:
+    """Writes a `JEPAWorldModel` folder in the V-JEPA 2-AC arrangement (a converted model fine-tuned on one's own
+    episodes, say) as the official code's checkpoint, `output_dir / "latest.pt"`, with a model card that says what it
+    was converted from. Nothing is written when the source is not such a model, or its weights do not all fit it or
+    are NaN / inf."""
+    output_dir = Path(output_dir)
+    check_output_dir(source, output_dir, overwrite_output_dir)
+    checkpoint = world_model_to_official_ac(_load_world_model(source))
+    output_dir.mkdir(parents=True, exist_ok=True)
+    torch.save(checkpoint, output_dir / OFFICIAL_VJEPA2_AC_FILENAME)
+    write_conversion_card(output_dir, source, "hf_jepa", OFFICIAL_VJEPA2_AC, overwrite=overwrite_output_dir)
+    logger.info(f"Wrote the JEPAWorldModel {source} as an {OFFICIAL_VJEPA2_AC} checkpoint to {output_dir}.")
+    return output_dir
+
+
 __all__ = [
     "ENCODER_ENTRIES",
     "OFFICIAL_VJEPA2_AC",
+    "OFFICIAL_VJEPA2_AC_FILENAME",
     "convert_ac_checkpoint",
+    "export_ac_checkpoint",
     "official_ac_to_world_model",
+    "world_model_to_official_ac",
 ]

@@ -1,12 +1,15 @@
-"""The official V-JEPA 2-AC world model converted into a `JEPAWorldModel` (hf_jepa.convert_world_model).
+"""The official V-JEPA 2-AC world model converted into a `JEPAWorldModel` and back (hf_jepa.convert_world_model).
 
 tests/fixtures/vjepa2_ac holds a tiny random checkpoint in the official layout and the official modules' outputs on
-fixed inputs, both written by scripts/make_vjepa2_ac_fixture.py with the official code; the converted model must give
-the same outputs. Where the official code is at hand (a git mirror of facebookresearch/vjepa2, `VJEPA2_GIT_DIR`),
-further tests build official models here and compare with them directly; elsewhere (CI) they are skipped.
+fixed inputs (with a predictor that reads no extrinsics, as released, and with one that does), all written by
+scripts/make_vjepa2_ac_fixture.py with the official code; the converted model must give the same outputs, and the
+export give back the official state dicts. Where the official code is at hand (a git mirror of facebookresearch/vjepa2,
+`VJEPA2_GIT_DIR`), further tests build official models here and compare with them directly; elsewhere (CI) they are
+skipped.
 """
 
 import importlib.util
+import json
 import os
 import subprocess
 import tarfile
@@ -16,12 +19,17 @@ import pytest
 import torch
 from conftest import MICRO, output_without_hf_jepa
 from huggingface_hub import ModelCard
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
-from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAWorldModel
+from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAWorldModel, JEPAWorldModelConfig
 from hf_jepa.commands.convert import main as convert_cli
 from hf_jepa.convert import convert_checkpoint
-from hf_jepa.convert_world_model import official_ac_to_world_model
+from hf_jepa.convert_world_model import (
+    OFFICIAL_VJEPA2_AC_FILENAME,
+    export_ac_checkpoint,
+    official_ac_to_world_model,
+    world_model_to_official_ac,
+)
 from hf_jepa.hub.cards import write_conversion_card, write_world_model_card
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,8 +50,19 @@ def official_outputs() -> dict[str, torch.Tensor]:
 
 
 @pytest.fixture(scope="module")
+def extrinsics_outputs() -> dict[str, torch.Tensor]:
+    return load_file(FIXTURE / fixture_script.EXTRINSICS_OUTPUTS_NAME)
+
+
+@pytest.fixture(scope="module")
 def converted() -> JEPAWorldModel:
     return official_ac_to_world_model(FIXTURE / fixture_script.CHECKPOINT_NAME, **fixture_script.CONFIG_OVERRIDES)
+
+
+def ac_overrides(use_extrinsics: bool) -> dict:
+    """`config_overrides` for the fixture's models: with `use_extrinsics`, a predictor that reads extrinsics."""
+    extrinsics = {"extrinsics_dim": fixture_script.EXTRINSICS_DIM} if use_extrinsics else {}
+    return {**fixture_script.CONFIG_OVERRIDES, **extrinsics}
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +198,13 @@ def _nan(entry: str, key: str) -> dict:
         (_checkpoint, {"action_dim": 2}, r"action_dim=2 \(the weights have 7\)"),
         (_checkpoint, {"histroy_length": 2}, r"unknown settings \['histroy_length'\]"),
         (_checkpoint, {"predictor_num_attention_heads": 5}, "predictor_num_attention_heads=5 does not divide"),
+        (_checkpoint, {"extrinsics_dim": 5}, r"extrinsics_dim=5 \(the weights have 6\)"),
+        (
+            lambda: _without("predictor", "module.extrinsics_encoder.bias"),
+            {"extrinsics_dim": 6},
+            r"missing \['extrinsics_encoder.bias'\]",
+        ),
+        (lambda: _nan("predictor", "module.extrinsics_encoder.weight"), {}, "extrinsics_encoder.weight.*NaN"),
     ],
 )
 def test_malformed_checkpoints_are_refused_naming_the_tensor(make, overrides, message):
@@ -186,13 +212,14 @@ def test_malformed_checkpoints_are_refused_naming_the_tensor(make, overrides, me
         official_ac_to_world_model(make(), **{**fixture_script.CONFIG_OVERRIDES, **overrides})
 
 
-def test_a_fresh_official_model_matches_its_conversion(official):
-    """Other random weights and a longer clip than the fixture's, straight from the official modules."""
-    encoder, predictor = fixture_script.build_official(official, seed=7)
-    inputs = fixture_script.fixed_inputs(seed=3)
+@pytest.mark.parametrize("use_extrinsics", [False, True])
+def test_a_fresh_official_model_matches_its_conversion(official, use_extrinsics):
+    """Other random weights than the fixture's, straight from the official modules."""
+    encoder, predictor = fixture_script.build_official(official, seed=7, use_extrinsics=use_extrinsics)
+    inputs = fixture_script.fixed_inputs(seed=3, extrinsics=use_extrinsics)
     expected = fixture_script.official_outputs(encoder, predictor, inputs)
     model = official_ac_to_world_model(
-        fixture_script.official_checkpoint(encoder, predictor), **fixture_script.CONFIG_OVERRIDES
+        fixture_script.official_checkpoint(encoder, predictor), **ac_overrides(use_extrinsics)
     )
     with torch.no_grad():
         outputs = model(**inputs)
@@ -206,13 +233,20 @@ def test_a_fresh_official_model_matches_its_conversion(official):
     assert_close(outputs.teacher_forcing_loss, expected["teacher_forcing_loss"])
 
 
-def test_the_fixture_is_what_the_official_code_computes(official, official_outputs):
-    encoder, predictor = fixture_script.build_official(official)
-    inputs = fixture_script.fixed_inputs()
+@pytest.mark.parametrize("use_extrinsics", [False, True])
+def test_the_fixture_is_what_the_official_code_computes(
+    official, official_outputs, extrinsics_outputs, use_extrinsics
+):
+    expected = extrinsics_outputs if use_extrinsics else official_outputs
+    encoder, predictor = fixture_script.build_official(official, use_extrinsics=use_extrinsics)
+    inputs = fixture_script.fixed_inputs(extrinsics=use_extrinsics)
     for name, tensor in fixture_script.official_outputs(encoder, predictor, inputs).items():
-        assert_close(tensor, official_outputs[name])
+        assert_close(tensor, expected[name])
     for name, tensor in inputs.items():
-        assert torch.equal(tensor, official_outputs[name])
+        assert torch.equal(tensor, expected[name])
+    checkpoint = torch.load(FIXTURE / fixture_script.CHECKPOINT_NAME, weights_only=True)
+    for entry, module in (("encoder", encoder), ("predictor", predictor)):
+        assert all(torch.equal(checkpoint[entry][f"module.{key}"], t) for key, t in module.state_dict().items())
 
 
 def fine_tune(model: JEPAWorldModel, inputs: dict[str, torch.Tensor], steps: int) -> None:
@@ -252,3 +286,178 @@ def test_converted_folders_say_what_they_were_converted_from(tmp_path):
     assert '"source_format": "hf_jepa"' in (tmp_path / "notes" / "conversion.json").read_text()
     card = write_conversion_card(tmp_path / "notes", "facebook/ijepa_vith14_1k", "ijepa", "hf_jepa", overwrite=True)
     assert card.data.base_model == "facebook/ijepa_vith14_1k"  # a Hub id is the card's base model
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Back to the official layout
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def assert_official_state_dicts(written: dict, official: dict, reads_extrinsics: bool) -> None:
+    """`written` has every entry and key of the `official` checkpoint, with tensors of the same shapes, all equal but
+    two that the import does not keep: the encoder's tubelet kernel, of which the converted image encoder keeps the
+    sum over time (all that a repeated frame reads), written back divided evenly over the tubelet; and, for a model
+    that reads no extrinsics, the official predictor's unread `extrinsics_encoder`, written back as zeros."""
+    assert set(written) == {"encoder", "predictor", "target_encoder", "epoch"}
+    for entry in ("encoder", "predictor", "target_encoder"):
+        assert written[entry].keys() == official[entry].keys(), entry
+        for key, tensor in official[entry].items():
+            ours = written[entry][key]
+            assert ours.shape == tensor.shape, (entry, key)
+            if key == "module.patch_embed.proj.weight":
+                assert torch.equal(ours.sum(2), tensor.sum(2)) and torch.equal(ours[:, :, 0], ours[:, :, 1])
+            elif key.startswith("module.extrinsics_encoder.") and not reads_extrinsics:
+                assert not ours.any(), key
+            else:
+                assert torch.equal(ours, tensor), (entry, key)
+
+
+@pytest.mark.parametrize("use_extrinsics", [False, True])
+def test_the_reverse_conversion_reproduces_the_official_state_dicts(use_extrinsics):
+    official = torch.load(FIXTURE / fixture_script.CHECKPOINT_NAME, weights_only=True)
+    model = official_ac_to_world_model(official, **ac_overrides(use_extrinsics))
+    written = world_model_to_official_ac(model)
+    assert_official_state_dicts(written, official, reads_extrinsics=use_extrinsics)
+    assert written["epoch"] == 0
+    again = official_ac_to_world_model(written, **ac_overrides(use_extrinsics))
+    for (name, tensor), original in zip(again.state_dict().items(), model.state_dict().values()):
+        assert torch.equal(tensor, original), name
+
+
+def test_a_predictor_that_reads_extrinsics_gives_the_official_outputs(extrinsics_outputs, official_outputs):
+    """Per frame `[action, state, extrinsics, patches]`, as the official predictor with `use_extrinsics=True`."""
+    model = official_ac_to_world_model(FIXTURE / fixture_script.CHECKPOINT_NAME, **ac_overrides(True))
+    assert model.config.extrinsics_dim == 6
+    inputs = {name: extrinsics_outputs[name] for name in ("pixel_values", "actions", "states", "extrinsics")}
+    with torch.no_grad():
+        outputs = model(**inputs)
+        latents = extrinsics_outputs["latents"]
+        rolled = model.rollout(
+            latents[:, :1],
+            inputs["actions"][:, :2],
+            history_states=inputs["states"][:, :1],
+            future_states=inputs["states"][:, 1:2],
+            history_extrinsics=inputs["extrinsics"][:, :1],
+            future_extrinsics=inputs["extrinsics"][:, 1:2],
+        )
+    assert_close(outputs.predicted_embeddings, extrinsics_outputs["predicted"])
+    assert_close(outputs.rollout_embeddings, extrinsics_outputs["rollout"])
+    assert_close(rolled, extrinsics_outputs["rollout"])
+    assert_close(outputs.teacher_forcing_loss, extrinsics_outputs["teacher_forcing_loss"])
+    assert_close(outputs.rollout_loss, extrinsics_outputs["rollout_loss"])
+    assert (outputs.predicted_embeddings - official_outputs["predicted"]).abs().max() > 1e-2  # the token is read
+
+
+def test_extrinsics_inputs_are_checked(extrinsics_outputs, converted):
+    model = official_ac_to_world_model(FIXTURE / fixture_script.CHECKPOINT_NAME, **ac_overrides(True))
+    inputs = {name: extrinsics_outputs[name] for name in ("pixel_values", "actions", "states", "extrinsics")}
+    latents, actions, states = extrinsics_outputs["latents"], inputs["actions"][:, :2], inputs["states"][:, :1]
+    with pytest.raises(ValueError, match=r"extrinsics must have shape \[2, 4, 6\] \(extrinsics_dim=6\), got None"):
+        model(**{**inputs, "extrinsics": None})
+    with pytest.raises(ValueError, match=r"future_extrinsics must have shape \[2, 1, 6\]"):
+        model.rollout(
+            latents[:, :1],
+            actions,
+            history_states=states,
+            future_states=states,
+            history_extrinsics=inputs["extrinsics"][:, :1],
+        )
+    with pytest.raises(ValueError, match="extrinsics were given but the model has extrinsics_dim=0"):
+        converted(**inputs)
+    for value in (-1, 1.5, True):
+        with pytest.raises(ValueError, match=f"extrinsics_dim must be a non-negative integer, got {value}"):
+            JEPAWorldModelConfig(extrinsics_dim=value)
+
+
+@pytest.mark.parametrize("use_extrinsics", [False, True])
+def test_exported_checkpoints_load_strictly_into_the_official_modules_and_compute_the_same(official, use_extrinsics):
+    encoder, predictor = fixture_script.build_official(official, seed=5, use_extrinsics=use_extrinsics)
+    model = official_ac_to_world_model(
+        fixture_script.official_checkpoint(encoder, predictor), **ac_overrides(use_extrinsics)
+    )
+    written = world_model_to_official_ac(model)
+    # fresh official modules of other random weights, replaced by the exported ones as torch hub loads them
+    loaded_encoder, loaded_predictor = fixture_script.build_official(official, seed=11, use_extrinsics=use_extrinsics)
+    for module, entry in ((loaded_encoder, "encoder"), (loaded_predictor, "predictor")):
+        module.load_state_dict({key.removeprefix("module."): t for key, t in written[entry].items()}, strict=True)
+    inputs = fixture_script.fixed_inputs(seed=3, extrinsics=use_extrinsics)
+    expected = fixture_script.official_outputs(encoder, predictor, inputs)
+    for name, tensor in fixture_script.official_outputs(loaded_encoder, loaded_predictor, inputs).items():
+        assert_close(tensor, expected[name])
+
+
+def test_hf_jepa_convert_writes_a_world_model_back_as_an_official_checkpoint(tmp_path):
+    source = FIXTURE / fixture_script.CHECKPOINT_NAME
+    folder, official_dir = tmp_path / "ac", tmp_path / "official"
+    convert_cli(
+        ["--source", str(source), "--source_format", "official_vjepa2_ac", "--output_dir", str(folder)]
+        + ["--config_overrides", json.dumps(ac_overrides(True))]
+    )
+    convert_cli(
+        ["--source", str(folder), "--source_format", "hf_jepa", "--output_dir", str(official_dir)]
+        + ["--target_format", "official_vjepa2_ac"]
+    )
+    written = torch.load(official_dir / OFFICIAL_VJEPA2_AC_FILENAME, weights_only=True)
+    assert_official_state_dicts(written, torch.load(source, weights_only=True), reads_extrinsics=True)
+    card = (official_dir / "README.md").read_text()
+    assert "from the hf_jepa checkpoint `ac` to the official_vjepa2_ac format" in card
+    with pytest.raises(
+        ValueError, match="official_vjepa2_ac is written from a JEPAWorldModel folder .* got .*'vjepa2'"
+    ):
+        convert_cli(
+            ["--source", str(folder), "--source_format", "vjepa2", "--output_dir", str(tmp_path / "other")]
+            + ["--target_format", "official_vjepa2_ac"]
+        )
+
+
+def _saved(model: torch.nn.Module, folder: Path, change=None) -> Path:
+    """`model` saved to `folder`, its safetensors file then changed by `change` (a function of the tensors)."""
+    model.save_pretrained(folder)
+    if change is not None:
+        tensors = load_file(folder / "model.safetensors")
+        change(tensors)
+        save_file(tensors, folder / "model.safetensors", metadata={"format": "pt"})
+    return folder
+
+
+def test_models_and_folders_the_official_format_cannot_take_are_refused_naming_why(tmp_path, converted):
+    plain = JEPAWorldModel(JEPAWorldModelConfig(encoder_config=dict(MICRO), state_dim=3, sigreg_projector_size=16))
+    expected = (
+        r"embedding_type='pooled' \(the official modules need 'patch'\); predictor_position_embedding_type='sincos' "
+        r".*state_dim=3 \(the official modules need 2\); predict_states=True .*uses_sigreg_projector=True .*"
+        r"encoder_config.position_embedding_type='sincos'"
+    )
+    with pytest.raises(ValueError, match=expected):
+        world_model_to_official_ac(plain)
+    extrinsics = JEPAWorldModelConfig(**{**converted.config.to_dict(), "extrinsics_dim": 3})
+    with pytest.raises(ValueError, match=r"extrinsics_dim=3 \(the official modules need 0 or 6\)"):
+        world_model_to_official_ac(JEPAWorldModel(extrinsics))
+
+    def nan(tensors):
+        tensors["predictor.action_embed.weight"][0, 0] = float("nan")
+
+    def misshapen(tensors):
+        tensors["predictor.action_embed.weight"] = torch.zeros(32, 5)
+
+    def missing(tensors):
+        del tensors["predictor.layernorm.bias"]
+
+    JEPAForPreTraining(JEPAConfig(**MICRO)).save_pretrained(tmp_path / "jepa")
+    cases = [
+        (tmp_path / "jepa", "does not hold a JEPAWorldModel: its config.json has model_type 'jepa'"),
+        (_saved(converted, tmp_path / "nan", nan), r"hf_jepa tensor predictor.action_embed.weight holds non-finite"),
+        (
+            _saved(converted, tmp_path / "shape", misshapen),
+            r"predictor.action_embed.weight \(32, 5\) \(expected \(32, 7\)\)",
+        ),
+        (
+            _saved(converted, tmp_path / "missing", missing),
+            r"1 of its \d+ weights are not in it \['predictor.layernorm.bias'\]",
+        ),
+    ]
+    for source, message in cases:
+        with pytest.raises(ValueError, match=message):
+            export_ac_checkpoint(source, tmp_path / "out")
+        assert not (tmp_path / "out").exists()
+    with pytest.raises(ValueError, match=r"encoder_entry must be one of \('encoder', 'target_encoder'\)"):
+        official_ac_to_world_model(_checkpoint(), "ema_encoder", **fixture_script.CONFIG_OVERRIDES)

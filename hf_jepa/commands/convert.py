@@ -1,6 +1,6 @@
 # Copyright 2026 The hf_jepa Authors. Licensed under the Apache License, Version 2.0.
 """Convert JEPA weights between hf_jepa, transformers (IJepa / VJEPA2) and the official I-JEPA / V-JEPA checkpoints,
-and the official V-JEPA 2-AC world model into a JEPAWorldModel.
+and the official V-JEPA 2-AC world model into a JEPAWorldModel and back.
 
     # official checkpoint -> hf_jepa, to continue pretraining from
     hf-jepa convert --source IN1K-vit.h.14-300e.pth.tar --source_format official_ijepa --output_dir ijepa-vith14
@@ -11,6 +11,9 @@ and the official V-JEPA 2-AC world model into a JEPAWorldModel.
         --target_format official_ijepa
     # the official V-JEPA 2-AC checkpoint -> a JEPAWorldModel, to plan with or fine-tune on your own episodes
     hf-jepa convert --source vjepa2-ac-vitg.pt --source_format official_vjepa2_ac --output_dir vjepa2-ac-vitg
+    # a JEPAWorldModel in the V-JEPA 2-AC arrangement -> the official code's checkpoint (my-ac-official/latest.pt)
+    hf-jepa convert --source my-ac --source_format hf_jepa --output_dir my-ac-official \\
+        --target_format official_vjepa2_ac
 
 An IJepaModel / official encoder whose position table is not the fixed sin-cos table (trained positions) becomes
 position_embedding_type "learned"; the log names the type chosen.
@@ -22,10 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..convert import ENCODER_CHOICES, FORMATS, TARGET_FORMATS, convert_checkpoint
-from ..convert_world_model import OFFICIAL_VJEPA2_AC, convert_ac_checkpoint
+from ..convert_world_model import OFFICIAL_VJEPA2_AC, convert_ac_checkpoint, export_ac_checkpoint
 from .arguments import parse_arguments
 
 SOURCE_FORMATS = (*FORMATS, OFFICIAL_VJEPA2_AC)
+TARGET_CHOICES = (*TARGET_FORMATS, OFFICIAL_VJEPA2_AC)
 
 
 @dataclass
@@ -35,7 +39,10 @@ class ConversionArguments:
     output_dir: str = field(metadata={"help": "Directory to write the converted checkpoint to."})
     target_format: str = field(
         default="hf_jepa",
-        metadata={"help": f"One of {', '.join(TARGET_FORMATS)} ({OFFICIAL_VJEPA2_AC}: hf_jepa only)."},
+        metadata={
+            "help": f"One of {', '.join(TARGET_CHOICES)}. {OFFICIAL_VJEPA2_AC} is written from a JEPAWorldModel "
+            f"folder (source_format hf_jepa); an {OFFICIAL_VJEPA2_AC} source converts to hf_jepa only."
+        },
     )
     target_encoder: str | None = field(
         default=None,
@@ -53,14 +60,15 @@ class ConversionArguments:
         metadata={
             "help": "JSON object of JEPAConfig settings the weights do not fix, "
             "e.g. '{\"pred_num_hidden_layers\": 12}'; for official_vjepa2_ac, JEPAWorldModelConfig settings and the "
-            "encoder's num_attention_heads / image_size, e.g. '{\"predictor_num_attention_heads\": 16}'."
+            "encoder's num_attention_heads / image_size, e.g. '{\"predictor_num_attention_heads\": 16}', or "
+            "'{\"extrinsics_dim\": 6}' for a predictor trained with camera extrinsics."
         },
     )
 
     def __post_init__(self):
         for name, choices in (
             ("source_format", SOURCE_FORMATS),
-            ("target_format", TARGET_FORMATS),
+            ("target_format", TARGET_CHOICES),
             ("target_encoder", (*ENCODER_CHOICES, None)),
         ):
             if getattr(self, name) not in choices:
@@ -69,6 +77,11 @@ class ConversionArguments:
         if self.source_format == OFFICIAL_VJEPA2_AC and self.target_format != "hf_jepa":
             raise ValueError(
                 f"{OFFICIAL_VJEPA2_AC} converts to target_format hf_jepa only, got {self.target_format!r}."
+            )
+        if self.target_format == OFFICIAL_VJEPA2_AC and self.source_format != "hf_jepa":
+            raise ValueError(
+                f"target_format {OFFICIAL_VJEPA2_AC} is written from a JEPAWorldModel folder (source_format hf_jepa), "
+                f"got source_format {self.source_format!r}."
             )
 
     def overrides(self) -> dict | None:
@@ -94,13 +107,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             config_overrides=args.overrides(),
             overwrite_output_dir=args.overwrite_output_dir,
         )
-        return
-    convert_checkpoint(
-        args.source,
-        args.source_format,
-        args.output_dir,
-        target_format=args.target_format,
-        target_encoder=args.target_encoder or "target_encoder",
-        config_overrides=args.overrides(),
-        overwrite_output_dir=args.overwrite_output_dir,
-    )
+    elif args.target_format == OFFICIAL_VJEPA2_AC:
+        export_ac_checkpoint(args.source, args.output_dir, overwrite_output_dir=args.overwrite_output_dir)
+    else:
+        convert_checkpoint(
+            args.source,
+            args.source_format,
+            args.output_dir,
+            target_format=args.target_format,
+            target_encoder=args.target_encoder or "target_encoder",
+            config_overrides=args.overrides(),
+            overwrite_output_dir=args.overwrite_output_dir,
+        )
