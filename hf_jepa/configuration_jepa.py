@@ -136,7 +136,9 @@ class JEPAConfig(PreTrainedConfig):
         context_block_scale (`tuple[float, float]`): Range of the context block's area for `multiblock`.
         min_context_fraction (`float`): Fewest context tokens a `multiblock` mask may keep, as a fraction of the
             grid; masks that keep fewer are sampled again.
-        frames_ahead (`int`): Future time steps (tubelets) predicted by `temporal` masking.
+        frames_ahead (`int`): Future time steps (tubelets) predicted by `temporal` masking; checked only with that
+            strategy, which needs a clip of at least 2 time steps (a video model of one tubelet, such as V-JEPA
+            2-AC's frame encoder, takes the other strategies).
         classifier_pooling (`str`): Pooling of the classification heads: `"mean"` or `"attentive"`.
     """
 
@@ -375,11 +377,14 @@ class JEPAConfig(PreTrainedConfig):
             upper = float("inf") if name == "target_aspect_ratio" else 1.0
             if len(low_high) != 2 or not 0.0 < low_high[0] <= low_high[1] <= upper:
                 _invalid(f"{name} must be a (low, high) pair with 0 < low <= high <= {upper}, got {low_high}.")
+        # only temporal masking reads frames_ahead: a video model of one time step (V-JEPA 2-AC's frame encoder, one
+        # tubelet) is valid with the other strategies
         time_steps = self.grid_size[0]
-        if self.is_video and not 1 <= self.frames_ahead < time_steps:
+        if self.mask_strategy == "temporal" and not 1 <= self.frames_ahead < time_steps:
             _invalid(
-                f"frames_ahead ({self.frames_ahead}) must be at least 1 and smaller than the number of time steps "
-                f"({time_steps} = num_frames {self.num_frames} / tubelet_size {self.tubelet_size})."
+                f"mask_strategy 'temporal' predicts the last frames_ahead ({self.frames_ahead}) time steps from the "
+                f"others: frames_ahead must be at least 1 and smaller than the number of time steps ({time_steps} = "
+                f"num_frames {self.num_frames} / tubelet_size {self.tubelet_size})."
             )
 
     @classmethod

@@ -411,7 +411,9 @@ def test_the_forward_reads_no_mask_values_when_compiled():
         (dict(hidden_size=30, num_attention_heads=4), "hidden_size \\(30\\) must be divisible by num_attention_heads"),
         (dict(mask_ratio=1.0), "mask_ratio must lie strictly between 0 and 1, got 1.0"),
         (dict(mask_ratio=0.0), "mask_ratio"),
-        (dict(num_frames=4, frames_ahead=2), "frames_ahead \\(2\\)"),
+        (dict(num_frames=4, mask_strategy="temporal", frames_ahead=2), "frames_ahead \\(2\\)"),
+        (dict(num_frames=4, mask_strategy="temporal", frames_ahead=0), "frames_ahead \\(0\\) .* must be at least 1"),
+        (dict(num_frames=2, mask_strategy="temporal"), "smaller than the number of time steps \\(1 = num_frames 2"),
         (dict(loss_type="huber"), "loss_type must be one of .* got 'huber'"),
         (dict(mask_strategy="checkerboard"), "mask_strategy must be one of .* got 'checkerboard'"),
         (dict(mask_strategy="tube"), "needs video input"),
@@ -421,6 +423,16 @@ def test_the_forward_reads_no_mask_values_when_compiled():
 def test_config_validation_names_the_bad_value(overrides, match):
     with pytest.raises(ValueError, match=match):
         JEPAConfig(**{**MICRO, **overrides})
+
+
+def test_a_video_model_of_one_tubelet_is_valid_and_embeds_its_clips():
+    """frames_ahead is read by temporal masking only: a clip of one tubelet (V-JEPA 2-AC's frame encoder) takes the
+    other strategies, and a frames_ahead no strategy reads is not checked."""
+    config = JEPAConfig(**MICRO, num_frames=2, tubelet_size=2, position_embedding_type="rope", frames_ahead=3)
+    assert config.grid_size == (1, 4, 4) and config.mask_strategy == "multiblock3d"
+    outputs = JEPAModel(config).eval()(torch.randn(2, 2, 3, 16, 16))
+    assert outputs.last_hidden_state.shape == (2, 16, 32)
+    JEPAMaskCollator(config, seed=0)([{"pixel_values": torch.randn(2, 3, 16, 16)} for _ in range(2)])
 
 
 def test_unknown_preset_lists_the_presets():
