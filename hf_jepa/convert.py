@@ -13,7 +13,7 @@ pretraining; every hf_jepa model can be written back as a plain transformers che
 - `official_ijepa`, `official_vjepa`, `official_vjepa2`: the `.pth.tar` / `.pt` training checkpoints of the official
   code: `encoder`, `predictor`, `target_encoder` (+ optimizer state, epoch, ...), read with `weights_only=True`.
   An encoder `pos_embed` other than the sin-cos table is imported as `learned`. `official_ijepa` is also written
-  (the three state dicts, no optimiser state).
+  (the three state dicts and `epoch` 0, which the official loader reads; no optimiser state).
 - `official_vjepa2_1`: V-JEPA 2.1 checkpoints (app/vjepa_2_1 of the official code, the torch hub `vjepa2_1_*` files):
   per-level norms, an image patch embedding, modality embeddings, interleaved rotary embeddings rescaled to the
   training grid, a predictor of several levels that also predicts the context tokens. The released ViT-g / ViT-G
@@ -198,12 +198,18 @@ def _import_fields(config: PretrainedConfig, fields: dict[str, str]) -> tuple[di
     return fixed, defaults
 
 
-def _build_config(derived: dict, defaults: dict, overrides: dict) -> JEPAConfig:
-    """A `JEPAConfig` from settings read off the weights (fixed), release defaults and the user's overrides."""
+def check_config_overrides(derived: Mapping, overrides: Mapping) -> None:
+    """Refuses `config_overrides` that contradict the settings read off a checkpoint's weights (`derived`), naming
+    each with both values."""
     conflicts = [name for name, value in overrides.items() if name in derived and derived[name] != value]
     if conflicts:
         details = ", ".join(f"{name}={overrides[name]!r} (the weights have {derived[name]!r})" for name in conflicts)
         raise ValueError(f"config_overrides contradict the checkpoint: {details}; drop them from config_overrides.")
+
+
+def _build_config(derived: dict, defaults: dict, overrides: dict) -> JEPAConfig:
+    """A `JEPAConfig` from settings read off the weights (fixed), release defaults and the user's overrides."""
+    check_config_overrides(derived, overrides)
     return JEPAConfig(**{**defaults, **overrides, **derived})
 
 
@@ -827,11 +833,32 @@ def official_state(module: torch.nn.Module, renames: list[tuple[str, str]]) -> d
     return {_rename(key, renames): tensor.detach().clone() for key, tensor in module.state_dict().items()}
 
 
-def jepa_to_official_ijepa(model: JEPAForPreTraining) -> dict[str, dict[str, torch.Tensor]]:
+def official_checkpoint(states: Mapping[str, Mapping[str, torch.Tensor]], prefix: str) -> dict:
+    """The checkpoint dict of an official training loop, without optimiser state: each state dict of `states` under
+    its entry, keys prefixed with `prefix` (`module.` as DistributedDataParallel saves them, `module.backbone.` for
+    V-JEPA 2.1), and `epoch` 0. The official loaders read `epoch`: I-JEPA's `load_checkpoint` reads it first and,
+    without it, silently loads nothing; V-JEPA's `load_pretrained` and `load_checkpoint` fail."""
+    entries = {entry: {f"{prefix}{key}": tensor for key, tensor in state.items()} for entry, state in states.items()}
+    return {**entries, "epoch": 0}
+
+
+def warn_unrecorded_layer_norm_eps(layer_norm_eps: float) -> None:
+    """Official checkpoints do not record the layer-norm epsilon (their models use 1e-6): a model exported with
+    another one warns that it must be given back when the checkpoint is read."""
+    if layer_norm_eps != OFFICIAL_LAYER_NORM_EPS:
+        logger.warning(
+            f"layer_norm_eps={layer_norm_eps} is not recorded in official checkpoints, whose models use "
+            f"{OFFICIAL_LAYER_NORM_EPS}; pass it in config_overrides when reading the checkpoint back, and build the "
+            "official modules with it."
+        )
+
+
+def jepa_to_official_ijepa(model: JEPAForPreTraining) -> dict:
     """The checkpoint dict of the official I-JEPA code: `encoder` (our context encoder), `predictor` and
     `target_encoder`, keys prefixed with `module.` as its DistributedDataParallel training saves them, position
-    tables included (`pos_embed`: sin-cos or learned). It holds no optimiser state, so it starts a run of the
-    official code rather than resuming one. The layer-norm epsilon is not recorded (the official models use 1e-6).
+    tables included (`pos_embed`: sin-cos or learned), and `epoch` 0 (read by its `load_checkpoint`). It holds no
+    optimiser state, so it starts a run of the official code rather than resuming one. The layer-norm epsilon is not
+    recorded (the official models use 1e-6; another one is warned about).
     """
     config = model.config
     if (
@@ -846,27 +873,22 @@ def jepa_to_official_ijepa(model: JEPAForPreTraining) -> dict[str, dict[str, tor
             f"{config.num_frames}, position_embedding_type={config.position_embedding_type!r}, "
             f"pred_num_mask_tokens={config.pred_num_mask_tokens}. Its encoder converts to --target_format ijepa."
         )
-    if config.layer_norm_eps != OFFICIAL_LAYER_NORM_EPS:
-        logger.warning(
-            f"layer_norm_eps={config.layer_norm_eps} is not recorded in official checkpoints, whose models use "
-            f"{OFFICIAL_LAYER_NORM_EPS}; pass it in config_overrides when reading the checkpoint back."
-        )
+    warn_unrecorded_layer_norm_eps(config.layer_norm_eps)
     checkpoint = {}
     for entry, encoder in (("encoder", model.context_encoder), ("target_encoder", model.target_encoder)):
         checkpoint[entry] = official_state(encoder, OFFICIAL_ENCODER_RENAMES)
         checkpoint[entry]["pos_embed"] = encoder.embeddings.position_embeddings.detach().clone()
     checkpoint["predictor"] = official_state(model.predictor, _OFFICIAL_PREDICTOR_RENAMES)
     checkpoint["predictor"]["predictor_pos_embed"] = model.predictor.position_embeddings.clone()
-    return {entry: {f"module.{key}": tensor for key, tensor in state.items()} for entry, state in checkpoint.items()}
+    return official_checkpoint(checkpoint, "module.")
 
 
-def jepa_to_official_vjepa2_1(
-    model: JEPAForPreTraining, target_encoder: str = "target_encoder"
-) -> dict[str, dict[str, torch.Tensor]]:
+def jepa_to_official_vjepa2_1(model: JEPAForPreTraining, target_encoder: str = "target_encoder") -> dict:
     """The checkpoint dict of the official V-JEPA 2.1 code: `encoder` (our context encoder), `predictor`, and the
     target encoder under `target_encoder` (or `ema_encoder`, as in the distilled releases), keys prefixed with
-    `module.backbone.` as its training saves them. No optimiser state: it starts a run of the official code (or loads
-    with its torch hub builders) rather than resuming one."""
+    `module.backbone.` as its training saves them, and `epoch` 0 (read by its loaders). No optimiser state: it starts
+    a run of the official code (or loads with its torch hub builders) rather than resuming one. The layer-norm
+    epsilon is not recorded (the official models use 1e-6; another one is warned about)."""
     config = model.config
     official_levels = _VJEPA2_1_LEVEL_LAYERS.get(config.num_hidden_layers)
     if (
@@ -885,6 +907,7 @@ def jepa_to_official_vjepa2_1(
             f"{config.level_layers}, objective={config.objective!r}, pred_num_hidden_layers="
             f"{config.pred_num_hidden_layers}."
         )
+    warn_unrecorded_layer_norm_eps(config.layer_norm_eps)
     encoder_renames = _official_encoder_renames(config)
     checkpoint = {
         "encoder": official_state(model.context_encoder, encoder_renames),
@@ -893,10 +916,7 @@ def jepa_to_official_vjepa2_1(
     }
     mask_tokens = checkpoint["predictor"].pop("mask_token")
     checkpoint["predictor"].update({f"mask_tokens.{index}": token for index, token in enumerate(mask_tokens.split(1))})
-    return {
-        entry: {f"module.backbone.{key}": tensor for key, tensor in state.items()}
-        for entry, state in checkpoint.items()
-    }
+    return official_checkpoint(checkpoint, "module.backbone.")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -1093,6 +1113,7 @@ __all__ = [
     "OFFICIAL_IJEPA_FILENAME",
     "OFFICIAL_VJEPA2_1_FILENAME",
     "TARGET_FORMATS",
+    "check_config_overrides",
     "check_output_dir",
     "convert_checkpoint",
     "detect_format",
@@ -1105,9 +1126,11 @@ __all__ = [
     "load_official_checkpoint",
     "load_official_state",
     "load_pretraining_model",
+    "official_checkpoint",
     "official_state",
     "official_to_jepa",
     "official_vjepa2_config",
     "read_official_parts",
     "vjepa2_to_jepa",
+    "warn_unrecorded_layer_norm_eps",
 ]

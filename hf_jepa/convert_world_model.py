@@ -37,12 +37,15 @@ from .configuration_world_model import JEPAWorldModelConfig
 from .convert import (
     OFFICIAL_BLOCK_RENAMES,
     OFFICIAL_ENCODER_RENAMES,
+    check_config_overrides,
     check_output_dir,
     load_hf_jepa_model,
     load_official_state,
+    official_checkpoint,
     official_state,
     official_vjepa2_config,
     read_official_parts,
+    warn_unrecorded_layer_norm_eps,
 )
 from .hub.cards import record_conversion, write_conversion_card, write_world_model_card
 from .modeling_jepa import JEPAModel
@@ -146,10 +149,7 @@ def _fixed_settings(video: JEPAConfig, predictor: dict[str, torch.Tensor], overr
     )
     if overrides.get("extrinsics_dim") and "extrinsics_encoder.weight" in predictor:
         fixed["extrinsics_dim"] = predictor["extrinsics_encoder.weight"].shape[1]
-    conflicts = [name for name, value in overrides.items() if name in fixed and fixed[name] != value]
-    if conflicts:
-        details = ", ".join(f"{name}={overrides[name]!r} (the weights have {fixed[name]!r})" for name in conflicts)
-        raise ValueError(f"config_overrides contradict the checkpoint: {details}; drop them from config_overrides.")
+    check_config_overrides(fixed, overrides)
     return fixed
 
 
@@ -290,7 +290,8 @@ def world_model_to_official_ac(model: JEPAWorldModel) -> dict:
     as the released one) gets a zero `extrinsics_encoder`: the official predictor always has one and its torch hub
     builder loads strictly, and with `use_extrinsics: false` it never reads it (the released values there were never
     trained). The official code must run with `normalize_reps` as `config.normalize_latents` says (true for the
-    released model): checkpoints do not record it.
+    released model), and its modules with the layer-norm epsilon of the model (1e-6 in the official code; another one
+    is warned about): checkpoints record neither.
     """
     mismatches = _official_ac_mismatches(model.config)
     if mismatches:
@@ -299,15 +300,12 @@ def world_model_to_official_ac(model: JEPAWorldModel) -> dict:
             "positions that reads [action, state, (extrinsics)] tokens per frame; this model has "
             f"{'; '.join(mismatches)}."
         )
+    warn_unrecorded_layer_norm_eps(model.config.layer_norm_eps)
     encoder = _video_encoder_state(model.encoder)
     predictor = official_state(model.predictor, _OFFICIAL_AC_PREDICTOR_RENAMES)
     if not model.config.extrinsics_dim:
         predictor.update(_unread_extrinsics_encoder(model))
-    entries = {"encoder": encoder, "predictor": predictor, "target_encoder": encoder}
-    checkpoint = {
-        entry: {f"module.{key}": tensor for key, tensor in state.items()} for entry, state in entries.items()
-    }
-    return {**checkpoint, "epoch": 0}
+    return official_checkpoint({"encoder": encoder, "predictor": predictor, "target_encoder": encoder}, "module.")
 
 
 def _load_world_model(source: str | Path) -> JEPAWorldModel:

@@ -369,7 +369,10 @@ def test_sincos_ijepa_tables_convert_to_sincos_and_the_official_format_round_tri
     assert model.config.position_embedding_type == "sincos"
     assert "converted as position_embedding_type='sincos'" in caplog.text
     assert not any("position_embeddings" in name for name, _ in model.named_parameters())  # no needless parameter
-    checkpoint = jepa_to_official_ijepa(model)
+    with caplog.at_level(logging.WARNING, logger="hf_jepa.convert"):
+        checkpoint = jepa_to_official_ijepa(model)
+    assert f"layer_norm_eps={EPS} is not recorded in official checkpoints" in caplog.text
+    assert checkpoint["epoch"] == 0  # the official load_checkpoint reads it first, and loads nothing without it
     assert torch.allclose(checkpoint["encoder"]["module.pos_embed"], reference_ijepa_table(48, 4, 4), atol=1e-6)
     heads = {"num_attention_heads": 3, "pred_num_attention_heads": 2, "layer_norm_eps": EPS}
     again = official_to_jepa(checkpoint, "official_ijepa", **heads)

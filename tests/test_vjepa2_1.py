@@ -4,6 +4,7 @@ code: a multi-level model like ViT-g / ViT-G and a distilled one like ViT-B / Vi
 
 import dataclasses
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -153,6 +154,18 @@ def test_the_reverse_conversion_reproduces_the_official_state_dicts(converted, v
         assert written[entry].keys() == official[entry].keys()
         for key, tensor in official[entry].items():
             assert torch.equal(written[entry][key], tensor.float()), key
+
+
+def test_the_export_writes_the_epoch_the_official_loaders_read_and_warns_of_another_epsilon(converted, caplog):
+    """Official checkpoints record no layer-norm epsilon (the official models use 1e-6)."""
+    model = converted["multilevel"]
+    with caplog.at_level(logging.WARNING, logger="hf_jepa.convert"):
+        written = jepa_to_official_vjepa2_1(model)
+    assert written["epoch"] == 0 and "not recorded" not in caplog.text
+    other = JEPAForPreTraining(JEPAConfig(**{**model.config.to_dict(), "layer_norm_eps": 1e-5}))
+    with caplog.at_level(logging.WARNING, logger="hf_jepa.convert"):
+        jepa_to_official_vjepa2_1(other)
+    assert "layer_norm_eps=1e-05 is not recorded in official checkpoints" in caplog.text
 
 
 def test_checkpoint_files_convert_to_hf_jepa_and_back(tmp_path, official_outputs):
