@@ -16,10 +16,11 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 from safetensors import safe_open
+from test_modeling import pretraining_steps
 from transformers import IJepaConfig, IJepaModel, VJEPA2Config, VJEPA2Model
 from transformers.models.vjepa2.modeling_vjepa2 import rotate_queries_or_keys
 
-from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAMaskCollator, JEPAModel
+from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAModel
 from hf_jepa.commands.convert import main as convert_cli
 from hf_jepa.convert import (
     OFFICIAL_IJEPA_FILENAME,
@@ -126,20 +127,22 @@ def ours(config_kwargs: dict, seed: int = 0) -> JEPAForPreTraining:
     return model
 
 
+# The settings of IMAGE and VIDEO that transformers' configs name alike.
+_SHARED_ENCODER_FIELDS = ("patch_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "layer_norm_eps")
+
+
 def ijepa_model(seed: int = 0) -> IJepaModel:
+    """The `IJepaModel` of IMAGE's encoder, random, with the fixed sin-cos table of the published models."""
     config = IJepaConfig(
-        image_size=16,
-        patch_size=4,
-        hidden_size=48,
-        num_hidden_layers=2,
-        num_attention_heads=3,
-        intermediate_size=192,
-        layer_norm_eps=EPS,
+        **{name: IMAGE[name] for name in _SHARED_ENCODER_FIELDS},
+        image_size=IMAGE["image_size"],
+        intermediate_size=4 * IMAGE["hidden_size"],
     )
     model = IJepaModel(config).eval()
     randomize(model, seed, skip=("embeddings.position_embeddings",))
+    side = IMAGE["image_size"] // IMAGE["patch_size"]
     with torch.no_grad():  # the published I-JEPA models carry the fixed 2D sin-cos table
-        model.embeddings.position_embeddings.copy_(reference_ijepa_table(48, 4, 4))
+        model.embeddings.position_embeddings.copy_(reference_ijepa_table(IMAGE["hidden_size"], side, side))
     return model
 
 
@@ -158,20 +161,12 @@ def learned_ijepa_model(seed: int = 0, trained_steps: int = 0) -> IJepaModel:
 
 
 def vjepa2_model(seed: int = 0) -> VJEPA2Model:
+    """The `VJEPA2Model` of VIDEO's encoder and predictor, random."""
+    fields = (*_SHARED_ENCODER_FIELDS, "tubelet_size", *(name for name in VIDEO if name.startswith("pred_")))
     config = VJEPA2Config(
-        patch_size=4,
-        crop_size=16,
-        frames_per_clip=4,
-        tubelet_size=2,
-        hidden_size=56,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        layer_norm_eps=EPS,
-        pred_hidden_size=36,
-        pred_num_hidden_layers=2,
-        pred_num_attention_heads=3,
-        pred_num_mask_tokens=3,
-        pred_mlp_ratio=2.0,
+        **{name: VIDEO[name] for name in fields},
+        crop_size=VIDEO["image_size"],
+        frames_per_clip=VIDEO["num_frames"],
     )
     model = VJEPA2Model(config).eval()
     randomize(model, seed)
@@ -608,30 +603,28 @@ def official_checkpoint(source_format: str) -> dict:
     }
 
 
+def assert_official_modules_loaded(modules: dict[torch.nn.Module, str], official: dict) -> None:
+    """Each of our `modules` holds the weight and bias of the official module named beside it."""
+    for module, name in modules.items():
+        for kind in ("weight", "bias"):
+            assert torch.equal(getattr(module, kind), official[f"{name}.{kind}"]), f"{name}.{kind}"
+
+
 def assert_official_block_loaded(layer, official: dict, prefix: str) -> None:
-    expected = {
-        layer.layernorm_before.weight: official[f"{prefix}.norm1.weight"],
-        layer.layernorm_before.bias: official[f"{prefix}.norm1.bias"],
-        layer.attention.qkv_proj.weight: official[f"{prefix}.attn.qkv.weight"],
-        layer.attention.qkv_proj.bias: official[f"{prefix}.attn.qkv.bias"],
-        layer.attention.o_proj.weight: official[f"{prefix}.attn.proj.weight"],
-        layer.attention.o_proj.bias: official[f"{prefix}.attn.proj.bias"],
-        layer.layernorm_after.weight: official[f"{prefix}.norm2.weight"],
-        layer.layernorm_after.bias: official[f"{prefix}.norm2.bias"],
-        layer.mlp.fc1.weight: official[f"{prefix}.mlp.fc1.weight"],
-        layer.mlp.fc1.bias: official[f"{prefix}.mlp.fc1.bias"],
-        layer.mlp.fc2.weight: official[f"{prefix}.mlp.fc2.weight"],
-        layer.mlp.fc2.bias: official[f"{prefix}.mlp.fc2.bias"],
+    modules = {
+        layer.layernorm_before: "norm1",
+        layer.attention.qkv_proj: "attn.qkv",
+        layer.attention.o_proj: "attn.proj",
+        layer.layernorm_after: "norm2",
+        layer.mlp.fc1: "mlp.fc1",
+        layer.mlp.fc2: "mlp.fc2",
     }
-    for ours_tensor, official_tensor in expected.items():
-        assert torch.equal(ours_tensor, official_tensor)
+    assert_official_modules_loaded({module: f"{prefix}.{name}" for module, name in modules.items()}, official)
 
 
 def assert_official_encoder_loaded(encoder: JEPAModel, official: dict) -> None:
-    assert torch.equal(encoder.embeddings.patch_embeddings.projection.weight, official["patch_embed.proj.weight"])
-    assert torch.equal(encoder.embeddings.patch_embeddings.projection.bias, official["patch_embed.proj.bias"])
-    assert torch.equal(encoder.layernorm.weight, official["norm.weight"])
-    assert torch.equal(encoder.layernorm.bias, official["norm.bias"])
+    modules = {encoder.embeddings.patch_embeddings.projection: "patch_embed.proj", encoder.layernorm: "norm"}
+    assert_official_modules_loaded(modules, official)
     for index, layer in enumerate(encoder.layers):
         assert_official_block_loaded(layer, official, f"blocks.{index}")
 
@@ -747,23 +740,6 @@ def test_malformed_official_checkpoints_give_clear_errors(tmp_path):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def continue_pretraining(model: JEPAForPreTraining, pixel_values: torch.Tensor, steps: int) -> list[float]:
-    """A few optimisation steps with EMA updates on one batch, masks from the collator; returns the losses."""
-    collator = JEPAMaskCollator(model.config, seed=0)
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
-    model.train()
-    losses = []
-    for _ in range(steps):
-        batch = collator([{"pixel_values": example} for example in pixel_values])
-        loss = model(**batch).loss
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        model.update_target_encoder(0.9)
-        losses.append(loss.item())
-    return losses
-
-
 def test_continued_pretraining_from_converted_official_and_vjepa2_weights(tmp_path):
     torch.manual_seed(0)
     path = tmp_path / "ijepa.pth.tar"
@@ -790,7 +766,7 @@ def test_continued_pretraining_from_converted_official_and_vjepa2_weights(tmp_pa
         model = JEPAForPreTraining.from_pretrained(tmp_path / name)
         model.target_encoder.requires_grad_(False)
         start = {key: tensor.clone() for key, tensor in model.target_encoder.state_dict().items()}
-        losses = continue_pretraining(model, pixel_values, steps=8)
+        losses = pretraining_steps(model, pixel_values, steps=8, momentum=0.9)
         assert all(math.isfinite(loss) for loss in losses)
         assert losses[-1] < 0.97 * losses[0], (name, losses)
         moved = [

@@ -156,13 +156,31 @@ def test_target_encoder_starts_as_a_copy_and_ema_follows_its_formula():
         assert torch.allclose(new, 0.9 * old + 0.1 * context, atol=1e-6)
 
 
+def pretraining_steps(
+    model: JEPAForPreTraining, pixel_values: torch.Tensor, steps: int, momentum: float
+) -> list[float]:
+    """`steps` AdamW steps (lr 1e-3) on one batch, masks from the collator, each followed by the EMA update of the
+    target encoder with `momentum`; returns the losses."""
+    collator = JEPAMaskCollator(model.config, seed=0)
+    parameters = [p for name, p in model.named_parameters() if not name.startswith("target_encoder.")]
+    optimizer = torch.optim.AdamW(parameters, lr=1e-3)
+    model.train()
+    losses = []
+    for _ in range(steps):
+        batch = collator([{"pixel_values": example} for example in pixel_values])
+        loss = model(**batch).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        model.update_target_encoder(momentum)
+        losses.append(loss.item())
+    return losses
+
+
 @pytest.mark.parametrize("loss_type", ["mse", "smooth_l1", "l1"])
 def test_training_lowers_the_loss_without_collapse(loss_type):
     torch.manual_seed(0)
     model = JEPAForPreTraining(micro_config(loss_type=loss_type))
-    parameters = [p for name, p in model.named_parameters() if not name.startswith("target_encoder.")]
-    optimizer = torch.optim.AdamW(parameters, lr=1e-3)
-    collator = JEPAMaskCollator(model.config, seed=0)
     images = torch.nn.functional.interpolate(torch.randn(16, 3, 4, 4), size=16, mode="bilinear")  # smooth images
 
     def target_spread() -> float:  # std across the batch of the layer-normed target features
@@ -171,15 +189,7 @@ def test_training_lowers_the_loss_without_collapse(loss_type):
         return torch.nn.functional.layer_norm(features, features.shape[-1:]).std(0).mean().item()
 
     initial_spread = target_spread()
-    losses = []
-    for _ in range(200):
-        batch = collator([{"pixel_values": image} for image in images])
-        loss = model(**batch).loss
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        model.update_target_encoder(0.99)
-        losses.append(loss.item())
+    losses = pretraining_steps(model, images, steps=200, momentum=0.99)
     first, last = sum(losses[:10]) / 10, sum(losses[-10:]) / 10
     assert last < 0.3 * first, (first, last)
     # a collapsed target encoder gives the same features for every image (spread -> 0)
