@@ -3,7 +3,10 @@
 tests/fixtures/vjepa2_ac holds a tiny random checkpoint in the official layout and the official modules' outputs on
 fixed inputs (with a predictor that reads no extrinsics, as released, and with one that does), all written by
 scripts/make_vjepa2_ac_fixture.py with the official code; the converted model must give the same outputs, and the
-export give back the official state dicts. Where the official code is at hand (a git mirror of facebookresearch/vjepa2,
+export give back the official state dicts. Beside them, `converted_image_encoder` is that checkpoint as hf_jepa's
+import saved it before it kept the official encoder (an image encoder with the tubelet kernel summed over time; the
+config.json and weights `save_pretrained` wrote, not regenerated): such folders must keep loading and computing the
+same. Where the official code is at hand (a git mirror of facebookresearch/vjepa2,
 `VJEPA2_GIT_DIR`), further tests build official models here and compare with them directly; elsewhere (CI) they are
 skipped.
 """
@@ -129,6 +132,23 @@ def test_hf_jepa_convert_writes_a_world_model_that_loads_without_hf_jepa(tmp_pat
     assert "from the official_vjepa2_ac checkpoint `vjepa2_ac_tiny.pt`" in (tmp_path / "ac" / "README.md").read_text()
     with pytest.raises(ValueError, match="converts to target_format hf_jepa only"):
         convert_cli([*command, "--target_format", "vjepa2"])
+
+
+def test_a_model_converted_with_an_image_encoder_still_loads_computes_and_exports(official_outputs):
+    """A folder the import wrote before it kept the official encoder: its image encoder holds the tubelet kernel
+    summed over time, which the export writes back divided evenly over the tubelet (the same on a repeated frame)."""
+    model = JEPAWorldModel.from_pretrained(FIXTURE / "converted_image_encoder").eval()
+    assert model.config.encoder_config.num_frames == 1
+    inputs = {name: official_outputs[name] for name in ("pixel_values", "actions", "states")}
+    with torch.no_grad():
+        latents = model.encode(inputs["pixel_values"])
+        outputs = model(**inputs)
+    assert_close(latents, official_outputs["latents"])
+    assert_close(outputs.predicted_embeddings, official_outputs["predicted"])
+    assert_close(outputs.rollout_embeddings, official_outputs["rollout"])
+    assert_close(outputs.rollout_loss, official_outputs["rollout_loss"])
+    official = torch.load(FIXTURE / fixture_script.CHECKPOINT_NAME, weights_only=True)
+    assert_official_state_dicts(world_model_to_official_ac(model), official, reads_extrinsics=False)
 
 
 def test_training_checkpoints_with_prefixes_and_either_encoder_entry_convert(converted):
