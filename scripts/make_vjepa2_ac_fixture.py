@@ -14,7 +14,9 @@ pass over the clip, and a 2-step autoregressive rollout from the first frame; L1
 again as a predictor built with `use_extrinsics=True` (the official predictor always has its extrinsics encoder; the
 flag makes it read the extrinsics as a token of each frame), on the same inputs with camera extrinsics.
 tests/test_vjepa2_ac.py compares the converted `JEPAWorldModel` with these outputs (and, where the official code is at
-hand, with the official modules themselves).
+hand, with the official modules themselves). The folder `converted_image_encoder` beside them is not written here: it
+is the checkpoint as hf_jepa's import saved it when it made the encoder an image encoder (the tubelet kernel summed
+over time), kept as written so that such folders stay tested.
 """
 
 import argparse
