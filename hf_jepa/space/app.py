@@ -12,6 +12,7 @@ inspection` (masks, predictions, similarity, PCA, video surprise), `hf_jepa.visu
 `hf_jepa.rollouts` (recorded frames, imagined rollouts, replays, planning).
 """
 
+import dataclasses
 import functools
 import importlib.util
 from pathlib import Path
@@ -104,32 +105,33 @@ def mask_controls() -> list[gr.components.Component]:
 def describe_model(model_name: str) -> tuple:
     """The model's summary, and the masking controls set to its configuration's settings."""
     loaded = MODELS.inspected(model_name)
-    settings, most_ahead = inspection.MaskSettings.of_model(loaded), loaded.most_frames_ahead
+    # the sliders: mask ratio, target blocks, block scale and aspect ratio (min, max)
+    strategy, *sliders, frames_ahead, _seed = dataclasses.astuple(inspection.MaskSettings.of_model(loaded))
+    ahead = dict(maximum=loaded.most_frames_ahead, value=frames_ahead)
     return (
         loaded.summary(),
-        gr.Dropdown(choices=loaded.mask_strategies, value=settings.strategy),
-        settings.mask_ratio,
-        settings.num_target_blocks,
-        *(settings.scale_min, settings.scale_max, settings.aspect_min, settings.aspect_max),
-        gr.Number(maximum=most_ahead, value=settings.frames_ahead, visible=loaded.is_video),
-        gr.Number(maximum=most_ahead, value=settings.frames_ahead),
+        gr.Dropdown(choices=loaded.mask_strategies, value=strategy),
+        *sliders,
+        gr.Number(**ahead, visible=loaded.is_video),
+        gr.Number(**ahead),
     )
 
 
-def masked_image(model_name: str, image: str | None, controls: tuple) -> tuple[InspectedModel, torch.Tensor, tuple]:
-    """The model, the image's `pixel_values` and its masks from the Masking tab's `controls`."""
+def masked_image(
+    model_name: str, image: str | None, controls: tuple
+) -> tuple[InspectedModel, torch.Tensor, tuple, np.ndarray]:
+    """The model, the image's `pixel_values`, its masks from the Masking tab's `controls` and their patch labels."""
     loaded = MODELS.inspected(model_name)
     pixel_values = image_inputs(loaded, image)
     masks = inspection.MaskSettings(*controls).sample(loaded.grid, loaded.image_size, loaded.num_frames)
-    return loaded, pixel_values, masks
+    return loaded, pixel_values, masks, inspection.sample_labels(loaded.grid, *masks)
 
 
 @shows_errors
 def show_masks(model_name: str, image: str | None, *controls) -> tuple[np.ndarray, dict]:
     """The image with context patches clear, each target block in its own colour and dropped patches dark; counts.
     `controls`: the fields of `inspection.MaskSettings`."""
-    loaded, pixel_values, masks = masked_image(model_name, image, controls)
-    labels = inspection.sample_labels(loaded.grid, *masks)
+    loaded, pixel_values, masks, labels = masked_image(model_name, image, controls)
     rendering = draw.mask_image(panels(loaded, pixel_values), labels, cell(loaded))
     return rendering, inspection.mask_counts(loaded.grid, *masks)
 
@@ -139,10 +141,9 @@ def predict(model_name: str, image: str | None, *controls) -> tuple[np.ndarray, 
     """For the masks of the Masking tab: cosine similarity between predicted and actual target latents per target
     patch, and the prediction loss."""
     inspection.check_predictor(MODELS.inspected(model_name).model)  # before reading the image: it says what does work
-    loaded, pixel_values, masks = masked_image(model_name, image, controls)
+    loaded, pixel_values, masks, labels = masked_image(model_name, image, controls)
     scores = inspection.prediction_scores(loaded.model, pixel_values, *masks)
     info = {**scores.summary(), "loss_type": loaded.model.config.loss_type}
-    labels = inspection.sample_labels(loaded.grid, *masks)
     return draw.score_image(panels(loaded, pixel_values), labels, scores.patch_cosine, cell(loaded)), scores.loss, info
 
 
@@ -258,6 +259,20 @@ def plan_episode(
 
 # uploads reach `read_image` untouched (image_mode=None): it handles grayscale, transparency and huge files
 image_input = functools.partial(gr.Image, type="filepath", image_mode=None, height=320)
+# the pictures the app draws, sent without loss
+picture = functools.partial(gr.Image, format="png")
+
+
+def choice(names: list[str], label: str, elem_id: str, **kwargs) -> gr.Dropdown:
+    """A dropdown of models or episodes, the first chosen: a local folder shown by its name, a Hub id as it is."""
+    choices = [(Path(name).name if Path(name).is_dir() else name, name) for name in names]
+    return gr.Dropdown(choices, value=names[0] if names else None, label=label, elem_id=elem_id, **kwargs)
+
+
+def follow(demo: gr.Blocks, chosen: gr.Dropdown, describe, outputs: list, api_name: str) -> None:
+    """`describe(chosen)` fills `outputs` when the page loads and whenever the choice changes."""
+    demo.load(describe, chosen, outputs, api_name=f"{api_name}_on_load", api_visibility="private")
+    chosen.change(describe, chosen, outputs, api_name=api_name)
 
 
 def masking_tab(model: gr.Dropdown, examples: list[str], pair: list[str]) -> tuple[gr.Image, list]:
@@ -270,9 +285,7 @@ def masking_tab(model: gr.Dropdown, examples: list[str], pair: list[str]) -> tup
             masking = mask_controls()
             mask_button = gr.Button("Sample masks", variant="primary", elem_id="mask_button")
     with gr.Row():
-        mask_view = gr.Image(
-            label="Context (clear), target blocks (colours), dropped (dark)", elem_id="mask_view", format="png"
-        )
+        mask_view = picture(label="Context (clear), target blocks (colours), dropped (dark)", elem_id="mask_view")
         mask_counts = gr.JSON(label="Token counts", elem_id="mask_counts")
     mask_button.click(show_masks, [model, mask_image, *masking], [mask_view, mask_counts], api_name="masks")
     return mask_image, masking
@@ -286,9 +299,7 @@ def prediction_tab(model: gr.Dropdown, mask_image: gr.Image, masking: list) -> N
     )
     predict_button = gr.Button("Predict the hidden patches", variant="primary", elem_id="predict_button")
     with gr.Row():
-        prediction_view = gr.Image(
-            label="Prediction quality per target patch", elem_id="prediction_view", format="png"
-        )
+        prediction_view = picture(label="Prediction quality per target patch", elem_id="prediction_view")
         with gr.Column():
             prediction_loss = gr.Number(label="Prediction loss", elem_id="prediction_loss")
             prediction_info = gr.JSON(label="Details", elem_id="prediction_info")
@@ -311,9 +322,9 @@ def similarity_tab(model: gr.Dropdown, examples: list[str], pair: list[str]) -> 
         patch_col = gr.Number(0, precision=0, label="Patch column", elem_id="patch_col")
         similarity_button = gr.Button("Compare", elem_id="similarity_button")
     with gr.Row():
-        heat_a = gr.Image(label="Similarity in A", elem_id="heat_a", format="png")
-        heat_b = gr.Image(label="Similarity in B (correspondence)", elem_id="heat_b", format="png")
-        pca = gr.Image(label="PCA of patch features (A | B)", elem_id="pca", format="png")
+        heat_a = picture(label="Similarity in A", elem_id="heat_a")
+        heat_b = picture(label="Similarity in B (correspondence)", elem_id="heat_b")
+        pca = picture(label="PCA of patch features (A | B)", elem_id="pca")
     with gr.Accordion("Similarity values", open=False):
         similarity_info = gr.JSON(label="Similarities", elem_id="similarity_info")
     inputs, outputs = [model, image_a, image_b, patch_row, patch_col], [heat_a, heat_b, pca, similarity_info]
@@ -340,15 +351,11 @@ def video_tab(model: gr.Dropdown, clips: list[str]) -> gr.Number:
             video_ahead = gr.Number(1, minimum=1, precision=0, label="Time steps ahead", elem_id="video_ahead")
             video_button = gr.Button("Predict the future", variant="primary", elem_id="video_button")
         with gr.Column():
-            video_view = gr.Image(label="Seen (clear) and predicted time steps", elem_id="video_view", format="png")
+            video_view = picture(label="Seen (clear) and predicted time steps", elem_id="video_view")
             curve = gr.LinePlot(x="frame", y="cosine similarity", color="latents", elem_id="surprise_plot")
             video_info = gr.JSON(label="Details", elem_id="video_info")
-    video_button.click(
-        surprise,
-        [model, video, start_frame, frame_step, video_ahead],
-        [video_view, curve, video_info],
-        api_name="surprise",
-    )
+    inputs = [model, video, start_frame, frame_step, video_ahead]
+    video_button.click(surprise, inputs, [video_view, curve, video_info], api_name="surprise")
     return video_ahead
 
 
@@ -363,17 +370,9 @@ def plan_tab(demo: gr.Blocks, world_models: list[str]) -> None:
         "first plan's **imagined** rollout: for each predicted latent, the recorded frame whose latent is nearest "
         "(what the model believes it will see)."
     )
-    episodes = MODELS.episodes()
     with gr.Row():
-        world_model = gr.Dropdown(
-            choice_labels(world_models), value=world_models[0], label="World model", elem_id="world_model"
-        )
-        episode_data = gr.Dropdown(
-            choice_labels(episodes),
-            value=episodes[0] if episodes else None,
-            label="Recorded episodes (searched for the imagined frames)",
-            elem_id="episodes",
-        )
+        world_model = choice(world_models, "World model", "world_model")
+        episode_data = choice(MODELS.episodes(), "Recorded episodes (searched for the imagined frames)", "episodes")
     world_summary = gr.Markdown(elem_id="world_model_summary")
     with gr.Row():
         with gr.Column():
@@ -395,17 +394,9 @@ def plan_tab(demo: gr.Blocks, world_models: list[str]) -> None:
     )
     with gr.Accordion("Numbers (actions, energies, distances, recorded rows)", open=False):
         plan_info = gr.JSON(label="Details", elem_id="plan_info")
-    plan_button.click(
-        plan_episode,
-        [world_model, episode_data, *pair, *settings],
-        [arena, energy_plot, distance_plot, imagined, plan_info],
-        api_name="plan",
-    )
-    described = [world_summary, episode_data]
-    demo.load(
-        describe_world_model, world_model, described, api_name="describe_world_model_on_load", api_visibility="private"
-    )
-    world_model.change(describe_world_model, world_model, described, api_name="describe_world_model")
+    outputs = [arena, energy_plot, distance_plot, imagined, plan_info]
+    plan_button.click(plan_episode, [world_model, episode_data, *pair, *settings], outputs, api_name="plan")
+    follow(demo, world_model, describe_world_model, [world_summary, episode_data], "describe_world_model")
 
 
 def pair_controls(
@@ -426,11 +417,10 @@ def pair_controls(
     with gr.Row():
         goal_x = gr.Number(first_pair[2], label="Goal x", elem_id="goal_x")
         goal_y = gr.Number(first_pair[3], label="Goal y (down)", elem_id="goal_y")
-    arena = gr.Image(
+    arena = picture(
         first_preview,
         label="Executed episode (green ring: the goal; click to move the goal)",
         elem_id="executed",
-        format="png",
         height=ARENA_SIDE + 40,
     )
     positions = [start_x, start_y, goal_x, goal_y]
@@ -459,18 +449,13 @@ def planner_controls() -> list[gr.components.Component]:
     ]
 
 
-def choice_labels(names: list[str]) -> list[tuple[str, str]]:
-    """Dropdown choices: a local folder shown by its name, a Hub id as it is."""
-    return [(Path(name).name if Path(name).is_dir() else name, name) for name in names]
-
-
 def jepa_tabs(demo: gr.Blocks, models: list[str]) -> None:
     """The model choice and the Masking, Prediction, Feature similarity and Video tabs, for JEPA encoders."""
     examples = sorted(str(path) for path in EXAMPLES_DIR.glob("*.png"))
     pair = [str(EXAMPLES_DIR / "sneaker_1.png"), str(EXAMPLES_DIR / "sneaker_2.png")]  # two items of one class
     clips = sorted(str(path) for path in EXAMPLES_DIR.glob("*.mp4"))
     with gr.Row():
-        model = gr.Dropdown(choice_labels(models), value=models[0], label="Model", elem_id="model", scale=1)
+        model = choice(models, "Model", "model", scale=1)
         summary = gr.Markdown(elem_id="model_summary")
     with gr.Tab("Masking"):
         mask_image, masking = masking_tab(model, examples, pair)
@@ -481,8 +466,7 @@ def jepa_tabs(demo: gr.Blocks, models: list[str]) -> None:
     with gr.Tab("Video"):
         video_ahead = video_tab(model, clips)
     described = [summary, *masking[:-1], video_ahead]  # every mask control but the seed
-    demo.load(describe_model, model, described, api_name="describe_model_on_load", api_visibility="private")
-    model.change(describe_model, model, described, api_name="describe_model")
+    follow(demo, model, describe_model, described, "describe_model")
 
 
 def build_demo() -> gr.Blocks:
@@ -498,12 +482,12 @@ def build_demo() -> gr.Blocks:
         )
         if encoders:
             jepa_tabs(demo, encoders)
-        if world_models and not PLANNING_AVAILABLE:
+        if world_models:
             with gr.Tab("Plan"):
-                gr.Markdown("Planning needs the TwoRoom environment: `pip install 'hf-jepa[world-model]'`.")
-        elif world_models:
-            with gr.Tab("Plan"):
-                plan_tab(demo, world_models)
+                if PLANNING_AVAILABLE:
+                    plan_tab(demo, world_models)
+                else:
+                    gr.Markdown("Planning needs the environments (Gymnasium): `pip install 'hf-jepa[world-model]'`.")
     return demo
 
 
