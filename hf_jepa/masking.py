@@ -50,6 +50,15 @@ def place_block(generator: torch.Generator, grid: Grid, shape: tuple[int, int]) 
     return mask
 
 
+def place_blocks(
+    generator: torch.Generator, grid: Grid, shape: tuple[int, int], count: int
+) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """`count` blocks of one `shape`, each placed by `place_block`, and their union: the target blocks of one sample
+    of multi-block masking (2-D and 3-D)."""
+    blocks = [place_block(generator, grid, shape) for _ in range(count)]
+    return blocks, torch.stack(blocks).any(0)
+
+
 def _through_time(spatial_mask: torch.Tensor, grid: Grid) -> torch.Tensor:
     """Token indices of a spatial mask repeated over every time step of the grid."""
     return spatial_mask.expand(grid[0], -1, -1).flatten().nonzero().squeeze(1)
@@ -73,14 +82,14 @@ def multiblock_masks(
     grid: Grid,
     batch_size: int,
     generator: torch.Generator,
-    num_target_blocks: int = 4,
-    target_block_scale: Sequence[float] = (0.15, 0.2),
-    target_aspect_ratio: Sequence[float] = (0.75, 1.5),
-    context_block_scale: Sequence[float] = (0.85, 1.0),
-    min_context_fraction: float = 0.1,
+    num_target_blocks: int = JEPAConfig.num_target_blocks,
+    target_block_scale: Sequence[float] = JEPAConfig.target_block_scale,
+    target_aspect_ratio: Sequence[float] = JEPAConfig.target_aspect_ratio,
+    context_block_scale: Sequence[float] = JEPAConfig.context_block_scale,
+    min_context_fraction: float = JEPAConfig.min_context_fraction,
     max_tries: int = 20,
 ) -> Masks:
-    """I-JEPA multi-block masking.
+    """I-JEPA multi-block masking (the defaults are `JEPAConfig`'s).
 
     One target-block shape and one context-block shape are drawn per batch (so all target blocks of a batch have the
     same number of tokens); their positions are drawn per sample. The context is a large square-ish block with every
@@ -94,8 +103,7 @@ def multiblock_masks(
     contexts, targets = [], [[] for _ in range(num_target_blocks)]
     for _ in range(batch_size):
         for _ in range(max_tries):
-            blocks = [place_block(generator, grid, target_shape) for _ in range(num_target_blocks)]
-            covered = torch.stack(blocks).any(0)
+            blocks, covered = place_blocks(generator, grid, target_shape, num_target_blocks)
             context = place_block(generator, grid, context_shape) & ~covered
             if context.sum() >= min_context:
                 break
@@ -164,16 +172,16 @@ def multiblock3d_masks(
     grid: Grid,
     batch_size: int,
     generator: torch.Generator,
-    num_target_blocks: int = 4,
-    target_block_scale: Sequence[float] = (0.15, 0.2),
-    target_aspect_ratio: Sequence[float] = (0.75, 1.5),
+    num_target_blocks: int = JEPAConfig.num_target_blocks,
+    target_block_scale: Sequence[float] = JEPAConfig.target_block_scale,
+    target_aspect_ratio: Sequence[float] = JEPAConfig.target_aspect_ratio,
 ) -> Masks:
-    """V-JEPA multi-block masking: the target is the union of several spatial blocks extended through time, the
-    context is every other token."""
+    """V-JEPA multi-block masking (the defaults are `JEPAConfig`'s): the target is the union of several spatial blocks
+    extended through time, the context is every other token."""
     shape = sample_block_shape(generator, grid, target_block_scale, target_aspect_ratio)
     contexts, targets = [], []
     for _ in range(batch_size):
-        covered = torch.stack([place_block(generator, grid, shape) for _ in range(num_target_blocks)]).any(0)
+        _, covered = place_blocks(generator, grid, shape, num_target_blocks)
         if covered.all():  # all blocks together cover the frame: free one random position for the context
             covered.view(-1)[torch.randint(covered.numel(), (1,), generator=generator)] = False
         targets.append(_through_time(covered, grid))
