@@ -140,27 +140,39 @@ def _predict(model: nn.Module, inputs: torch.Tensor, batch_size: int, device: to
         )
 
 
+@dataclass(frozen=True)
+class ProbeTraining:
+    """How a trained probe (linear, attentive) is fitted: each (learning rate, weight decay) of the grid is scored on
+    a held-out `holdout_fraction` of the train split, then the best refits on all of it; minibatch AdamW for `epochs`
+    of `batch_size`, seeded by `seed`, on `device`."""
+
+    learning_rates: Sequence[float]
+    weight_decays: Sequence[float]
+    epochs: int
+    batch_size: int
+    holdout_fraction: float
+    seed: int
+    device: torch.device
+
+
 def _train_classifier(
     model: nn.Module,
     inputs: torch.Tensor,
     labels: torch.Tensor,
-    *,
     learning_rate: float,
     weight_decay: float,
-    epochs: int,
-    batch_size: int,
-    seed: int,
-    device: torch.device,
+    training: ProbeTraining,
 ) -> nn.Module:
     """Minibatch AdamW with a cosine learning-rate decay; the inputs stay where they are and move batch by batch."""
+    device, batch_size = training.device, training.batch_size
     model.to(device).train()
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=learning_rate, weight_decay=weight_decay
     )
     steps_per_epoch = math.ceil(len(inputs) / batch_size)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps_per_epoch)
-    generator = torch.Generator().manual_seed(seed)
-    for _ in range(epochs):
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=training.epochs * steps_per_epoch)
+    generator = torch.Generator().manual_seed(training.seed)
+    for _ in range(training.epochs):
         for batch in torch.randperm(len(inputs), generator=generator).split(batch_size):
             loss = F.cross_entropy(model(inputs[batch].to(device)), labels[batch].to(device))
             optimizer.zero_grad(set_to_none=True)
@@ -176,14 +188,7 @@ def _select_and_fit(
     train_labels: torch.Tensor,
     eval_inputs: torch.Tensor,
     eval_labels: torch.Tensor,
-    *,
-    learning_rates: Sequence[float],
-    weight_decays: Sequence[float],
-    epochs: int,
-    batch_size: int,
-    holdout_fraction: float,
-    seed: int,
-    device: torch.device | None,
+    training: ProbeTraining,
 ) -> ProbeResult:
     """Chooses (learning rate, weight decay) by accuracy on a held-out part of the train split, refits on the whole
     train split with the winner and reports the accuracy on the eval split. `build(inputs)` makes a fresh probe."""
@@ -193,28 +198,18 @@ def _select_and_fit(
             f"labels and {len(eval_inputs)} eval inputs for {len(eval_labels)} labels."
         )
     start = time.perf_counter()
-    device = device or default_device()
-    kept, held_out = holdout_split(len(train_inputs), holdout_fraction, seed)
+    device, batch_size = training.device, training.batch_size
+    kept, held_out = holdout_split(len(train_inputs), training.holdout_fraction, training.seed)
 
     def fit(inputs: torch.Tensor, labels: torch.Tensor, learning_rate: float, weight_decay: float) -> nn.Module:
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+            torch.manual_seed(training.seed)
             model = build(inputs)
-        return _train_classifier(
-            model,
-            inputs,
-            labels,
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            epochs=epochs,
-            batch_size=batch_size,
-            seed=seed,
-            device=device,
-        )
+        return _train_classifier(model, inputs, labels, learning_rate, weight_decay, training)
 
     scores = {}
-    for learning_rate in learning_rates:
-        for weight_decay in weight_decays:
+    for learning_rate in training.learning_rates:
+        for weight_decay in training.weight_decays:
             model = fit(train_inputs[kept], train_labels[kept], learning_rate, weight_decay)
             predictions = _predict(model, train_inputs[held_out], batch_size, device)
             scores[learning_rate, weight_decay] = accuracy(predictions, train_labels[held_out])
@@ -257,20 +252,8 @@ def linear_probe(
     def build(inputs: torch.Tensor) -> nn.Module:
         return nn.Sequential(Standardize(inputs), nn.Linear(inputs.shape[1], num_classes))
 
-    return _select_and_fit(
-        build,
-        train_features,
-        train_labels.to(device),
-        eval_features,
-        eval_labels,
-        learning_rates=learning_rates,
-        weight_decays=weight_decays,
-        epochs=epochs,
-        batch_size=batch_size,
-        holdout_fraction=holdout_fraction,
-        seed=seed,
-        device=device,
-    )
+    training = ProbeTraining(learning_rates, weight_decays, epochs, batch_size, holdout_fraction, seed, device)
+    return _select_and_fit(build, train_features, train_labels.to(device), eval_features, eval_labels, training)
 
 
 def attentive_probe(
@@ -300,20 +283,9 @@ def attentive_probe(
     def build(inputs: torch.Tensor) -> nn.Module:
         return AttentiveClassifier(inputs.shape[-1], num_attention_heads, num_classes)
 
-    return _select_and_fit(
-        build,
-        train_tokens,
-        train_labels,
-        eval_tokens,
-        eval_labels,
-        learning_rates=learning_rates,
-        weight_decays=weight_decays,
-        epochs=epochs,
-        batch_size=batch_size,
-        holdout_fraction=holdout_fraction,
-        seed=seed,
-        device=device,
-    )
+    device = device or default_device()
+    training = ProbeTraining(learning_rates, weight_decays, epochs, batch_size, holdout_fraction, seed, device)
+    return _select_and_fit(build, train_tokens, train_labels, eval_tokens, eval_labels, training)
 
 
 def effective_rank(features: torch.Tensor) -> float:
