@@ -9,7 +9,7 @@ screenshot (in a checkout), the model (a local checkpoint copied to `checkpoint/
 `app.py`, which Python imports first: the Space needs nothing beyond its package index, and no assumption about
 which of its files the Spaces build can see while it installs `requirements.txt`. A world model brings what the Plan
 tab needs besides: the first episodes of a recorded episode dataset (its training episodes by default), saved in
-`episodes/`, and gymnasium.
+`episodes/`, and gymnasium (and gym-pusht for a world model that plans in Push-T).
 
 The file names below are the Space's conventions: `build_space` writes them and `app.py` reads them from here;
 `OfferedModels` is what the app loads from them.
@@ -40,6 +40,7 @@ from transformers import AutoConfig, PreTrainedConfig
 
 from .configuration_world_model import JEPAWorldModelConfig
 from .data import EPISODE_COLUMN, check_episode_dataset, is_saved_dataset, load_media_dataset
+from .data.episodes import recorded_environment
 from .evaluation.inspection import InspectedModel, load_checkpoint, load_inspected_model
 from .hub.run_files import read_training_arguments
 from .hub.upload import upload_to_new_or_existing_repo
@@ -76,8 +77,10 @@ SHOWN_MODEL_TYPES = ("jepa", "ijepa", WORLD_MODEL_TYPE)
 EPISODES_DIR = "episodes"
 MAX_RECORDED_FRAMES = 4096
 DEFAULT_MAX_EPISODES = 40
-# What the Plan tab needs of hf_jepa's world-model extra: gymnasium for TwoRoom (Push-T's gym-pusht stays out).
+# What the Plan tab needs of hf_jepa's world-model extra: gymnasium for TwoRoom, and gym-pusht besides for a world
+# model that plans in another environment (Push-T); a TwoRoom Space leaves gym-pusht out.
 PLAN_TAB_PACKAGES = ("gymnasium",)
+PUSH_T_PACKAGES = ("gym-pusht",)
 # The files of a checkpoint folder that loading it needs, and its model card; no training state, logs or arguments.
 CHECKPOINT_FILES = (
     "config.json",
@@ -215,16 +218,37 @@ class PushSpaceError(RuntimeError):
     """Creating the Space or uploading to it failed; the message names the step. The local folder is kept."""
 
 
-def pinned_requirements(plan_tab: bool = False) -> list[str]:
-    """hf_jepa's run-time dependencies (with the app's extras, and gymnasium when `plan_tab`), each pinned to the
-    released version installed here."""
+def pinned_requirements(plan_tab: bool = False, plans_in: str | None = None) -> list[str]:
+    """hf_jepa's run-time dependencies (with the app's extras; when `plan_tab`, gymnasium, and gym-pusht too for a
+    world model that `plans_in` another environment than TwoRoom: `plan_environment`), each pinned to the released
+    version installed here."""
     names = {
         requirement.name
         for requirement in map(Requirement, importlib.metadata.requires("hf-jepa") or [])
         if requirement.name != "hf-jepa" and _needed_by_app(requirement)
     }
-    names.update(PLAN_TAB_PACKAGES if plan_tab else ())
+    if plan_tab:
+        names.update(PLAN_TAB_PACKAGES)
+        names.update(PUSH_T_PACKAGES if _beyond_two_room(plans_in) else ())
     return [_pinned(name) for name in sorted(names, key=str.lower)]
+
+
+def plan_environment(folder: Path | None, episodes: datasets.Dataset) -> str | None:
+    """The Gymnasium id of the environment a Space's world model plans in, as the app finds it
+    (`rollouts.model_environment`): the `env_id` of the checkpoint `folder`'s config, else the one the shipped
+    `episodes` were recorded in; None where neither names one (TwoRoom). A Hub model is known by its episodes only."""
+    env_id = json.loads((folder / "config.json").read_text()).get("env_id") if folder is not None else None
+    recorded = recorded_environment(episodes)
+    return env_id or (recorded[0] if recorded else None)
+
+
+def _beyond_two_room(env_id: str | None) -> bool:
+    if env_id is None:
+        return False
+    _pinned("gymnasium")  # names a missing gymnasium before the environments are imported
+    from .envs import TWO_ROOM_ID
+
+    return env_id != TWO_ROOM_ID
 
 
 def _needed_by_app(requirement: Requirement) -> bool:
@@ -446,11 +470,11 @@ def build_space(
 
     `model_repo_id` names the model's Hub repository in the Space's `models:` metadata; for a local checkpoint it
     defaults to the `hub_model_id` of its `training_args.json`. For the Plan tab, the first `max_episodes` episodes of
-    `plan_episodes_source(...)` (a world model's training episodes, or `episodes`) go to `episodes/` and gymnasium to
-    `requirements.txt`. Raises `ValueError` for a missing or unsuitable model or episode dataset, a missing
-    dependency, and an `output_dir` that `check_output_dir` refuses. Everything is checked before any folder is
-    created; the Space is then written beside `output_dir` and moved into place once complete, so a failure leaves
-    `output_dir` as it was.
+    `plan_episodes_source(...)` (a world model's training episodes, or `episodes`) go to `episodes/` and gymnasium
+    (with gym-pusht where the model plans beyond TwoRoom: `plan_environment`) to `requirements.txt`. Raises
+    `ValueError` for a missing or unsuitable model or episode dataset, a missing dependency, and an `output_dir` that
+    `check_output_dir` refuses. Everything is checked before any folder is created; the Space is then written beside
+    `output_dir` and moved into place once complete, so a failure leaves `output_dir` as it was.
     """
     folder, hub_id = resolve_model(model_name_or_path)
     episodes_source = plan_episodes_source(folder, episodes)
@@ -458,7 +482,8 @@ def build_space(
     if output_dir is not None:
         output_dir = Path(output_dir).expanduser()
         check_output_dir(output_dir, overwrite, [path for path in (folder, episodes_source) if path is not None])
-    requirements = pinned_requirements(plan_tab=plan_episodes is not None)
+    plans_in = plan_environment(folder, plan_episodes) if plan_episodes is not None else None
+    requirements = pinned_requirements(plan_tab=plan_episodes is not None, plans_in=plans_in)
     model_repo_id = model_repo_id or (read_training_arguments(folder).get("hub_model_id") if folder else hub_id)
     readme = space_readme(title, emoji, [model_repo_id] if model_repo_id else [])
 
@@ -648,6 +673,7 @@ __all__ = [
     "offered_episodes",
     "offered_models",
     "pinned_requirements",
+    "plan_environment",
     "plan_episodes_source",
     "push_space",
     "resolve_model",

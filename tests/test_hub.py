@@ -221,7 +221,7 @@ def test_model_card_refresh_keeps_what_it_was_given(tmp_path):
 
     results = EVAL_RESULTS + [{"metric": "accuracy", "value": 0.9, "dataset": "cifar10", "split": "test"}]
     (tmp_path / "eval_results.json").write_text(json.dumps(results))
-    write_model_card(tmp_path)  # what scripts/evaluate.py does after writing eval_results.json
+    write_model_card(tmp_path)  # what hf-jepa evaluate does after writing eval_results.json in a model folder
     card = ModelCard.load(tmp_path / "README.md")
     assert card.data.base_model == "jepa-lab/base-jepa"
     assert [result.dataset_name for result in card.data.eval_results] == ["fashion_mnist", "cifar10"]
@@ -239,7 +239,9 @@ def test_video_model_card(tmp_path):
     assert "predicts the features of the next 2 frames" in card.text
     assert 'AutoVideoProcessor.from_pretrained("jepa-lab/tiny-vjepa")' in card.text
     assert "AutoModelForPreTraining" not in card.text  # a bare encoder checkpoint has no predictor
-    assert "Not evaluated yet" in card.text
+    # what a pip user runs to fill the evaluation in: a command, not a script of the checkout
+    assert "Not evaluated yet: `hf-jepa evaluate --model_name_or_path DIR --output_dir DIR`" in card.text
+    assert "scripts/" not in card.text
 
 
 def test_model_card_names_local_data_and_checkpoints_by_folder_only(tmp_path):
@@ -469,21 +471,25 @@ def folder_digest(folder: Path) -> dict[str, str]:
     }
 
 
-PUSH_FAILING_TWICE = """
+def push_failing_twice(module: str, push: str, error: str) -> str:
+    """A client script: `push(folder, repo_id)` of `module` (push_to_hub, push_space) run twice, each failing with
+    `error` (the test makes the Hub fail), then once more; prints the two messages, the folder's README.md after the
+    failures and the oid of the commit, as JSON."""
+    return f"""
     import json, sys
     from pathlib import Path
-    from hf_jepa.hub.upload import PushToHubError, push_to_hub
+    from {module} import {error}, {push}
 
     folder, repo_id = sys.argv[1:]
     messages = []
     for _ in range(2):
         try:
-            push_to_hub(folder, repo_id)
-        except PushToHubError as error:
+            {push}(folder, repo_id)
+        except {error} as error:
             messages.append(str(error))
     card = Path(folder, "README.md").read_text()
-    commit = push_to_hub(folder, repo_id)
-    print(json.dumps({"messages": messages, "card_after_failures": card, "oid": commit.oid}))
+    commit = {push}(folder, repo_id)
+    print(json.dumps({{"messages": messages, "card_after_failures": card, "oid": commit.oid}}))
 """
 
 
@@ -497,9 +503,8 @@ def test_failed_push_says_what_failed_keeps_the_folder_and_resumes(local_hub, tm
     local_hub.fail_next("create", status=403)
     local_hub.fail_next("commit", status=500)
 
-    output = run_client(
-        PUSH_FAILING_TWICE, str(folder), OTHER_REPO_ID, env=local_hub.client_env(tmp_path / "hf"), cwd=tmp_path
-    )
+    script = push_failing_twice("hf_jepa.hub.upload", "push_to_hub", "PushToHubError")
+    output = run_client(script, str(folder), OTHER_REPO_ID, env=local_hub.client_env(tmp_path / "hf"), cwd=tmp_path)
     report = json.loads(output.splitlines()[-1])
     create_error, commit_error = report["messages"]
     assert f"failed while creating the repository {OTHER_REPO_ID}" in create_error

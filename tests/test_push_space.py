@@ -27,6 +27,7 @@ import pytest
 import torch
 import yaml
 from gradio_client import Client, handle_file
+from test_hub import push_failing_twice
 from test_space import (  # noqa: F401  (fixtures: a 3-step world model, the same planning in Push-T, ...)
     push_t_world_model,
     serve_app,
@@ -159,6 +160,9 @@ def test_requirements_pin_the_installed_releases():
     assert "gymnasium" not in pins  # only the Plan tab needs it, and only a world model gets it ...
     plan_pins = dict(line.split("==") for line in pinned_requirements(plan_tab=True))
     assert plan_pins == {**pins, "gymnasium": importlib.metadata.version("gymnasium")}  # ... without gym-pusht
+    assert pinned_requirements(plan_tab=True, plans_in="hf_jepa/TwoRoom-v0") == pinned_requirements(plan_tab=True)
+    push_t_pins = dict(line.split("==") for line in pinned_requirements(plan_tab=True, plans_in="hf_jepa/PushT-v0"))
+    assert push_t_pins == {**plan_pins, "gym-pusht": importlib.metadata.version("gym-pusht")}  # ... but for Push-T
 
 
 def test_bad_models_and_folders_get_clear_errors(checkpoint, tmp_path, monkeypatch):
@@ -264,36 +268,21 @@ def test_a_space_from_the_installed_wheel(checkpoint, installed_wheel, tmp_path)
     assert (space / "checkpoint" / "model.safetensors").read_bytes() == (checkpoint / "model.safetensors").read_bytes()
 
 
-PUSH_FAILING_TWICE = """
-    import json, sys
-    from hf_jepa.spaces import PushSpaceError, push_space
-
-    folder, space_id = sys.argv[1:]
-    errors = []
-    for _ in range(2):
-        try:
-            push_space(folder, space_id)
-        except PushSpaceError as error:
-            errors.append(str(error))
-    print(json.dumps({"errors": errors, "commit": push_space(folder, space_id).oid}))
-"""
-
-
 def test_failed_push_names_the_step_and_keeps_the_folder(local_hub, checkpoint, tmp_path):
     folder = build_space(tmp_path / "space", str(checkpoint))
     before = {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
     local_hub.fail_next("create", status=403)
     local_hub.fail_next("commit", status=500)
     env = local_hub.client_env(tmp_path / "hf", base=os.environ)
-    report = json.loads(
-        run([sys.executable, "-c", textwrap.dedent(PUSH_FAILING_TWICE), str(folder), SPACE_ID], env, tmp_path).stdout
-    )
-    created, uploaded = report["errors"]
+    script = textwrap.dedent(push_failing_twice("hf_jepa.spaces", "push_space", "PushSpaceError"))
+    report = json.loads(run([sys.executable, "-c", script, str(folder), SPACE_ID], env, tmp_path).stdout)
+    created, uploaded = report["messages"]
     assert f"failed while creating the Space {SPACE_ID}: " in created and "403" in created
     assert f"failed while uploading {folder} to the Space {SPACE_ID}: " in uploaded and "500" in uploaded
     assert f"The Space folder {folder} is kept" in uploaded
     assert {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()} == before
-    assert local_hub.repos[f"spaces/{SPACE_ID}"].head.oid == report["commit"]
+    assert report["card_after_failures"] == (folder / "README.md").read_text()
+    assert local_hub.repos[f"spaces/{SPACE_ID}"].head.oid == report["oid"]
     assert (
         local_hub.files(SPACE_ID, repo_type="space")["checkpoint/model.safetensors"]
         == (checkpoint / "model.safetensors").read_bytes()
@@ -333,6 +322,18 @@ def test_push_a_space_with_a_world_model_and_its_episodes(local_hub, world_model
     assert app.MODELS.episodes() == [str(space / "episodes")]
     recorded = app.MODELS.recorded_frames(model, app.MODELS.episodes()[0])
     assert recorded.dataset_rows == len(kept) and set(recorded.episodes.tolist()) == {0, 1, 2}
+
+
+def test_a_space_plans_where_its_world_model_was_trained(push_t_world_model, tmp_path):  # noqa: F811
+    """A world model whose config names Push-T plans there in the Space (as the app's Plan tab does), whatever its
+    TwoRoom training episodes: the Space's requirements bring gym-pusht, which a TwoRoom Space leaves out."""
+    folder = build_space(tmp_path / "space", push_t_world_model, max_episodes=2)
+    requirements = (folder / "requirements.txt").read_text().split()
+    assert f"gym-pusht=={importlib.metadata.version('gym-pusht')}" in requirements
+    assert f"gymnasium=={importlib.metadata.version('gymnasium')}" in requirements
+    assert spaces.plan_environment(folder / "checkpoint", datasets.load_from_disk(str(folder / "episodes"))) == (
+        "hf_jepa/PushT-v0"
+    )
 
 
 def test_bad_episodes_get_clear_errors(world_model, episodes, unusable_episodes, checkpoint, tmp_path, monkeypatch):  # noqa: F811
