@@ -18,15 +18,15 @@ def _invalid(message: str) -> None:
 
 class JEPAWorldModelConfig(PreTrainedConfig):
     r"""
-    Configuration of a [`JEPAWorldModel`]: an image encoder that embeds every frame, an action (and optional
+    Configuration of a [`JEPAWorldModel`]: a frame encoder that embeds every frame, an action (and optional
     proprioceptive-state) encoder, and a predictor with block-causal attention over a history of frame embeddings
     that predicts the next frame's embedding(s) from the actions. Trained with a teacher-forced next-embedding loss
     plus a short autoregressive rollout loss (V-JEPA 2-AC), in the encoder's latent space.
 
     V-JEPA 2-AC's own arrangement is a choice of settings (what `hf_jepa.convert_world_model` writes for its
     checkpoints): `embedding_type="patch"`, `state_dim=7`, `predictor_position_embedding_type="rope"`,
-    `predict_states=False`, `normalize_latents=True`, `rollout_history=1`, `loss_type="l1"`, a frozen encoder, and
-    `extrinsics_dim=6` for a predictor trained with camera extrinsics.
+    `predict_states=False`, `normalize_latents=True`, `rollout_history=1`, `loss_type="l1"`, a frozen V-JEPA 2 video
+    encoder of one 2-frame tubelet, and `extrinsics_dim=6` for a predictor trained with camera extrinsics.
 
     The defaults describe the small end-to-end model of LeWorldModel's recipe at the scale of a CPU: the `tiny`
     hf_jepa encoder (32 px, 8x8 patches of 4 px, 192 wide), one pooled latent per frame, a 6-layer predictor of
@@ -34,7 +34,9 @@ class JEPAWorldModelConfig(PreTrainedConfig):
     projector, weight 0.09, 1024 projections, as LeWorldModel).
 
     Args:
-        encoder_config (`JEPAConfig` or `dict`): The frame encoder; an image encoder (`num_frames == 1`).
+        encoder_config (`JEPAConfig` or `dict`): The frame encoder, which encodes one frame at a time: an image
+            encoder (`num_frames == 1`), or a video encoder of one tubelet (`num_frames == tubelet_size`) that sees
+            each frame repeated into its tubelet, as V-JEPA 2-AC's frozen encoder does.
         action_dim (`int`): Size of one action.
         state_dim (`int`): Size of the proprioceptive state fed beside each frame; 0 for none.
         state_embedding (`str`): How the predictor reads a frame's state. `"token"` (V-JEPA 2-AC): a token of its
@@ -214,10 +216,12 @@ class JEPAWorldModelConfig(PreTrainedConfig):
         self._check_statistics()
 
     def _check_encoder(self) -> None:
-        if self.encoder_config.num_frames != 1:
+        encoder = self.encoder_config
+        if encoder.num_frames not in (1, encoder.tubelet_size):
             _invalid(
-                f"encoder_config.num_frames must be 1 (frames are encoded one at a time), "
-                f"got {self.encoder_config.num_frames}."
+                "encoder_config must encode one frame at a time: an image encoder (num_frames 1) or a video encoder "
+                "of one tubelet (num_frames == tubelet_size, each frame repeated into it), got num_frames "
+                f"{encoder.num_frames} with tubelet_size {encoder.tubelet_size}."
             )
 
     def _check_sizes(self) -> None:

@@ -6,9 +6,9 @@ checkpoints: the same weights, since neither trains) and an action-conditioned p
 (`VisionTransformerPredictorAC` under `predictor`), with `module.` / `backbone.` prefixes. The official code encodes
 every frame on its own, repeated into a 2-frame tubelet, and layer-norms the latents; its predictor reads per frame
 `[action, state, (extrinsics), patches]` with frame-causal attention and 3D rotary embeddings. Here that is a
-`JEPAWorldModel` whose encoder is an image encoder (the tubelet kernel summed over time: the same function of a
-repeated frame) and whose predictor is configured as V-JEPA 2-AC (`predictor_position_embedding_type="rope"`,
-`predict_states=False`, `normalize_latents=True`, `rollout_history=1`).
+`JEPAWorldModel` whose encoder is the official one as it is, a video encoder of one 2-frame tubelet (its `encode`
+repeats every frame into the tubelet, as the official code does), and whose predictor is configured as V-JEPA 2-AC
+(`predictor_position_embedding_type="rope"`, `predict_states=False`, `normalize_latents=True`, `rollout_history=1`).
 
 The checkpoints record neither the attention heads nor the crop size; they default to the released model's (encoder
 heads by width as for V-JEPA 2, 16 predictor heads, 256 px) and can be set with `config_overrides`, which also take
@@ -19,11 +19,11 @@ by default that encoder is dropped; `extrinsics_dim` (the encoder's input size, 
 and makes the extrinsics a token of each frame, for a predictor trained with them.
 
 `world_model_to_official_ac` writes such a model back in the official layout (`hf-jepa convert --source_format
-hf_jepa --target_format official_vjepa2_ac`), e.g. after fine-tuning it on one's own episodes: every tensor as the
-official modules hold it, but for two that the import does not keep. The encoder's tubelet kernel is written as the
-image kernel divided evenly over the tubelet's frames, which computes the same on a repeated frame (as the official
-code encodes) but not on a clip of different frames; and a predictor that reads no extrinsics gets a zero
-`extrinsics_encoder`, which the official code then never reads.
+hf_jepa --target_format official_vjepa2_ac`), e.g. after fine-tuning it on one's own episodes: every tensor of the
+checkpoint it was converted from, exactly, but for one that the import does not keep: a predictor that reads no
+extrinsics gets a zero `extrinsics_encoder`, which the official code then never reads. Models converted before the
+import kept the official encoder hold an image encoder with the tubelet kernel summed over time (the same function of
+a repeated frame); they load and compute as before, and export that kernel divided evenly over the tubelet.
 """
 
 import logging
@@ -58,6 +58,8 @@ OFFICIAL_VJEPA2_AC = "official_vjepa2_ac"
 OFFICIAL_VJEPA2_AC_FILENAME = "latest.pt"
 # The entries that hold the frozen encoder (the same weights in both).
 ENCODER_ENTRIES = ("encoder", "target_encoder")
+# The official V-JEPA 2-AC code encodes every frame repeated twice, into one tubelet of its encoder's 2 frames.
+_AC_TUBELET_SIZE = 2
 # Released V-JEPA 2-AC: 16 predictor heads (not recorded in the checkpoint).
 _AC_PREDICTOR_HEADS = 16
 # V-JEPA 2-AC's settings beside what the weights fix: patch latents, 3D RoPE, states as inputs only, layer-normed
@@ -157,24 +159,28 @@ def _world_model_config(
     encoder: dict[str, torch.Tensor], predictor: dict[str, torch.Tensor], config_overrides: dict
 ) -> JEPAWorldModelConfig:
     """The `JEPAWorldModelConfig` of an official V-JEPA 2-AC checkpoint: the encoder and the predictor's shape read
-    as V-JEPA 2's, the encoder as an image encoder; the rest V-JEPA 2-AC's settings or `config_overrides`."""
+    as V-JEPA 2's, the encoder as a video encoder of one 2-frame tubelet; the rest V-JEPA 2-AC's settings or
+    `config_overrides`."""
     encoder_overrides, overrides = _split_overrides(config_overrides)
     heads = _predictor_heads(overrides, predictor["predictor_embed.weight"].shape[0])
     video = official_vjepa2_config(encoder, predictor, {"pred_num_attention_heads": heads, **encoder_overrides})
-    encoder_config = JEPAConfig(**{name: getattr(video, name) for name in _ENCODER_FIELDS}, num_frames=1)
+    if video.tubelet_size != _AC_TUBELET_SIZE:
+        raise ValueError(
+            f"The official V-JEPA 2-AC code encodes every frame repeated into {_AC_TUBELET_SIZE} frames, one tubelet "
+            f"of its encoder; this encoder's patch_embed.proj.weight has tubelets of {video.tubelet_size} frames."
+        )
+    one_tubelet = dict(num_frames=_AC_TUBELET_SIZE, tubelet_size=_AC_TUBELET_SIZE)
+    encoder_config = JEPAConfig(**{name: getattr(video, name) for name in _ENCODER_FIELDS}, **one_tubelet)
     fixed = _fixed_settings(video, predictor, overrides)
     defaults = dict(_AC_SETTINGS, predictor_num_attention_heads=heads)
     return JEPAWorldModelConfig(encoder_config=encoder_config, **{**defaults, **overrides, **fixed})
 
 
-def _image_encoder_state(encoder: dict[str, torch.Tensor], part: str) -> dict[str, torch.Tensor]:
-    """An official video encoder's state dict for an image encoder that sees each frame as the official code does,
-    repeated into a tubelet: the tubelet kernel summed over time. The rotary encoder's stored `pos_embed`, if any, is
-    dropped."""
+def _without_position_table(encoder: dict[str, torch.Tensor], part: str) -> dict[str, torch.Tensor]:
+    """An official encoder's state dict without the rotary encoder's stored `pos_embed`, if any."""
     state = dict(encoder)
     if state.pop("pos_embed", None) is not None:
         logger.info(f"Dropped {part} pos_embed: V-JEPA 2 positions are rotary, computed inside attention.")
-    state["patch_embed.proj.weight"] = state["patch_embed.proj.weight"].sum(dim=2)
     return state
 
 
@@ -197,7 +203,7 @@ def official_ac_to_world_model(
     config = _world_model_config(encoder, predictor, config_overrides)
     model = JEPAWorldModel(config)
     load_official_state(
-        model.encoder, _image_encoder_state(encoder, encoder_entry), OFFICIAL_ENCODER_RENAMES, encoder_entry
+        model.encoder, _without_position_table(encoder, encoder_entry), OFFICIAL_ENCODER_RENAMES, encoder_entry
     )
     if not config.extrinsics_dim and all(key in predictor for key in _EXTRINSICS_KEYS):
         logger.info(
@@ -236,6 +242,9 @@ def convert_ac_checkpoint(
 
 def _official_ac_mismatches(config: JEPAWorldModelConfig) -> list[str]:
     """The settings of `config` that the official V-JEPA 2-AC modules cannot hold, each with the values they can."""
+    encoder = config.encoder_config
+    # an image encoder is written as a 2-frame tubelet; a video encoder must be one already
+    tubelet = [("encoder_config.tubelet_size", encoder.tubelet_size, (_AC_TUBELET_SIZE,))] if encoder.is_video else []
     allowed = [
         ("embedding_type", config.embedding_type, ("patch",)),
         ("predictor_position_embedding_type", config.predictor_position_embedding_type, ("rope",)),
@@ -244,10 +253,8 @@ def _official_ac_mismatches(config: JEPAWorldModelConfig) -> list[str]:
         ("predict_states", config.predict_states, (False,)),
         ("extrinsics_dim", config.extrinsics_dim, (0, config.action_dim - 1)),
         ("uses_sigreg_projector", config.uses_sigreg_projector, (False,)),
-        *[
-            (f"encoder_config.{name}", getattr(config.encoder_config, name), (value,))
-            for name, value in _VJEPA2_ENCODER.items()
-        ],
+        *tubelet,
+        *[(f"encoder_config.{name}", getattr(encoder, name), (value,)) for name, value in _VJEPA2_ENCODER.items()],
     ]
     return [
         f"{name}={value!r} (the official modules need {' or '.join(map(repr, values))})"
@@ -257,13 +264,14 @@ def _official_ac_mismatches(config: JEPAWorldModelConfig) -> list[str]:
 
 
 def _video_encoder_state(encoder: JEPAModel) -> dict[str, torch.Tensor]:
-    """The image encoder's state dict as an official V-JEPA 2 video encoder's: its kernel divided evenly over a
-    tubelet of `tubelet_size` frames, which computes the same on a frame repeated into the tubelet, as the official
-    code encodes frames."""
+    """The frame encoder's state dict as the official V-JEPA 2 video encoder's. A video encoder of one tubelet (what
+    the import keeps) is the official one as it is. An image encoder (a model converted before the import kept the
+    official encoder) has its kernel divided evenly over the tubelet, which computes the same on a frame repeated into
+    it, as the official code encodes frames."""
     state = official_state(encoder, OFFICIAL_ENCODER_RENAMES)
-    tubelet_size = encoder.config.tubelet_size
-    kernel = state["patch_embed.proj.weight"] / tubelet_size
-    state["patch_embed.proj.weight"] = kernel.unsqueeze(2).repeat(1, 1, tubelet_size, 1, 1)
+    if not encoder.config.is_video:
+        kernel = state["patch_embed.proj.weight"] / _AC_TUBELET_SIZE
+        state["patch_embed.proj.weight"] = kernel.unsqueeze(2).repeat(1, 1, _AC_TUBELET_SIZE, 1, 1)
     return state
 
 
@@ -284,14 +292,16 @@ def world_model_to_official_ac(model: JEPAWorldModel) -> dict:
     optimiser state, so it starts a run of the official code (or loads with its torch hub builder) rather than
     resuming one.
 
-    Two tensors differ from those of the official checkpoint a model was converted from, as the import does not keep
-    them. The encoder's `patch_embed.proj.weight` is the image kernel divided evenly over the tubelet (the official
-    one's sum over time, which is all a repeated frame reads). A model that reads no extrinsics (`extrinsics_dim=0`,
-    as the released one) gets a zero `extrinsics_encoder`: the official predictor always has one and its torch hub
-    builder loads strictly, and with `use_extrinsics: false` it never reads it (the released values there were never
-    trained). The official code must run with `normalize_reps` as `config.normalize_latents` says (true for the
-    released model), and its modules with the layer-norm epsilon of the model (1e-6 in the official code; another one
-    is warned about): checkpoints record neither.
+    Every tensor is that of the official checkpoint a model was converted from, exactly, but one that the import does
+    not keep: a model that reads no extrinsics (`extrinsics_dim=0`, as the released one) gets a zero
+    `extrinsics_encoder`; the official predictor always has one and its torch hub builder loads strictly, and with
+    `use_extrinsics: false` it never reads it (the released values there were never trained). A model converted before
+    the import kept the official encoder has an image encoder, whose kernel (the official one summed over time, all
+    that a repeated frame reads) is written divided evenly over the tubelet.
+
+    The official code must run with `normalize_reps` as `config.normalize_latents` says (true for the released model),
+    and its modules with the layer-norm epsilon of the model (1e-6 in the official code; another one is warned
+    about): checkpoints record neither.
     """
     mismatches = _official_ac_mismatches(model.config)
     if mismatches:

@@ -362,11 +362,16 @@ class JEPAWorldModel(JEPAWorldModelPreTrainedModel):
 
     def encode(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """Frame embeddings `[B, T, N, D]` of clips `[B, T, C, H, W]`; N is 1 for pooled embeddings, else the number
-        of patches. No gradient reaches a frozen encoder."""
+        of patches. Each frame is encoded on its own; a video encoder of one tubelet sees it repeated into the tubelet
+        (V-JEPA 2-AC). No gradient reaches a frozen encoder."""
         self._check_pixels(pixel_values)
         batch_size, num_frames = pixel_values.shape[:2]
+        frames = pixel_values.flatten(0, 1)
+        encoder = self.config.encoder_config
+        if encoder.is_video:
+            frames = frames.unsqueeze(1).expand(-1, encoder.tubelet_size, -1, -1, -1)
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.config.freeze_encoder):
-            hidden_states = self.encoder(pixel_values.flatten(0, 1)).last_hidden_state
+            hidden_states = self.encoder(frames).last_hidden_state
         if self.config.embedding_type == "pooled":
             hidden_states = hidden_states.mean(1, keepdim=True)
         if self.config.projects_latents:

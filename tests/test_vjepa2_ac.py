@@ -3,10 +3,10 @@
 tests/fixtures/vjepa2_ac holds a tiny random checkpoint in the official layout and the official modules' outputs on
 fixed inputs (with a predictor that reads no extrinsics, as released, and with one that does), all written by
 scripts/make_vjepa2_ac_fixture.py with the official code; the converted model must give the same outputs, and the
-export give back the official state dicts. Beside them, `converted_image_encoder` is that checkpoint as hf_jepa's
-import saved it before it kept the official encoder (an image encoder with the tubelet kernel summed over time; the
-config.json and weights `save_pretrained` wrote, not regenerated): such folders must keep loading and computing the
-same. Where the official code is at hand (a git mirror of facebookresearch/vjepa2,
+export give back the official state dicts, every tensor exactly. Beside them, `converted_image_encoder` is that
+checkpoint as hf_jepa's import saved it before it kept the official encoder (an image encoder with the tubelet kernel
+summed over time; the config.json and weights `save_pretrained` wrote, not regenerated): such folders must keep
+loading and computing the same. Where the official code is at hand (a git mirror of facebookresearch/vjepa2,
 `VJEPA2_GIT_DIR`), further tests build official models here and compare with them directly; elsewhere (CI) they are
 skipped.
 """
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import torch.nn.functional as F
 from conftest import MICRO, output_without_hf_jepa
 from huggingface_hub import ModelCard
 from safetensors.torch import load_file, save_file
@@ -93,7 +94,8 @@ def test_the_converted_model_gives_the_official_outputs(converted, official_outp
     """Latents, teacher-forced predictions, the 2-step rollout from the first frame and both L1 losses."""
     inputs = {name: official_outputs[name] for name in ("pixel_values", "actions", "states")}
     config = converted.config
-    assert (config.encoder_config.num_frames, config.action_dim, config.state_dim) == (1, 7, 7)
+    encoder = config.encoder_config
+    assert (encoder.num_frames, encoder.tubelet_size, config.action_dim, config.state_dim) == (2, 2, 7, 7)
     assert config.predictor_position_embedding_type == "rope" and not config.predicts_states
     assert converted.encoder.training is False and not any(p.requires_grad for p in converted.encoder.parameters())
     with torch.no_grad():
@@ -148,7 +150,8 @@ def test_a_model_converted_with_an_image_encoder_still_loads_computes_and_export
     assert_close(outputs.rollout_embeddings, official_outputs["rollout"])
     assert_close(outputs.rollout_loss, official_outputs["rollout_loss"])
     official = torch.load(FIXTURE / fixture_script.CHECKPOINT_NAME, weights_only=True)
-    assert_official_state_dicts(world_model_to_official_ac(model), official, reads_extrinsics=False)
+    written = world_model_to_official_ac(model)
+    assert_official_state_dicts(written, official, reads_extrinsics=False, summed_kernel=True)
 
 
 def test_training_checkpoints_with_prefixes_and_either_encoder_entry_convert(converted):
@@ -215,6 +218,11 @@ def _nan(entry: str, key: str) -> dict:
             {},
             "looks like official_ijepa",
         ),
+        (
+            lambda: _with("encoder", "module.patch_embed.proj.weight", torch.zeros(24, 3, 1, 4, 4)),
+            {},
+            "repeated into 2 frames, one tubelet of its encoder; this encoder's .* tubelets of 1 frames",
+        ),
         (_checkpoint, {"action_dim": 2}, r"action_dim=2 \(the weights have 7\)"),
         (_checkpoint, {"histroy_length": 2}, r"unknown settings \['histroy_length'\]"),
         (_checkpoint, {"predictor_num_attention_heads": 5}, "predictor_num_attention_heads=5 does not divide"),
@@ -241,12 +249,13 @@ def test_a_fresh_official_model_matches_its_conversion(official, use_extrinsics)
     model = official_ac_to_world_model(
         fixture_script.official_checkpoint(encoder, predictor), **ac_overrides(use_extrinsics)
     )
+    tubelets = inputs["pixel_values"].flatten(0, 1).unsqueeze(1).repeat(1, 2, 1, 1, 1)  # [B * T, 2, C, H, W]
     with torch.no_grad():
         outputs = model(**inputs)
         latents = model.encode(inputs["pixel_values"])
-        official_latents = encoder(inputs["pixel_values"].flatten(0, 1).unsqueeze(2).repeat(1, 1, 2, 1, 1))
-    # the official encoder's own output, before the latents' layer norm
-    assert_close(model.encoder(inputs["pixel_values"].flatten(0, 1)).last_hidden_state, official_latents)
+        official_latents = encoder(tubelets.transpose(1, 2))
+        # the official encoder's own output on the same tubelets, before the latents' layer norm
+        assert_close(model.encoder(tubelets).last_hidden_state, official_latents)
     assert_close(latents, expected["latents"])
     assert_close(outputs.predicted_embeddings, expected["predicted"])
     assert_close(outputs.rollout_embeddings, expected["rollout"])
@@ -293,6 +302,19 @@ def test_the_converted_model_fine_tunes_its_predictor_with_the_encoder_frozen(of
     fine_tune(model, {name: official_outputs[name] for name in ("pixel_values", "actions", "states")}, steps=5)
 
 
+def test_the_frame_encoder_sees_each_frame_repeated_into_its_one_tubelet(converted, official_outputs):
+    """A world model's frame encoder is an image encoder, or a video encoder of one tubelet into which `encode`
+    repeats each frame; an encoder of longer clips is refused."""
+    with pytest.raises(ValueError, match="encode one frame at a time: .* got num_frames 4 with tubelet_size 2"):
+        JEPAWorldModelConfig(encoder_config=dict(MICRO, num_frames=4, position_embedding_type="rope"))
+    pixel_values = official_outputs["pixel_values"]
+    tubelets = pixel_values.flatten(0, 1).unsqueeze(1).expand(-1, 2, -1, -1, -1)
+    with torch.no_grad():
+        latents = converted.encode(pixel_values)
+        hidden_states = converted.encoder(tubelets).last_hidden_state
+    assert torch.equal(latents, F.layer_norm(hidden_states, hidden_states.shape[-1:]).unflatten(0, (2, 4)))
+
+
 def test_converted_folders_say_what_they_were_converted_from(tmp_path):
     JEPAForPreTraining(JEPAConfig(**MICRO)).save_pretrained(tmp_path / "runs" / "mymodel")
     convert_checkpoint(tmp_path / "runs" / "mymodel", "hf_jepa", tmp_path / "ijepa", target_format="ijepa")
@@ -313,18 +335,21 @@ def test_converted_folders_say_what_they_were_converted_from(tmp_path):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def assert_official_state_dicts(written: dict, official: dict, reads_extrinsics: bool) -> None:
-    """`written` has every entry and key of the `official` checkpoint, with tensors of the same shapes, all equal but
-    two that the import does not keep: the encoder's tubelet kernel, of which the converted image encoder keeps the
-    sum over time (all that a repeated frame reads), written back divided evenly over the tubelet; and, for a model
-    that reads no extrinsics, the official predictor's unread `extrinsics_encoder`, written back as zeros."""
+def assert_official_state_dicts(
+    written: dict, official: dict, reads_extrinsics: bool, summed_kernel: bool = False
+) -> None:
+    """`written` has every entry and key of the `official` checkpoint, every tensor equal, of the same dtype, but, for
+    a model that reads no extrinsics, the official predictor's unread `extrinsics_encoder`, which the import does not
+    keep, written back as zeros. With `summed_kernel` (a model converted before the import kept the official encoder,
+    whose image encoder holds the tubelet kernel summed over time) the kernel is written back divided evenly over the
+    tubelet: the same sum over time."""
     assert set(written) == {"encoder", "predictor", "target_encoder", "epoch"}
     for entry in ("encoder", "predictor", "target_encoder"):
         assert written[entry].keys() == official[entry].keys(), entry
         for key, tensor in official[entry].items():
             ours = written[entry][key]
-            assert ours.shape == tensor.shape, (entry, key)
-            if key == "module.patch_embed.proj.weight":
+            assert ours.shape == tensor.shape and ours.dtype == tensor.dtype, (entry, key)
+            if key == "module.patch_embed.proj.weight" and summed_kernel:
                 assert torch.equal(ours.sum(2), tensor.sum(2)) and torch.equal(ours[:, :, 0], ours[:, :, 1])
             elif key.startswith("module.extrinsics_encoder.") and not reads_extrinsics:
                 assert not ours.any(), key
@@ -335,6 +360,8 @@ def assert_official_state_dicts(written: dict, official: dict, reads_extrinsics:
 @pytest.mark.parametrize("use_extrinsics", [False, True])
 def test_the_reverse_conversion_reproduces_the_official_state_dicts(use_extrinsics):
     official = torch.load(FIXTURE / fixture_script.CHECKPOINT_NAME, weights_only=True)
+    kernel = official["encoder"]["module.patch_embed.proj.weight"]
+    assert not torch.equal(kernel[:, :, 0], kernel[:, :, 1])  # a tubelet's two frames have kernels of their own
     model = official_ac_to_world_model(official, **ac_overrides(use_extrinsics))
     written = world_model_to_official_ac(model)
     assert_official_state_dicts(written, official, reads_extrinsics=use_extrinsics)
@@ -464,6 +491,10 @@ def test_models_and_folders_the_official_format_cannot_take_are_refused_naming_w
     extrinsics = JEPAWorldModelConfig(**{**converted.config.to_dict(), "extrinsics_dim": 3})
     with pytest.raises(ValueError, match=r"extrinsics_dim=3 \(the official modules need 0 or 6\)"):
         world_model_to_official_ac(JEPAWorldModel(extrinsics))
+    config = converted.config.to_dict()
+    config["encoder_config"] = {**config["encoder_config"], "num_frames": 4, "tubelet_size": 4}
+    with pytest.raises(ValueError, match=r"encoder_config.tubelet_size=4 \(the official modules need 2\)"):
+        world_model_to_official_ac(JEPAWorldModel(JEPAWorldModelConfig(**config)))
 
     def nan(tensors):
         tensors["predictor.action_embed.weight"][0, 0] = float("nan")
