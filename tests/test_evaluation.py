@@ -475,7 +475,7 @@ def test_classification_head_trains_with_a_frozen_encoder(tmp_path, model_class,
     initial = loss()
     training_args = TrainingArguments(
         output_dir=str(tmp_path / "trainer"),
-        max_steps=60,
+        max_steps=150,
         per_device_train_batch_size=16,
         learning_rate=3e-2,
         lr_scheduler_type="constant",
