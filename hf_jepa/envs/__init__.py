@@ -3,7 +3,7 @@
 
 Importing this package registers `hf_jepa/TwoRoom-v0` and `hf_jepa/PushT-v0` (`push_t.py`, imported on first use)
 with Gymnasium (the `world-model` extra installs Gymnasium and Push-T). `RecordingArguments` / `record_dataset` are
-what `scripts/record_episodes.py` runs; a recording names its environment in the dataset's description
+what `hf-jepa record-episodes` runs; a recording names its environment in the dataset's description
 (`data.episodes.recorded_environment`), so that the Space's Plan tab knows where a model trained on it plans.
 """
 
@@ -32,7 +32,7 @@ if PUSH_T_ID not in gym.registry:
 
 @dataclass
 class RecordingArguments:
-    """What `scripts/record_episodes.py` records and where it writes it."""
+    """What `hf-jepa record-episodes` records and where it writes it."""
 
     env_id: str = field(default=TWO_ROOM_ID, metadata={"help": "A Gymnasium id, e.g. gym_pusht/PushT-v0."})
     env_kwargs: str | None = field(default=None, metadata={"help": "Extra gymnasium.make arguments, as JSON."})

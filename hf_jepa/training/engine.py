@@ -228,7 +228,7 @@ def training_step(
     world model). Returns the outputs, the gradient norm (None when not clipped) and whether the step is finite: one
     that is not (`step_is_finite`) is skipped, its gradients dropped.
 
-    `model` is the prepared model, or a `torch.compile` of it. `scripts/benchmark.py` times this same function.
+    `model` is the prepared model, or a `torch.compile` of it. `hf-jepa benchmark` times this same function.
     """
     with accelerator.accumulate(model):
         outputs = model(**inputs)
