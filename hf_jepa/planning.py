@@ -30,11 +30,13 @@ from .modeling_world_model import JEPAWorldModel
 Energy = Callable[[torch.Tensor], torch.Tensor]
 DISTANCES = ("l2", "l1")
 PLANNERS = ("cem", "mppi")
+PLAN_RESULTS = ("best", "mean")
 
 
 @dataclass
 class PlanResult:
-    """The best action sequence found `[H, A]`, its energy, and the best energy after each iteration."""
+    """The action sequence a plan returns `[H, A]` (the best one found, or the final sampling mean), its energy, and
+    the best energy after each iteration."""
 
     actions: torch.Tensor
     energy: float
@@ -52,6 +54,8 @@ class SamplingPlanner:
         action_low / action_high: Bounds of the actions (scalars or one value per dimension); samples are clipped.
         init_std: Standard deviation of the first sampling distribution, as a fraction of half the action range.
         seed: Seed of the planner's `torch.Generator`, so that plans are reproducible.
+        plan_result: What a plan returns: `"best"`, the best sequence any iteration scored, or `"mean"`, the final
+            sampling mean (V-JEPA 2-AC's planner), scored once more for its energy.
     """
 
     def __init__(
@@ -64,7 +68,10 @@ class SamplingPlanner:
         action_high: float | Sequence[float] = 1.0,
         init_std: float = 1.0,
         seed: int = 0,
+        plan_result: str = "best",
     ):
+        if plan_result not in PLAN_RESULTS:
+            raise ValueError(f"plan_result must be one of {PLAN_RESULTS}, got {plan_result!r}.")
         for name, value in (("horizon", horizon), ("action_dim", action_dim), ("iterations", iterations)):
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}.")
@@ -78,7 +85,7 @@ class SamplingPlanner:
             raise ValueError(
                 f"action_low must be below action_high, got {self.low.tolist()} and {self.high.tolist()}."
             )
-        self.init_std = init_std
+        self.init_std, self.plan_result = init_std, plan_result
         self.generator = torch.Generator().manual_seed(seed)
 
     def initial_distribution(self, initial_mean: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -108,7 +115,8 @@ class SamplingPlanner:
 
     @torch.no_grad()
     def plan(self, energy: Energy, initial_mean: torch.Tensor | None = None) -> PlanResult:
-        """Minimises `energy` over action sequences; returns the best sequence any iteration scored."""
+        """Minimises `energy` over action sequences; returns the best sequence any iteration scored, or the final
+        sampling mean (`plan_result`)."""
         mean, std = self.initial_distribution(initial_mean)
         best_actions, best_energy, history = mean, math.inf, []
         for _ in range(self.iterations):
@@ -123,6 +131,9 @@ class SamplingPlanner:
                 best_actions, best_energy = candidates[index].clone(), float(energies[index])
             history.append(best_energy)
             mean, std = self.update(candidates, energies, mean, std)
+        if self.plan_result == "mean":
+            mean = torch.maximum(torch.minimum(mean, self.high), self.low)
+            best_actions, best_energy = mean, float(energy(mean[None]).detach().float().cpu()[0])
         return PlanResult(actions=best_actions, energy=best_energy, energy_per_iteration=history)
 
 
@@ -235,6 +246,7 @@ def build_planner(
     momentum_mean: float | Sequence[float] = 0.0,
     momentum_std: float | Sequence[float] = 0.0,
     sample_dims: Sequence[int] | None = None,
+    plan_result: str = "best",
 ) -> SamplingPlanner:
     """A `CEMPlanner` (`kind="cem"`, keeping `num_elites`, with `momentum_mean`, `momentum_std` and `sample_dims`)
     or an `MPPIPlanner` (`"mppi"`, which has none of these three) with these settings."""
@@ -247,6 +259,7 @@ def build_planner(
         action_high=action_high,
         seed=seed,
         min_std=min_std,
+        plan_result=plan_result,
     )
     if kind == "cem":
         cem = dict(momentum_mean=momentum_mean, momentum_std=momentum_std, sample_dims=sample_dims)

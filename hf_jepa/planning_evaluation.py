@@ -30,6 +30,7 @@ from .hub.cards import write_world_model_card
 from .modeling_world_model import JEPAWorldModel
 from .planning import (
     DISTANCES,
+    PLAN_RESULTS,
     PLANNERS,
     STATE_FROM_ACTIONS,
     GreedyPlanner,
@@ -77,6 +78,10 @@ class PlanningEvaluationArguments:
             "help": "CEM: the action dimensions sampled (default all); the others stay at the middle of their bounds."
         },
     )
+    plan_result: str = field(
+        default="best",
+        metadata={"help": "best (the best sequence scored) or mean (the final sampling mean, V-JEPA 2-AC's planner)."},
+    )
     distance: str = field(default="l2", metadata={"help": "l2 or l1 between predicted and goal latents."})
     state_from_actions: str | None = field(
         default=None,
@@ -113,6 +118,8 @@ class PlanningEvaluationArguments:
     def __post_init__(self):
         if self.planner not in PLANNERS:
             raise ValueError(f"planner must be one of {PLANNERS}, got {self.planner!r}.")
+        if self.plan_result not in PLAN_RESULTS:
+            raise ValueError(f"plan_result must be one of {PLAN_RESULTS}, got {self.plan_result!r}.")
         if self.distance not in DISTANCES:
             raise ValueError(f"distance must be one of {DISTANCES}, got {self.distance!r}.")
         if self.state_from_actions not in (None, *STATE_FROM_ACTIONS):
@@ -191,6 +198,7 @@ def planning_success(
         num_elites=args.num_elites,
         seed=args.seed,
         min_std=args.min_std,
+        plan_result=args.plan_result,
         **settings,
         **cem,
     )

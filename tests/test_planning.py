@@ -241,6 +241,29 @@ def test_planner_errors_name_the_bad_value():
         MPCController(make_planner("cem"), point_mass_energy(torch.zeros(2)), execute_steps=HORIZON + 1)
 
 
+@pytest.mark.parametrize("kind", ["cem", "mppi"])
+def test_a_plan_can_return_the_final_sampling_mean(kind):
+    calls = []
+
+    def energy(actions: torch.Tensor) -> torch.Tensor:
+        calls.append(len(actions))
+        return quadratic_energy(actions)
+
+    best = build_planner(kind, HORIZON, ACTION_DIM, population=64, iterations=6, num_elites=8, seed=0).plan(energy)
+    calls.clear()
+    planner = build_planner(
+        kind, HORIZON, ACTION_DIM, population=64, iterations=6, num_elites=8, seed=0, plan_result="mean"
+    )
+    mean = planner.plan(energy)
+    assert calls == [64] * 6 + [1]  # the mean is scored once more, after the last refit
+    assert mean.energy == pytest.approx(float(quadratic_energy(mean.actions[None])[0]))
+    assert mean.energy_per_iteration == best.energy_per_iteration  # the same search, another answer
+    assert not torch.equal(mean.actions, best.actions)
+    assert bool(torch.all(mean.actions.abs() <= 1.0))
+    with pytest.raises(ValueError, match="plan_result must be one of \\('best', 'mean'\\), got 'last'"):
+        build_planner(kind, HORIZON, ACTION_DIM, plan_result="last")
+
+
 def test_build_planner_from_plain_settings_and_timed_plans():
     cem = build_planner("cem", HORIZON, ACTION_DIM, population=64, iterations=12, num_elites=8, seed=0)
     assert isinstance(cem, CEMPlanner) and cem.num_elites == 8

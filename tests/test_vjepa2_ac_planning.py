@@ -61,13 +61,15 @@ def test_a_converted_ac_model_plans_in_two_room_through_evaluate_planning(conver
         iterations=2,
         num_elites=2,
         greedy_population=8,
-        # V-JEPA 2-AC's planning: L1 to the last predicted latent, CEM with momentum and no std floor, and the
-        # predicted frames' states computed from the actions (TwoRoom's position integrates its moves)
+        # V-JEPA 2-AC's planning: L1 to the last predicted latent, CEM with momentum and no std floor returning its
+        # final mean, and the predicted frames' states computed from the actions (TwoRoom's position integrates its
+        # moves)
         distance="l1",
         all_steps=False,
         momentum_mean=0.15,
         momentum_std=0.15,
         min_std=0.0,
+        plan_result="mean",
         state_from_actions="add",
         heldout_dataset=str(path),
         latent_horizon=2,
