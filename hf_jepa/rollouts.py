@@ -339,19 +339,24 @@ def plan_in_environment(
     planner: str = "cem",
     pair: int | None = None,
     options: dict | None = None,
+    state_weight: float = 0.0,
     **planner_settings,
 ) -> PlannedEpisode:
     """Model-predictive control from the start of `reset(seed=pair, options=options)` to the frame of its goal
     (`render_at(info["goal"])`, as `hf-jepa evaluate-planning`), at most `max_steps` model steps, with
     `build_planner(planner, **planner_settings)` (horizon, population, ...) within the environment's action bounds,
-    scoring every predicted step; a `ValueError` names a bad setting or a model that does not act there."""
+    scoring every predicted step and, with `state_weight`, the predicted states against the goal's
+    (`info["goal_proprio"]`); a `ValueError` names a bad setting or a model that does not act there."""
     env = environment_at_model_size(model, environment, max_steps)
     _, info = env.reset(seed=pair, options=options)
     frames = {"start": env.unwrapped.render(), "goal": env.unwrapped.render_at(info["goal"])}
     goal_pixels = render_to_pixel_values(frames["goal"], model.config.encoder_config.image_size)
     bounds = dict(action_low=env.action_space.low.tolist(), action_high=env.action_space.high.tolist())
     timed = TimedPlanner(build_planner(planner, action_dim=model.config.action_dim, **bounds, **planner_settings))
-    controller = MPCController.from_world_model(model, timed, goal_pixels, all_steps=True)
+    goal_state = info.get("goal_proprio") if state_weight else None
+    controller = MPCController.from_world_model(
+        model, timed, goal_pixels, all_steps=True, goal_state=goal_state, state_weight=state_weight
+    )
     result = controller.run(env, max_steps, seed=pair, options=options)
     env.close()
     states, distances, ends = replay(environment, result.actions, pair, options)
@@ -372,7 +377,8 @@ def plan_in_two_room(
 @dataclass(frozen=True)
 class PlanSettings:
     """The Plan tab's settings: the planner (`cem` or `mppi`), its horizon (model steps per plan), population and
-    iterations per plan, the most model steps of the episode, and the planner's seed."""
+    iterations per plan, the most model steps of the episode, the planner's seed, and the weight of the goal's
+    state in the energy (`goal_energy`'s `state_weight`, for models that predict their states)."""
 
     planner: str
     horizon: int
@@ -380,6 +386,7 @@ class PlanSettings:
     iterations: int
     max_steps: int
     seed: int
+    state_weight: float = 0.0
 
     def planner_settings(self) -> dict:
         """`build_planner`'s settings; CEM keeps a tenth of the population as elites (at least 2)."""
@@ -403,9 +410,10 @@ class PlanSettings:
     ) -> PlannedEpisode:
         """Model-predictive control in `environment`: in TwoRoom from the typed `start` to `goal`
         (`plan_in_two_room`), elsewhere pair `pair` of the planning evaluation (`plan_in_environment`)."""
+        settings = dict(self.planner_settings(), state_weight=float(self.state_weight))
         if environment == TWO_ROOM:
-            return plan_in_two_room(model, start, goal, int(self.max_steps), **self.planner_settings())
-        return plan_in_environment(model, environment, int(self.max_steps), pair=pair, **self.planner_settings())
+            return plan_in_two_room(model, start, goal, int(self.max_steps), **settings)
+        return plan_in_environment(model, environment, int(self.max_steps), pair=pair, **settings)
 
 
 __all__ = [

@@ -154,6 +154,24 @@ def test_a_seeded_two_room_pair_is_typed_and_drawn_in_the_arena():
         rollouts.pair_picture(rollouts.TWO_ROOM, 64, start=START, goal=(0.5, 0.1))
 
 
+def test_the_plan_tab_can_score_the_goals_state(model):
+    torch.manual_seed(0)
+    config = JEPAWorldModelConfig(**{**model.config.to_dict(), "state_dim": 2, "state_mean": [0.5] * 2})
+    with_state = JEPAWorldModel(config).eval()
+    plans = {
+        weight: rollouts.PlanSettings("cem", 2, 16, 1, 1, 0, state_weight=weight).plan(
+            with_state, rollouts.TWO_ROOM, start=START, goal=GOAL
+        )
+        for weight in (0.0, 5.0)
+    }
+    # the same candidates are scored: their energies gain the weighted distance of their states to the goal's
+    assert plans[5.0].result.plans[0].energy > plans[0.0].result.plans[0].energy
+    with pytest.raises(ValueError, match="a model that predicts its states \\(this one has state_dim=0"):
+        rollouts.PlanSettings("cem", 2, 16, 1, 1, 0, state_weight=1.0).plan(
+            model, rollouts.TWO_ROOM, start=START, goal=GOAL
+        )
+
+
 def test_plan_settings_plan_the_typed_two_room_pair_and_the_episode_draws_itself(model, episodes):
     settings = rollouts.PlanSettings("cem", 2, 16, 2, max_steps=3, seed=0)
     assert settings.planner_settings() == dict(

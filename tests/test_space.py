@@ -528,7 +528,7 @@ def test_plan_tab_executes_mpc_and_shows_the_nearest_recorded_frames(client, wor
     assert "one model step = 2 TwoRoom steps" in summary and chosen["value"] == str(episodes_path)
     start, goal, horizon, max_steps = (0.2, 0.3), (0.8, 0.7), 3, 4
     executed, energies, distances, gallery, info = client.predict(
-        world_model, str(episodes_path), *start, *goal, 1000, "cem", horizon, 16, 2, max_steps, 0, api_name="/plan"
+        world_model, str(episodes_path), *start, *goal, 1000, "cem", horizon, 16, 2, max_steps, 0, 0, api_name="/plan"
     )
     # the episode: what the executed actions do in a fresh TwoRoom, frame for frame
     assert not info["reached"] and info["model_steps"] == max_steps  # a three-step model does not reach the goal

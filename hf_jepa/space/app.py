@@ -446,6 +446,7 @@ def planner_controls() -> list[gr.components.Component]:
         gr.Slider(1, 8, value=4, step=1, label="Iterations per plan", elem_id="iterations"),
         gr.Slider(1, 20, value=20, step=1, label="Model steps at most", elem_id="max_steps"),
         gr.Number(0, precision=0, label="Planner seed", elem_id="planner_seed"),
+        gr.Slider(0, 30, value=0, step=0.5, label="Goal state weight (models with states)", elem_id="state_weight"),
     ]
 
 
