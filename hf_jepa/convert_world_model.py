@@ -34,12 +34,14 @@ import torch
 
 from .configuration_jepa import JEPAConfig
 from .configuration_world_model import JEPAWorldModelConfig
-from .convert import (
+from .convert import check_output_dir, load_hf_jepa_model
+from .convert_common import check_config_overrides
+from .hub.cards import record_conversion, write_conversion_card, write_world_model_card
+from .modeling_jepa import JEPAModel
+from .modeling_world_model import JEPAWorldModel
+from .official_checkpoints import (
     OFFICIAL_BLOCK_RENAMES,
     OFFICIAL_ENCODER_RENAMES,
-    check_config_overrides,
-    check_output_dir,
-    load_hf_jepa_model,
     load_official_state,
     official_checkpoint,
     official_state,
@@ -47,9 +49,6 @@ from .convert import (
     read_official_parts,
     warn_unrecorded_layer_norm_eps,
 )
-from .hub.cards import record_conversion, write_conversion_card, write_world_model_card
-from .modeling_jepa import JEPAModel
-from .modeling_world_model import JEPAWorldModel
 
 logger = logging.getLogger(__name__)
 

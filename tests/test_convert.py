@@ -24,17 +24,15 @@ from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAModel
 from hf_jepa.commands.convert import main as convert_cli
 from hf_jepa.convert import (
     OFFICIAL_IJEPA_FILENAME,
-    OFFICIAL_LAYER_NORM_EPS,
     convert_checkpoint,
     ijepa_to_jepa,
     jepa_to_ijepa,
-    jepa_to_official_ijepa,
     jepa_to_vjepa2,
-    official_to_jepa,
     vjepa2_to_jepa,
 )
 from hf_jepa.masking import sample_masks
 from hf_jepa.modeling_jepa import apply_rotary, gather_tokens, rotary_cos_sin, sincos_position_embeddings
+from hf_jepa.official_checkpoints import OFFICIAL_LAYER_NORM_EPS, jepa_to_official_ijepa, official_to_jepa
 
 # A layer-norm epsilon far from every library default, so that an epsilon lost in a conversion shows in the outputs.
 EPS = 1e-2
@@ -326,7 +324,7 @@ def test_learned_ijepa_positions_round_trip_through_hf_jepa_and_the_official_for
     sincos = reference_ijepa_table(48, 4, 4)
     assert (ijepa.embeddings.position_embeddings - sincos).abs().max() > 0.5
     ijepa.save_pretrained(tmp_path / "ijepa")
-    with caplog.at_level(logging.INFO, logger="hf_jepa.convert"):
+    with caplog.at_level(logging.INFO, logger="hf_jepa.convert_common"):
         convert_checkpoint(tmp_path / "ijepa", "ijepa", tmp_path / "ours", config_overrides=SMALL_PREDICTOR)
     assert "converted as position_embedding_type='learned'" in caplog.text
     model = JEPAForPreTraining.from_pretrained(tmp_path / "ours").eval()
@@ -359,12 +357,12 @@ def test_learned_ijepa_positions_round_trip_through_hf_jepa_and_the_official_for
 
 
 def test_sincos_ijepa_tables_convert_to_sincos_and_the_official_format_round_trips(caplog):
-    with caplog.at_level(logging.INFO, logger="hf_jepa.convert"):
+    with caplog.at_level(logging.INFO, logger="hf_jepa.convert_common"):
         model = ijepa_to_jepa(ijepa_model(), **SMALL_PREDICTOR)
     assert model.config.position_embedding_type == "sincos"
     assert "converted as position_embedding_type='sincos'" in caplog.text
     assert not any("position_embeddings" in name for name, _ in model.named_parameters())  # no needless parameter
-    with caplog.at_level(logging.WARNING, logger="hf_jepa.convert"):
+    with caplog.at_level(logging.WARNING, logger="hf_jepa.official_checkpoints"):
         checkpoint = jepa_to_official_ijepa(model)
     assert f"layer_norm_eps={EPS} is not recorded in official checkpoints" in caplog.text
     assert checkpoint["epoch"] == 0  # the official load_checkpoint reads it first, and loads nothing without it
@@ -635,7 +633,7 @@ def test_official_checkpoints_put_every_tensor_in_its_place(tmp_path, source_for
     path = tmp_path / "checkpoint.pth.tar"
     torch.save(official_checkpoint(source_format), path)
     overrides = {**heads, "image_size": 16, "num_frames": 4} if layout == "rope" else heads
-    with caplog.at_level(logging.INFO, logger="hf_jepa.convert"):
+    with caplog.at_level(logging.INFO, logger="hf_jepa.official_checkpoints"):
         model = official_to_jepa(path, source_format, **overrides)
 
     config = model.config

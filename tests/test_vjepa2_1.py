@@ -13,16 +13,14 @@ import torch.nn.functional as F
 from safetensors.torch import load_file
 
 from hf_jepa import JEPAConfig, JEPAForPreTraining, JEPAModel
-from hf_jepa.convert import (
-    OFFICIAL_VJEPA2_1_FILENAME,
-    convert_checkpoint,
+from hf_jepa.convert import OFFICIAL_VJEPA2_1_FILENAME, convert_checkpoint, jepa_to_vjepa2
+from hf_jepa.modeling_jepa import gather_tokens
+from hf_jepa.official_checkpoints import (
     detect_format,
     jepa_to_official_vjepa2_1,
-    jepa_to_vjepa2,
     load_official_checkpoint,
     official_to_jepa,
 )
-from hf_jepa.modeling_jepa import gather_tokens
 from hf_jepa.training import PretrainingArguments, pretrain
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vjepa2_1"
@@ -159,11 +157,11 @@ def test_the_reverse_conversion_reproduces_the_official_state_dicts(converted, v
 def test_the_export_writes_the_epoch_the_official_loaders_read_and_warns_of_another_epsilon(converted, caplog):
     """Official checkpoints record no layer-norm epsilon (the official models use 1e-6)."""
     model = converted["multilevel"]
-    with caplog.at_level(logging.WARNING, logger="hf_jepa.convert"):
+    with caplog.at_level(logging.WARNING, logger="hf_jepa.official_checkpoints"):
         written = jepa_to_official_vjepa2_1(model)
     assert written["epoch"] == 0 and "not recorded" not in caplog.text
     other = JEPAForPreTraining(JEPAConfig(**{**model.config.to_dict(), "layer_norm_eps": 1e-5}))
-    with caplog.at_level(logging.WARNING, logger="hf_jepa.convert"):
+    with caplog.at_level(logging.WARNING, logger="hf_jepa.official_checkpoints"):
         jepa_to_official_vjepa2_1(other)
     assert "layer_norm_eps=1e-05 is not recorded in official checkpoints" in caplog.text
 

@@ -373,12 +373,12 @@ def test_the_reverse_conversion_reproduces_the_official_state_dicts(use_extrinsi
 
 def test_the_export_warns_of_a_layer_norm_epsilon_the_official_modules_do_not_use(converted, caplog):
     """The official encoder and predictor use 1e-6; checkpoints do not record it."""
-    with caplog.at_level("WARNING", logger="hf_jepa.convert"):
+    with caplog.at_level("WARNING", logger="hf_jepa.official_checkpoints"):
         world_model_to_official_ac(converted)
     assert "not recorded" not in caplog.text
     config = converted.config.to_dict()
     config["encoder_config"] = {**config["encoder_config"], "layer_norm_eps": 1e-5}
-    with caplog.at_level("WARNING", logger="hf_jepa.convert"):
+    with caplog.at_level("WARNING", logger="hf_jepa.official_checkpoints"):
         world_model_to_official_ac(JEPAWorldModel(JEPAWorldModelConfig(**config)))
     assert "layer_norm_eps=1e-05 is not recorded in official checkpoints" in caplog.text
 
