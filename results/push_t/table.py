@@ -31,8 +31,17 @@ def row(path: Path) -> list:
 
 def main() -> None:
     rows = [row(path) for path in sorted(HERE.glob("*.json"))]
-    headers = ["model", "goals", "pairs (seeds)", "state weight", "CEM", "greedy", "random", "final block px"]
-    headers.append("s / plan")
+    headers = [
+        "model",
+        "goals",
+        "pairs (seeds)",
+        "state weight",
+        "CEM",
+        "greedy",
+        "random",
+        "final block px",
+        "s / plan",
+    ]
     print(format_table(headers, rows))
 
 
