@@ -6,6 +6,7 @@
 #
 # Usage (from the repository root; one thread per process, so that two steps share the 2 cores):
 #   results/push_t/run.sh record NAME SEED EPISODES [START]            START: random (default) or near_target
+#   results/push_t/run.sh merge NAME DATASET DATASET                   one dataset of both recordings' episodes
 #   results/push_t/run.sh train NAME DATASET STEPS STATE [EMBEDDING]   STATE: none, token or concat;
 #                                                                      EMBEDDING: pooled (default) or patch
 #   results/push_t/run.sh evaluate MODEL GOAL PAIRS SEED STATE_WEIGHT  GOAL: reach (25 scripted steps), reach10, task
@@ -26,6 +27,23 @@ record() {  # episodes of push_policy, 100 steps each; goal=task so that no epis
   hf-jepa record-episodes --env_id hf_jepa/PushT-v0 --env_kwargs "{\"goal\": \"task\", \"start\": \"$start\"}" \
     --num_episodes "$episodes" --max_steps 100 --image_size 64 --seed "$seed" \
     --policy hf_jepa.envs.push_t:push_policy --output_dir "$work/$name"
+}
+
+merge() {  # the second recording's episodes renumbered after the first's; the first's environment is the model's
+  local name=$1 first=$2 second=$3
+  [ -d "$work/$name" ] && { echo "$work/$name exists"; return; }
+  python - "$work/$name" "$work/$first" "$work/$second" <<'PYTHON'
+import sys
+
+import datasets
+
+output, first, second = sys.argv[1], datasets.load_from_disk(sys.argv[2]), datasets.load_from_disk(sys.argv[3])
+offsets = {"episode_index": max(first["episode_index"]) + 1, "index": len(first)}
+second = second.map(lambda row: {key: row[key] + offset for key, offset in offsets.items()})
+merged = datasets.concatenate_datasets([first, second])
+merged.info.description = first.info.description
+merged.save_to_disk(output)
+PYTHON
 }
 
 train() {
@@ -53,4 +71,4 @@ evaluate() {  # CEM 150 x 4, 15 elites, horizon 5 model steps (25 environment st
     --horizon 5 --greedy_population 150 --baselines "${BASELINES:-true}" --state_weight "$weight" --output_json "$output"
 }
 
-"$@"
+"$@"; exit  # on one line: bash reads a script as it runs, and this file may be edited meanwhile
