@@ -15,6 +15,7 @@ from hf_jepa import PretrainingArguments, WorldModelTrainingArguments
 from hf_jepa.commands import COMMANDS, is_user_error, main, run_command
 from hf_jepa.commands.arguments import parse_arguments
 from hf_jepa.recipes import RECIPES_DIR, shipped_recipes
+from hf_jepa.training.world_model import build_world_model
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted((REPO / "scripts").glob("*.py"))
@@ -78,6 +79,20 @@ def test_shipped_recipes_by_name_or_path_with_overriding_flags():
     assert by_name.output_dir == by_path.output_dir == "outputs/jepa-tiny-fashion-mnist"
     world_model = parse_arguments(WorldModelTrainingArguments, ["world-model-two-room", "--max_steps", "3"])
     assert world_model.max_steps == 3 and world_model.frame_step == 5
+
+
+@pytest.mark.parametrize("name", [name for name in shipped_recipes() if name.startswith("world-model")])
+def test_world_model_recipes_build_their_model(name):
+    """Each world-model recipe's settings build a valid model for data of its environment (TwoRoom's and Push-T's
+    actions have 2 values, Push-T's states 4)."""
+    args = parse_arguments(WorldModelTrainingArguments, [name])
+    stats = {
+        "action": {"mean": [0.0] * 2, "std": [1.0] * 2},
+        "observation.state": {"mean": [0.0] * 4, "std": [1.0] * 4},
+    }
+    model = build_world_model(args, stats)
+    assert model.config.action_dim == 2 * args.frame_step and model.config.state_dim in (0, 4)
+    assert model.config.encoder_config.image_size == (32 if "two-room" in name else 64)
 
 
 def test_list_recipes(capsys):
