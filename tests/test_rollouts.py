@@ -166,6 +166,11 @@ def test_the_plan_tab_can_score_the_goals_state(model):
     }
     # the same candidates are scored: their energies gain the weighted distance of their states to the goal's
     assert plans[5.0].result.plans[0].energy > plans[0.0].result.plans[0].energy
+    task = rollouts.Environment("hf_jepa/PushT-v0", {"goal": "task"})
+    with pytest.raises(
+        ValueError, match=r"hf_jepa/PushT-v0 \(env_kwargs \{'goal': 'task'\}\) gives no goal state .* weight to 0"
+    ):
+        rollouts.PlanSettings("cem", 2, 16, 1, 1, 0, state_weight=1.0).plan(with_state, task, pair=0)
     with pytest.raises(ValueError, match="a model that predicts its states \\(this one has state_dim=0"):
         rollouts.PlanSettings("cem", 2, 16, 1, 1, 0, state_weight=1.0).plan(
             model, rollouts.TWO_ROOM, start=START, goal=GOAL
