@@ -454,6 +454,17 @@ class WorldModelObservation(NamedTuple):
     state: torch.Tensor | None = None
 
 
+def read_goal_state(info: dict, environment: str) -> np.ndarray:
+    """The goal's proprioceptive state that `environment` gives on reset (`info["goal_proprio"]`), which an energy
+    with `state_weight` scores; a `ValueError` naming the environment when it gives none."""
+    if "goal_proprio" not in info:
+        raise ValueError(
+            f"{environment} gives no goal state (info['goal_proprio']) to weigh: set the goal state weight to 0 "
+            "(--state_weight 0)."
+        )
+    return np.asarray(info["goal_proprio"])
+
+
 def read_state(observation: Any, info: dict, state_dim: int) -> torch.Tensor:
     """The proprioceptive state a model with `state_dim` states reads at a step, as the recorder wrote it
     (`observation_state`: `info["proprio"]`, else a flat observation); a `ValueError` when the environment gives none
@@ -623,5 +634,6 @@ __all__ = [
     "goal_energy",
     "integrate_states",
     "latent_distance",
+    "read_goal_state",
     "read_state",
 ]

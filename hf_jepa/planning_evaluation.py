@@ -37,6 +37,7 @@ from .planning import (
     MPCController,
     TimedPlanner,
     build_planner,
+    read_goal_state,
 )
 from .tables import format_table
 
@@ -137,12 +138,8 @@ def pair_goal(env: gym.Env, seed: int, with_state: bool) -> tuple[np.ndarray, np
     """The goal of pair `seed` and, `with_state`, the goal's proprioceptive state (`info["goal_proprio"]`); the
     environment is reset again with the same seed when the pair runs."""
     _, info = env.reset(seed=seed)
-    if with_state and "goal_proprio" not in info:
-        raise ValueError(
-            f"--state_weight scores the predicted states against the goal's, but {env.spec.id if env.spec else env} "
-            'gives no info["goal_proprio"] on reset: use --state_weight 0.'
-        )
-    return np.asarray(info["goal"]), np.asarray(info["goal_proprio"]) if with_state else None
+    goal_state = read_goal_state(info, env.spec.id if env.spec else str(env)) if with_state else None
+    return np.asarray(info["goal"]), goal_state
 
 
 def run_controller(controller: MPCController, env: gym.Env, seed: int, max_model_steps: int) -> dict:

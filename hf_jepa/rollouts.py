@@ -27,7 +27,15 @@ from .envs import TWO_ROOM_ID, TwoRoomEnv, make_env
 from .envs.frame_skip import FrameSkip, model_frame_step
 from .envs.two_room import FLOOR_COLOR
 from .modeling_world_model import JEPAWorldModel
-from .planning import MPCController, MPCResult, TimedPlanner, WorldModelObservation, build_planner, latent_distance
+from .planning import (
+    MPCController,
+    MPCResult,
+    TimedPlanner,
+    WorldModelObservation,
+    build_planner,
+    latent_distance,
+    read_goal_state,
+)
 
 GOAL_COLOUR, TRAIL_COLOUR = np.array([30, 160, 60], dtype=np.uint8), np.array([240, 160, 160], dtype=np.uint8)
 
@@ -353,12 +361,8 @@ def plan_in_environment(
     goal_pixels = render_to_pixel_values(frames["goal"], model.config.encoder_config.image_size)
     bounds = dict(action_low=env.action_space.low.tolist(), action_high=env.action_space.high.tolist())
     timed = TimedPlanner(build_planner(planner, action_dim=model.config.action_dim, **bounds, **planner_settings))
-    if state_weight and "goal_proprio" not in info:
-        raise ValueError(
-            f"{environment.env_id} (env_kwargs {environment.env_kwargs}) gives no goal state (info['goal_proprio']) "
-            "to weigh: set the goal state weight to 0."
-        )
-    goal_state = info.get("goal_proprio") if state_weight else None
+    where = f"{environment.env_id} (env_kwargs {environment.env_kwargs})"
+    goal_state = read_goal_state(info, where) if state_weight else None
     controller = MPCController.from_world_model(
         model, timed, goal_pixels, all_steps=True, goal_state=goal_state, state_weight=state_weight
     )

@@ -3,6 +3,8 @@
 before any model runs: unknown dataset names, non-finite episode data, short or foreign held-out episodes, and the
 wrong kind of checkpoint."""
 
+import dataclasses
+
 import datasets
 import numpy as np
 import PIL.Image
@@ -129,6 +131,9 @@ def test_a_state_weight_needs_a_model_that_predicts_states(checkpoints):
     args = PlanningEvaluationArguments(model_name_or_path=checkpoints["world_model"], num_pairs=1, state_weight=1.0)
     with pytest.raises(ValueError, match=r"a model that predicts its states \(this one has state_dim=0"):
         evaluate_planning(args)
+    task = dataclasses.replace(args, env_id="hf_jepa/PushT-v0", env_kwargs='{"goal": "task"}')
+    with pytest.raises(ValueError, match=r"hf_jepa/PushT-v0 gives no goal state .* weight to 0 \(--state_weight 0\)"):
+        evaluate_planning(task)
 
 
 def test_the_wrong_kind_of_checkpoint_is_named(checkpoints, tmp_path):
